@@ -202,4 +202,3 @@ func V1Error(err error) V1ErrorBody {
 	}
 	return V1ErrorBody{Result: "error", Message: fields}
 }
-
