@@ -1,0 +1,1167 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
+)
+
+// This file decodes request bodies and query strings into typed requests and
+// validates them the way upstream's JSON schemas do (api
+// app/schema_validation, jsonschema Draft 7). Upstream reports every problem
+// at once, each as "{field} {message}" with every single quote removed from
+// jsonschema's text; values appear as Python reprs (None, [], {'a': 1},
+// 1.0...). Decoding therefore runs in two stages: the body is read into an
+// ordered tree that keeps what Python would see (key order, number
+// literals), JSON types are checked on that tree, and the string fields that
+// passed are then checked with go-playground/validator struct tags
+// (required, uuid, max length, https prefix, phone and email formats).
+
+// MsgInvalidJSON is the BadRequestError message for a body that is not JSON.
+const MsgInvalidJSON = "Invalid JSON supplied in POST data"
+
+// maxReferenceLength is the v2 schema's maxLength for reference.
+const maxReferenceLength = 1000
+
+// Messages of the scheduled_for format check (api schema_validation
+// validate_schema_date_with_hour), without the field name.
+const (
+	msgDatetimeFormat = "datetime format is invalid. It must be a valid ISO8601 date time format, https://en.wikipedia.org/wiki/ISO_8601"
+	msgDatetimePast   = "datetime can not be in the past"
+	msgDatetimeFuture = "datetime can only be 24 hours in the future"
+)
+
+// SMSRequest is a POST /v2/notifications/sms body (SPEC B5.1).
+type SMSRequest struct {
+	// PhoneNumber is the recipient as supplied (it passed the constructor
+	// stage of the phone rules; service permissions are checked later).
+	PhoneNumber string
+	TemplateID  uuid.UUID
+	// Personalisation holds the values as encoding/json decodes them
+	// (float64 numbers, []any, map[string]any), or nil when absent.
+	Personalisation map[string]any
+	// Reference is the caller's reference, or nil when absent.
+	Reference *string
+	// ScheduledFor is validated (within the next 24 hours), then ignored by
+	// the Notifier. Nil when absent or null.
+	ScheduledFor *time.Time
+	// SMSSenderID selects one of the service's SMS senders, or nil.
+	SMSSenderID *uuid.UUID
+}
+
+// EmailRequest is a POST /v2/notifications/email body (SPEC B5.2).
+type EmailRequest struct {
+	// EmailAddress is the recipient as supplied (it passed the email rules).
+	EmailAddress string
+	TemplateID   uuid.UUID
+	// Personalisation holds the values as encoding/json decodes them, or
+	// nil when absent.
+	Personalisation map[string]any
+	// Reference is the caller's reference, or nil when absent.
+	Reference *string
+	// ScheduledFor is validated, then ignored. Nil when absent or null.
+	ScheduledFor *time.Time
+	// EmailReplyToID selects one of the service's reply-to addresses, or nil.
+	EmailReplyToID *uuid.UUID
+	// OneClickUnsubscribeURL is an https URL, or nil.
+	OneClickUnsubscribeURL *string
+	// SanitiseContentFor lists personalisation keys to sanitise; nil when
+	// absent or null.
+	SanitiseContentFor []string
+}
+
+// V1SendRequest is a v1 POST /notifications/{sms,email} body:
+// {"to", "template", "personalisation"}. Unknown fields are ignored.
+type V1SendRequest struct {
+	To              string
+	TemplateID      uuid.UUID
+	Personalisation map[string]any
+}
+
+// ListQuery is the query of GET /v2/notifications (SPEC B5.5).
+type ListQuery struct {
+	// TemplateTypes filters by channel; empty means all.
+	TemplateTypes []NotificationType
+	// Statuses are filter values (see ExpandStatusFilter); empty means all.
+	Statuses []Status
+	// Reference matches the client reference exactly, when not nil.
+	Reference *string
+	// OlderThan pages: only notifications older than this one.
+	OlderThan *uuid.UUID
+	// IncludeJobs includes notifications created from CSV jobs.
+	IncludeJobs bool
+}
+
+// ParseUUID parses s as upstream's UUID checks accept it, in the canonical
+// 8-4-4-4-12 hexadecimal form, upper or lower case. Surrounding whitespace,
+// braces, a urn:uuid: prefix or a missing hyphen make it fail.
+func ParseUUID(s string) (uuid.UUID, bool) {
+	if len(s) != 36 {
+		return uuid.Nil, false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return uuid.Nil, false
+			}
+		default:
+			if !isHex(c) {
+				return uuid.Nil, false
+			}
+		}
+	}
+	u, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, false
+	}
+	return u, true
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+// ---------------------------------------------------------------------------
+// Decoders
+
+// DecodeSMSRequest parses and schema-validates a POST /v2/notifications/sms
+// body. now is the reference time of the scheduled_for window. The
+// phone_number format check is the constructor stage of the phone rules
+// (international numbers and landlines pass here). A body that is not JSON
+// gives a BadRequestError; schema problems give Errors of ValidationError.
+func DecodeSMSRequest(body []byte, now time.Time) (*SMSRequest, error) {
+	obj, err := decodeBodyObject(body, false)
+	if err != nil {
+		return nil, err
+	}
+	var f smsFields
+	var ps problems
+	checkSchema(obj, &smsSchema, &f, &ps)
+	sched := checkScheduledFor(obj, &smsSchema, now, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	req := &SMSRequest{
+		PhoneNumber:     *f.PhoneNumber,
+		TemplateID:      mustUUID(*f.TemplateID),
+		Personalisation: personalisationOf(obj),
+		Reference:       f.Reference,
+		ScheduledFor:    sched,
+	}
+	if f.SMSSenderID != nil {
+		id := mustUUID(*f.SMSSenderID)
+		req.SMSSenderID = &id
+	}
+	return req, nil
+}
+
+// DecodeEmailRequest parses and schema-validates a POST
+// /v2/notifications/email body; see DecodeSMSRequest. The email_address
+// format check is ValidateEmail.
+func DecodeEmailRequest(body []byte, now time.Time) (*EmailRequest, error) {
+	obj, err := decodeBodyObject(body, false)
+	if err != nil {
+		return nil, err
+	}
+	var f emailFields
+	var ps problems
+	checkSchema(obj, &emailSchema, &f, &ps)
+	sched := checkScheduledFor(obj, &emailSchema, now, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	req := &EmailRequest{
+		EmailAddress:           *f.EmailAddress,
+		TemplateID:             mustUUID(*f.TemplateID),
+		Personalisation:        personalisationOf(obj),
+		Reference:              f.Reference,
+		ScheduledFor:           sched,
+		OneClickUnsubscribeURL: f.OneClickUnsubscribeURL,
+	}
+	if f.EmailReplyToID != nil {
+		id := mustUUID(*f.EmailReplyToID)
+		req.EmailReplyToID = &id
+	}
+	if list, ok := obj.get("sanitise_content_for"); ok {
+		if items, ok := list.([]any); ok {
+			req.SanitiseContentFor = make([]string, 0, len(items))
+			for _, it := range items {
+				req.SanitiseContentFor = append(req.SanitiseContentFor, it.(string))
+			}
+		}
+	}
+	return req, nil
+}
+
+// DecodePreviewRequest parses a POST /v2/template/{id}/preview body: {} or
+// {"personalisation": {...}}. An empty body or null is {}; other keys are
+// ignored, as upstream's schema allows them. It returns nil when there is
+// no personalisation.
+func DecodePreviewRequest(body []byte) (map[string]any, error) {
+	obj, err := decodeBodyObject(body, true)
+	if err != nil {
+		return nil, err
+	}
+	var ps problems
+	checkSchema(obj, &previewSchema, nil, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return personalisationOf(obj), nil
+}
+
+// DecodeV1SendRequest parses a v1 send body. Errors are in the v1 shape:
+// *Error values whose Field is "to", "template" or "personalisation" with
+// marshmallow's messages ("Missing data for required field.", "Not a valid
+// string.", "Field may not be null.", "Not a valid mapping type.") and "Not
+// a valid UUID." for a template that is not a UUID. Unknown fields are
+// ignored. The recipient's format is not checked here.
+func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
+	root, err := decodeBody(body)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := root.(*pyDict)
+	if !ok {
+		return nil, ValidationError("", "Invalid input type.")
+	}
+	var errs Errors
+	v1String := func(field string) *string {
+		v, ok := obj.get(field)
+		switch s := v.(type) {
+		case string:
+			return &s
+		case nil:
+			if ok {
+				errs = append(errs, ValidationError(field, "Field may not be null."))
+			}
+		default:
+			errs = append(errs, ValidationError(field, "Not a valid string."))
+		}
+		return nil
+	}
+	f := v1Fields{To: v1String("to"), Template: v1String("template")}
+	excluded := []string{}
+	if _, ok := obj.get("to"); ok && f.To == nil {
+		excluded = append(excluded, "To")
+	}
+	if _, ok := obj.get("template"); ok && f.Template == nil {
+		excluded = append(excluded, "Template")
+	}
+	if err := validate().StructExcept(&f, excluded...); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return nil, fmt.Errorf("notify: validating v1 request: %w", err)
+		}
+		for _, fe := range verrs {
+			msg := "Missing data for required field."
+			if fe.Tag() == "uuid" {
+				msg = "Not a valid UUID."
+			}
+			errs = append(errs, ValidationError(fe.Field(), msg))
+		}
+	}
+	if v, ok := obj.get("personalisation"); ok {
+		switch v.(type) {
+		case *pyDict:
+		case nil:
+			errs = append(errs, ValidationError("personalisation", "Field may not be null."))
+		default:
+			errs = append(errs, ValidationError("personalisation", "Not a valid mapping type."))
+		}
+	}
+	if len(errs) > 0 {
+		order := map[string]int{"to": 0, "template": 1, "personalisation": 2}
+		sort.SliceStable(errs, func(i, j int) bool { return order[errs[i].Field] < order[errs[j].Field] })
+		return nil, errs
+	}
+	return &V1SendRequest{
+		To:              *f.To,
+		TemplateID:      mustUUID(*f.Template),
+		Personalisation: personalisationOf(obj),
+	}, nil
+}
+
+// DecodeListQuery validates the query of GET /v2/notifications (SPEC
+// B5.5). template_type and status repeat; reference, older_than and
+// include_jobs take their first value.
+func DecodeListQuery(q url.Values) (*ListQuery, error) {
+	var ps problems
+	out := &ListQuery{}
+	for i, name := range listQueryProps {
+		vals, ok := q[name]
+		if !ok {
+			continue
+		}
+		switch name {
+		case "reference":
+			if len(vals) > 0 {
+				ref := vals[0]
+				out.Reference = &ref
+			}
+		case "status":
+			for _, v := range vals {
+				if !slices.Contains(FilterStatuses, Status(v)) {
+					ps.add(groupField, i, enumMessage(name, v, statusNames()))
+					continue
+				}
+				out.Statuses = append(out.Statuses, Status(v))
+			}
+		case "template_type":
+			for _, v := range vals {
+				if !slices.Contains(templateTypeNames, v) {
+					ps.add(groupField, i, enumMessage(name, v, templateTypeNames))
+					continue
+				}
+				out.TemplateTypes = append(out.TemplateTypes, NotificationType(v))
+			}
+		case "include_jobs":
+			v := first(vals)
+			if v != "true" && v != "True" {
+				ps.add(groupField, i, enumMessage(name, v, []string{"true", "True"}))
+				continue
+			}
+			out.IncludeJobs = true
+		case "older_than":
+			id, ok := ParseUUID(first(vals))
+			if !ok {
+				ps.add(groupField, i, "older_than is not a valid UUID")
+				continue
+			}
+			out.OlderThan = &id
+		}
+	}
+	checkQueryExtras(q, listQueryProps, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DecodeTemplatesQuery validates the query of GET /v2/templates: an
+// optional type (sms, email or letter). It returns "" when there is none.
+func DecodeTemplatesQuery(q url.Values) (NotificationType, error) {
+	var ps problems
+	var typ NotificationType
+	if vals, ok := q["type"]; ok {
+		v := first(vals)
+		if slices.Contains(templateTypeNames, v) {
+			typ = NotificationType(v)
+		} else {
+			ps.add(groupField, 0, enumMessage("type", v, templateTypeNames))
+		}
+	}
+	checkQueryExtras(q, []string{"type"}, &ps)
+	if err := ps.err(); err != nil {
+		return "", err
+	}
+	return typ, nil
+}
+
+// DecodeReceivedTextsQuery validates the query of GET
+// /v2/received-text-messages: an optional older_than UUID. It returns nil
+// when there is none.
+func DecodeReceivedTextsQuery(q url.Values) (*uuid.UUID, error) {
+	var ps problems
+	var out *uuid.UUID
+	if vals, ok := q["older_than"]; ok {
+		if id, ok := ParseUUID(first(vals)); ok {
+			out = &id
+		} else {
+			ps.add(groupField, 0, "older_than is not a valid UUID")
+		}
+	}
+	checkQueryExtras(q, []string{"older_than"}, &ps)
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func first(vals []string) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[0]
+}
+
+var templateTypeNames = []string{string(SMS), string(Email), string(Letter)}
+
+var listQueryProps = []string{"reference", "status", "template_type", "include_jobs", "older_than"}
+
+func statusNames() []string {
+	out := make([]string, len(FilterStatuses))
+	for i, s := range FilterStatuses {
+		out[i] = string(s)
+	}
+	return out
+}
+
+// enumMessage is jsonschema's enum message with quotes removed:
+// "{field} {value!r} is not one of {enum!r}".
+func enumMessage(field, value string, enum []string) string {
+	items := make([]any, len(enum))
+	for i, e := range enum {
+		items[i] = e
+	}
+	return pyMessage(field + " " + pyRepr(value) + " is not one of " + pyRepr(items))
+}
+
+// checkQueryExtras reports query parameters that are not in props.
+func checkQueryExtras(q url.Values, props []string, ps *problems) {
+	var extras []string
+	for k := range q {
+		if !slices.Contains(props, k) {
+			extras = append(extras, k)
+		}
+	}
+	addExtras(extras, ps)
+}
+
+// addExtras adds jsonschema's additionalProperties error: one message that
+// names every unexpected key, sorted.
+func addExtras(extras []string, ps *problems) {
+	if len(extras) == 0 {
+		return
+	}
+	sort.Strings(extras)
+	reprs := make([]string, len(extras))
+	for i, e := range extras {
+		reprs[i] = pyRepr(e)
+	}
+	verb := "was"
+	if len(extras) > 1 {
+		verb = "were"
+	}
+	ps.add(groupExtra, 0, pyMessage(fmt.Sprintf("Additional properties are not allowed (%s %s unexpected)",
+		strings.Join(reprs, ", "), verb)))
+}
+
+// ---------------------------------------------------------------------------
+// Schemas
+
+// propSpec is one property of an object schema.
+type propSpec struct {
+	name string
+	// types are the JSON types allowed, in the schema's order.
+	types []string
+	// items is the JSON type of array items ("" when unchecked).
+	items string
+	// override is the schema's validationMessage: it replaces every
+	// message about the property.
+	override string
+}
+
+// objectSchema is an object schema: its properties in schema order, and
+// whether other properties are allowed.
+type objectSchema struct {
+	props      []propSpec
+	required   []string
+	additional bool
+}
+
+func (s *objectSchema) index(name string) int {
+	for i, p := range s.props {
+		if p.name == name {
+			return i
+		}
+	}
+	return len(s.props)
+}
+
+func (s *objectSchema) requiredIndex(name string) int {
+	if i := slices.Index(s.required, name); i >= 0 {
+		return i
+	}
+	return len(s.required)
+}
+
+const (
+	msgNotUUID     = "is not a valid UUID"
+	msgNotHTTPSURL = "is not a valid https url"
+)
+
+var (
+	propReference       = propSpec{name: "reference", types: []string{"string"}}
+	propTemplateID      = propSpec{name: "template_id", types: []string{"string"}, override: msgNotUUID}
+	propPersonalisation = propSpec{name: "personalisation", types: []string{"object"}}
+	propScheduledFor    = propSpec{name: "scheduled_for", types: []string{"string", "null"}}
+)
+
+// smsSchema is upstream's post_sms_request.
+var smsSchema = objectSchema{
+	props: []propSpec{
+		propReference,
+		{name: "phone_number", types: []string{"string"}},
+		propTemplateID,
+		propPersonalisation,
+		propScheduledFor,
+		{name: "sms_sender_id", types: []string{"string"}, override: msgNotUUID},
+	},
+	required: []string{"phone_number", "template_id"},
+}
+
+// emailSchema is upstream's post_email_request.
+var emailSchema = objectSchema{
+	props: []propSpec{
+		propReference,
+		{name: "email_address", types: []string{"string"}},
+		propTemplateID,
+		propPersonalisation,
+		propScheduledFor,
+		{name: "email_reply_to_id", types: []string{"string"}, override: msgNotUUID},
+		{name: "one_click_unsubscribe_url", types: []string{"string"}, override: msgNotHTTPSURL},
+		{name: "sanitise_content_for", types: []string{"array", "null"}, items: "string"},
+	},
+	required: []string{"email_address", "template_id"},
+}
+
+// previewSchema is upstream's post_template_preview_request (without the
+// id, which comes from the URL). It allows other properties.
+var previewSchema = objectSchema{
+	props:      []propSpec{propPersonalisation},
+	additional: true,
+}
+
+// smsFields are the string properties of an SMS body checked by struct tags.
+type smsFields struct {
+	Reference   *string `json:"reference" validate:"omitnil,max=1000"`
+	PhoneNumber *string `json:"phone_number" validate:"required,notify_phone"`
+	TemplateID  *string `json:"template_id" validate:"required,uuid"`
+	SMSSenderID *string `json:"sms_sender_id" validate:"omitnil,uuid"`
+}
+
+// emailFields are the string properties of an email body checked by struct
+// tags.
+type emailFields struct {
+	Reference              *string `json:"reference" validate:"omitnil,max=1000"`
+	EmailAddress           *string `json:"email_address" validate:"required,notify_email"`
+	TemplateID             *string `json:"template_id" validate:"required,uuid"`
+	EmailReplyToID         *string `json:"email_reply_to_id" validate:"omitnil,uuid"`
+	OneClickUnsubscribeURL *string `json:"one_click_unsubscribe_url" validate:"omitnil,startswith=https"`
+}
+
+// v1Fields are the string properties of a v1 body.
+type v1Fields struct {
+	To       *string `json:"to" validate:"required"`
+	Template *string `json:"template" validate:"required,uuid"`
+}
+
+// validate returns the shared validator: json names in FieldErrors, and
+// the notify_phone and notify_email formats.
+var validate = sync.OnceValue(func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	// Registration only fails for an empty tag or a nil function.
+	_ = v.RegisterValidation("notify_phone", func(fl validator.FieldLevel) bool {
+		_, err := ParsePhoneNumber(fl.Field().String())
+		return err == nil
+	})
+	_ = v.RegisterValidation("notify_email", func(fl validator.FieldLevel) bool {
+		_, err := ValidateEmail(fl.Field().String())
+		return err == nil
+	})
+	return v
+})
+
+// checkSchema checks obj against s: JSON types on the tree, then, when
+// fields is a pointer to a struct of *string fields with json and validate
+// tags, the struct-tag rules on the string properties that passed (filled
+// into fields). Additional properties are reported when s forbids them.
+func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *problems) {
+	bad := map[string]bool{}
+	for i, p := range s.props {
+		v, ok := obj.get(p.name)
+		if !ok {
+			continue
+		}
+		if !hasType(v, p.types) {
+			bad[p.name] = true
+			ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(v)+" is not of type "+typeList(p.types))))
+			continue
+		}
+		if list, ok := v.([]any); ok && p.items != "" {
+			for _, it := range list {
+				if !hasType(it, []string{p.items}) {
+					ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(it)+" is not of type "+typeList([]string{p.items}))))
+				}
+			}
+		}
+	}
+	if fields != nil {
+		checkFields(obj, s, fields, bad, ps)
+	}
+	if !s.additional {
+		var extras []string
+		for _, k := range obj.keys {
+			if s.index(k) == len(s.props) {
+				extras = append(extras, k)
+			}
+		}
+		addExtras(extras, ps)
+	}
+}
+
+// checkFields fills the *string fields of the struct fields points to from
+// obj (skipping properties with a type error) and runs the validator on it.
+func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, ps *problems) {
+	rv := reflect.ValueOf(fields).Elem()
+	rt := rv.Type()
+	var excluded []string
+	for i := 0; i < rt.NumField(); i++ {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if bad[name] {
+			excluded = append(excluded, rt.Field(i).Name)
+			continue
+		}
+		if v, ok := obj.get(name); ok {
+			if str, ok := v.(string); ok {
+				rv.Field(i).Set(reflect.ValueOf(&str))
+			}
+		}
+	}
+	err := validate().StructExcept(fields, excluded...)
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return
+	}
+	for _, fe := range verrs {
+		name := fe.Field()
+		if fe.Tag() == "required" {
+			ps.add(groupRequired, s.requiredIndex(name), pyMessage(pyRepr(name)+" is a required property"))
+			continue
+		}
+		i := s.index(name)
+		value, _ := fe.Value().(string)
+		if p, ok := fe.Value().(*string); ok && p != nil {
+			value = *p
+		}
+		var msg string
+		switch fe.Tag() {
+		case "max":
+			msg = pyMessage(pyRepr(value) + " is too long")
+		case "notify_phone":
+			msg = phoneFormatMessage(value)
+		case "notify_email":
+			msg = "Not a valid email address"
+		case "uuid":
+			msg = msgNotUUID
+		case "startswith":
+			msg = msgNotHTTPSURL
+		default:
+			msg = "is not valid"
+		}
+		if i < len(s.props) {
+			msg = propMessage(s.props[i], msg)
+		} else {
+			msg = name + " " + msg
+		}
+		ps.add(groupField, i, msg)
+	}
+}
+
+// phoneFormatMessage is the v2 text of the phone constructor failure for s.
+func phoneFormatMessage(s string) string {
+	_, err := ParsePhoneNumber(s)
+	var pe *PhoneError
+	if errors.As(err, &pe) {
+		return pyMessage(pe.V2Message())
+	}
+	return (&PhoneError{Code: PhoneInvalidNumber}).V2Message()
+}
+
+// propMessage prefixes msg with the property name, or gives the
+// property's validationMessage instead.
+func propMessage(p propSpec, msg string) string {
+	if p.override != "" {
+		return p.name + " " + p.override
+	}
+	return p.name + " " + msg
+}
+
+// checkScheduledFor runs the datetime_within_next_day format check on
+// scheduled_for when it is a string, and returns the time.
+func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *problems) *time.Time {
+	v, _ := obj.get("scheduled_for")
+	str, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	i := s.index("scheduled_for")
+	t, ok := parseISO8601(str)
+	switch {
+	case !ok:
+		ps.add(groupField, i, "scheduled_for "+msgDatetimeFormat)
+	case t.Before(now.Truncate(time.Microsecond)):
+		ps.add(groupField, i, "scheduled_for "+msgDatetimePast)
+	case t.After(now.Truncate(time.Microsecond).Add(24 * time.Hour)):
+		ps.add(groupField, i, "scheduled_for "+msgDatetimeFuture)
+	default:
+		return &t
+	}
+	return nil
+}
+
+func hasType(v any, types []string) bool {
+	for _, t := range types {
+		switch v.(type) {
+		case string:
+			if t == "string" {
+				return true
+			}
+		case nil:
+			if t == "null" {
+				return true
+			}
+		case *pyDict:
+			if t == "object" {
+				return true
+			}
+		case []any:
+			if t == "array" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// typeList is jsonschema's list of types: 'string', 'null'.
+func typeList(types []string) string {
+	reprs := make([]string, len(types))
+	for i, t := range types {
+		reprs[i] = pyRepr(t)
+	}
+	return strings.Join(reprs, ", ")
+}
+
+func mustUUID(s string) uuid.UUID {
+	u, _ := ParseUUID(s)
+	return u
+}
+
+// personalisationOf returns obj's personalisation as plain Go values, or nil.
+func personalisationOf(obj *pyDict) map[string]any {
+	v, _ := obj.get("personalisation")
+	d, ok := v.(*pyDict)
+	if !ok {
+		return nil
+	}
+	m, _ := plainValue(d).(map[string]any)
+	return m
+}
+
+// ---------------------------------------------------------------------------
+// Problems
+
+// Groups order the problems: required properties, then per-property
+// problems in schema order, then additional properties.
+const (
+	groupRequired = iota
+	groupField
+	groupExtra
+)
+
+type problem struct {
+	group, index int
+	msg          string
+}
+
+type problems []problem
+
+func (ps *problems) add(group, index int, msg string) {
+	*ps = append(*ps, problem{group: group, index: index, msg: msg})
+}
+
+// err returns the problems as Errors of ValidationError in a stable order,
+// without duplicates, or nil.
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].group != ps[j].group {
+			return ps[i].group < ps[j].group
+		}
+		return ps[i].index < ps[j].index
+	})
+	var errs Errors
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if !seen[p.msg] {
+			seen[p.msg] = true
+			errs = append(errs, ValidationError("", p.msg))
+		}
+	}
+	return errs
+}
+
+// ---------------------------------------------------------------------------
+// JSON as Python sees it
+
+// pyDict is a JSON object with its keys in first-seen order (a Python dict
+// built by json.loads: a repeated key keeps its first place and its last
+// value).
+type pyDict struct {
+	keys []string
+	vals map[string]any
+}
+
+func (d *pyDict) get(k string) (any, bool) {
+	v, ok := d.vals[k]
+	return v, ok
+}
+
+// decodeBody parses a request body into a tree of *pyDict, []any, string,
+// json.Number, bool and nil. An empty or all-whitespace body is {}. A body
+// that is not UTF-8 JSON gives the BadRequestError of upstream.
+func decodeBody(body []byte) (any, error) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &pyDict{vals: map[string]any{}}, nil
+	}
+	if !utf8.Valid(body) || !json.Valid(body) {
+		return nil, BadRequest("", MsgInvalidJSON)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	v, err := readJSON(dec)
+	if err != nil {
+		return nil, BadRequest("", MsgInvalidJSON)
+	}
+	return v, nil
+}
+
+// decodeBodyObject is decodeBody for a body that must be an object; null
+// counts as {} when nullIsEmpty. Any other value gives jsonschema's type
+// error, e.g. "[] is not of type object".
+func decodeBodyObject(body []byte, nullIsEmpty bool) (*pyDict, error) {
+	v, err := decodeBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil && nullIsEmpty {
+		return &pyDict{vals: map[string]any{}}, nil
+	}
+	obj, ok := v.(*pyDict)
+	if !ok {
+		return nil, Errors{ValidationError("", pyMessage(pyRepr(v)+" is not of type "+pyRepr("object")))}
+	}
+	return obj, nil
+}
+
+func readJSON(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("notify: reading JSON: %w", err)
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch d {
+	case '{':
+		obj := &pyDict{vals: map[string]any{}}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, fmt.Errorf("notify: reading JSON: %w", err)
+			}
+			k, ok := kt.(string)
+			if !ok {
+				return nil, fmt.Errorf("notify: reading JSON: key %v is not a string", kt)
+			}
+			v, err := readJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			if _, seen := obj.vals[k]; !seen {
+				obj.keys = append(obj.keys, k)
+			}
+			obj.vals[k] = v
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, fmt.Errorf("notify: reading JSON: %w", err)
+		}
+		return obj, nil
+	case '[':
+		list := []any{}
+		for dec.More() {
+			v, err := readJSON(dec)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, fmt.Errorf("notify: reading JSON: %w", err)
+		}
+		return list, nil
+	}
+	return nil, fmt.Errorf("notify: reading JSON: unexpected %v", d)
+}
+
+// plainValue converts a tree from decodeBody into the values encoding/json
+// gives: map[string]any, []any, float64, string, bool, nil. A number
+// outside float64's range stays a json.Number.
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case *pyDict:
+		m := make(map[string]any, len(x.keys))
+		for _, k := range x.keys {
+			m[k] = plainValue(x.vals[k])
+		}
+		return m
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = plainValue(it)
+		}
+		return out
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return x
+		}
+		return f
+	default:
+		return x
+	}
+}
+
+// pyMessage removes single quotes, as upstream does to every jsonschema
+// message.
+func pyMessage(s string) string { return strings.ReplaceAll(s, "'", "") }
+
+// pyRepr returns Python's repr() of a JSON value as json.loads returns it:
+// None, True, False, ints as written (-0 is 0), floats as Python prints
+// them (1.0, 1e+16, inf), strings quoted and escaped, lists ['a', 1] and
+// dicts {'a': 1}. It accepts trees from decodeBody and plain values.
+func pyRepr(v any) string {
+	var b strings.Builder
+	writeRepr(&b, v)
+	return b.String()
+}
+
+func writeRepr(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if x {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case string:
+		writeStrRepr(b, x)
+	case json.Number:
+		b.WriteString(numberRepr(string(x)))
+	case float64:
+		b.WriteString(floatRepr(x))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case []any:
+		b.WriteByte('[')
+		for i, it := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeRepr(b, it)
+		}
+		b.WriteByte(']')
+	case []string:
+		b.WriteByte('[')
+		for i, it := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeStrRepr(b, it)
+		}
+		b.WriteByte(']')
+	case *pyDict:
+		b.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeStrRepr(b, k)
+			b.WriteString(": ")
+			writeRepr(b, x.vals[k])
+		}
+		b.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		writeRepr(b, &pyDict{keys: keys, vals: x})
+	default:
+		fmt.Fprintf(b, "%v", x)
+	}
+}
+
+// numberRepr is the repr of a JSON number literal: Python's json makes an
+// int of a literal without fraction or exponent, a float otherwise.
+func numberRepr(lit string) string {
+	if !strings.ContainsAny(lit, ".eE") {
+		if strings.Trim(lit, "-0") == "" {
+			return "0"
+		}
+		return lit
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil && !math.IsInf(f, 0) {
+		return lit
+	}
+	return floatRepr(f)
+}
+
+// floatRepr is Python's repr of a float: the shortest digits that round
+// trip, in fixed notation when the decimal exponent is in [-4, 16), else in
+// scientific notation with a signed two-digit exponent.
+func floatRepr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	_, expStr, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expStr)
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// writeStrRepr writes Python's repr of a str.
+func writeStrRepr(b *strings.Builder, s string) {
+	quote := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		quote = '"'
+	}
+	b.WriteByte(quote)
+	for _, r := range s {
+		switch {
+		case r == rune(quote) || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < ' ' || r == 0x7f:
+			fmt.Fprintf(b, `\x%02x`, r)
+		case r < 0x7f:
+			b.WriteRune(r)
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r <= 0xff:
+			fmt.Fprintf(b, `\x%02x`, r)
+		case r <= 0xffff:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte(quote)
+}
+
+// ---------------------------------------------------------------------------
+// ISO 8601 (pyiso8601's parse_date, as upstream's scheduled_for check uses)
+
+var iso8601Re = regexp.MustCompile(`^(?P<year>[0-9]{4})` +
+	`((-(?P<monthdash>[0-9]{1,2})|(?P<month>[0-9]{2}))` +
+	`((-(?P<daydash>[0-9]{1,2})|(?P<day>[0-9]{2}))` +
+	`(([ T])(?P<hour>[0-9]{2})(:?(?P<minute>[0-9]{2}))?` +
+	`(:?(?P<second>[0-9]{1,2})([.,](?P<fraction>[0-9]+))?)?` +
+	`(?P<timezone>Z|((?P<tzsign>[-+])(?P<tzhour>[0-9]{2}):?(?P<tzminute>[0-9]{2})?))?)?)?)?$`)
+
+// parseISO8601 parses s as pyiso8601's parse_date does: year, optional
+// month and day (with or without hyphens, but not YYYYMM alone), optional
+// time after "T" or a space with optional minutes, seconds and fraction
+// (truncated to microseconds), and an optional "Z" or ±hh[:mm] offset;
+// without one the time is UTC. A final newline is allowed, as Python's $
+// allows it.
+func parseISO8601(s string) (time.Time, bool) {
+	s = strings.TrimSuffix(s, "\n")
+	m := iso8601Re.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	g := func(name string) string { return m[iso8601Re.SubexpIndex(name)] }
+	if g("month") != "" && len(s) == 6 {
+		return time.Time{}, false // (?!$): YYYYMM is not allowed
+	}
+	num := func(name string, def int) int {
+		if v := g(name); v != "" {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+		return def
+	}
+	year := num("year", 0)
+	month := num("month", num("monthdash", 1))
+	day := num("day", num("daydash", 1))
+	hour, minute, second := num("hour", 0), num("minute", 0), num("second", 0)
+	frac := g("fraction")
+	if len(frac) > 6 {
+		frac = frac[:6]
+	}
+	micro := 0
+	if frac != "" {
+		micro, _ = strconv.Atoi(frac + strings.Repeat("0", 6-len(frac)))
+	}
+	if year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 {
+		return time.Time{}, false
+	}
+	if day > time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	loc := time.UTC
+	if tz := g("timezone"); tz != "" && tz != "Z" {
+		offset := num("tzhour", 0)*60 + num("tzminute", 0)
+		if offset >= 24*60 {
+			return time.Time{}, false
+		}
+		if g("tzsign") == "-" {
+			offset = -offset
+		}
+		loc = time.FixedZone("", offset*60)
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, second, micro*1000, loc), true
+}
