@@ -1,0 +1,278 @@
+package gormstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	notify "github.com/notifykit/notify"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+type dialect int
+
+const (
+	dialectPostgres dialect = iota + 1
+	dialectSQLite
+)
+
+// Options tunes a Store. The zero value gives the defaults documented on
+// each field.
+type Options struct {
+	// MaxOpenConns caps the connection pool (PostgreSQL) or the reader pool
+	// (SQLite). Default: 3 per CPU (GOMAXPROCS), at least 4.
+	MaxOpenConns int
+	// MaxIdleConns is how many idle connections are kept. Default:
+	// MaxOpenConns.
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections after this age. Default: 30m.
+	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes connections idle for this long. Default: 5m.
+	ConnMaxIdleTime time.Duration
+	// BusyTimeout is how long a SQLite connection waits for a lock held by
+	// another process before failing. Default: 10s.
+	BusyTimeout time.Duration
+	// SQLiteSynchronousFull makes every SQLite commit wait for the disk
+	// (PRAGMA synchronous=FULL). The default, NORMAL, never corrupts the
+	// database in WAL mode but a power cut may lose the last commits.
+	SQLiteSynchronousFull bool
+	// Logger receives gorm's query logs. Default: silent.
+	Logger logger.Interface
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxOpenConns <= 0 {
+		o.MaxOpenConns = max(4, 3*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxIdleConns <= 0 {
+		o.MaxIdleConns = o.MaxOpenConns
+	}
+	if o.ConnMaxLifetime <= 0 {
+		o.ConnMaxLifetime = 30 * time.Minute
+	}
+	if o.ConnMaxIdleTime <= 0 {
+		o.ConnMaxIdleTime = 5 * time.Minute
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = logger.Discard
+	}
+	return o
+}
+
+// Store is a notify.Store on PostgreSQL or SQLite. It is safe for
+// concurrent use. Open it with OpenPostgres or OpenSQLite and Close it when
+// done.
+type Store struct {
+	dialect dialect
+	// w runs writes; r runs reads. On PostgreSQL they are the same pool. On
+	// SQLite w has a single connection (SQLite allows one writer at a time;
+	// queueing writers in the pool avoids SQLITE_BUSY) and r has several
+	// read-only connections that run beside it thanks to WAL.
+	w, r   *gorm.DB
+	closed atomic.Bool
+}
+
+var _ notify.Store = (*Store)(nil)
+
+// OpenPostgres connects to PostgreSQL with a pgx DSN (URL or key=value
+// form), migrates the schema and returns the Store. The schema lives in the
+// connection's current schema (set search_path in the DSN to choose it).
+func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: open postgres: %w", err)
+	}
+	if err := configurePool(db, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: dialectPostgres, w: db, r: db}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path,
+// migrates the schema and returns the Store. It uses the pure-Go driver
+// github.com/glebarez/sqlite (no cgo) in WAL mode with foreign keys on and a
+// busy timeout; writes go through one connection that begins IMMEDIATE
+// transactions, reads through a pool of read-only connections. path is a
+// file name; it must not contain '?'.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	if path == "" || strings.Contains(path, "?") || path == ":memory:" {
+		return nil, fmt.Errorf("gormstore: open sqlite: invalid path %q (need a file name without '?')", path)
+	}
+	syncMode := "NORMAL"
+	if opts.SQLiteSynchronousFull {
+		syncMode = "FULL"
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+syncMode+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_txlock", "immediate")
+	w, err := gorm.Open(sqlite.Open(path+"?"+q.Encode()), gormConfig(opts))
+	if err != nil {
+		return nil, fmt.Errorf("gormstore: open sqlite %s: %w", path, err)
+	}
+	if err := configurePool(w, 1, 1, opts); err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: dialectSQLite, w: w}
+	// The writer sets WAL mode and creates the schema before readers open.
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	rq := url.Values{}
+	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	rq.Add("_pragma", "query_only(1)")
+	r, err := gorm.Open(sqlite.Open(path+"?"+rq.Encode()), gormConfig(opts))
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("gormstore: open sqlite %s (readers): %w", path, err)
+	}
+	if err := configurePool(r, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	s.r = r
+	return s, nil
+}
+
+func gormConfig(opts Options) *gorm.Config {
+	return &gorm.Config{
+		Logger:                 opts.Logger,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+}
+
+func configurePool(db *gorm.DB, maxOpen, maxIdle int, opts Options) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("gormstore: connection pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(min(maxIdle, maxOpen))
+	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	sqlDB.SetConnMaxIdleTime(opts.ConnMaxIdleTime)
+	return nil
+}
+
+// start pings and migrates; on failure it closes what was opened.
+func (s *Store) start(ctx context.Context) error {
+	if err := s.migrate(ctx, 0); err != nil {
+		s.closePools()
+		return err
+	}
+	return nil
+}
+
+// Close closes the connection pools. Later calls return errors wrapping
+// notify.ErrClosed; closing twice is not an error.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.closePools()
+}
+
+func (s *Store) closePools() error {
+	var errs []error
+	for _, db := range []*gorm.DB{s.w, s.r} {
+		if db == nil || (db == s.r && s.r == s.w) {
+			continue
+		}
+		if sqlDB, err := db.DB(); err == nil {
+			if err := sqlDB.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("gormstore: close: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check(ctx, "ping"); err != nil {
+		return err
+	}
+	for _, db := range []*gorm.DB{s.w, s.r} {
+		sqlDB, err := db.DB()
+		if err != nil {
+			return s.wrap(ctx, "ping", err)
+		}
+		if err := sqlDB.PingContext(ctx); err != nil {
+			return s.wrap(ctx, "ping", err)
+		}
+	}
+	return nil
+}
+
+// check refuses work on a closed store or a done context before touching
+// the database.
+func (s *Store) check(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("gormstore: %s: %w", op, notify.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("gormstore: %s: %w", op, err)
+	}
+	return nil
+}
+
+// wrap turns a driver error into the Store contract's errors: unique
+// violations wrap notify.ErrDuplicate, no rows wrap notify.ErrNotFound, a
+// done context wraps ctx.Err(), and everything says which operation failed.
+func (s *Store) wrap(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	switch {
+	case isUniqueViolation(err):
+		return fmt.Errorf("gormstore: %s: %w (%w)", op, notify.ErrDuplicate, err)
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("gormstore: %s: %w", op, notify.ErrNotFound)
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("gormstore: %s: %w (%w)", op, cerr, err)
+	}
+	if s.closed.Load() && !errors.Is(err, notify.ErrClosed) {
+		return fmt.Errorf("gormstore: %s: %w (%w)", op, notify.ErrClosed, err)
+	}
+	return fmt.Errorf("gormstore: %s: %w", op, err)
+}
+
+// isUniqueViolation recognises PostgreSQL's 23505 (pgconn.PgError) and
+// SQLite's UNIQUE / PRIMARY KEY constraint codes without importing either
+// driver's error package.
+func isUniqueViolation(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		return pg.SQLState() == "23505"
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		// SQLITE_CONSTRAINT_UNIQUE (2067), SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+		return lite.Code() == 2067 || lite.Code() == 1555
+	}
+	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
