@@ -1,0 +1,400 @@
+//go:build notifydraft
+
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Task names.
+const (
+	TaskDeliverSMS     = "deliver_sms"
+	TaskDeliverEmail   = "deliver_email"
+	TaskSandboxReceipt = "sandbox_receipt"
+)
+
+// SandboxName is the provider name of the sandbox (sent_by, metrics).
+const SandboxName = "sandbox"
+
+// SimulatedStatus is the status a fake receipt gives a simulated
+// notification (SPEC A2, B2.2): SMS to numbers ending 7700900003 is a
+// temporary failure and 7700900002 a permanent one; email to
+// temp-fail@simulator.notify and perm-fail@simulator.notify likewise;
+// everything else is delivered.
+func SimulatedStatus(typ NotificationType, to string) Status {
+	if typ == SMS {
+		switch {
+		case strings.HasSuffix(to, "7700900003"):
+			return StatusTemporaryFailure
+		case strings.HasSuffix(to, "7700900002"):
+			return StatusPermanentFailure
+		}
+		return StatusDelivered
+	}
+	switch strings.ToLower(to) {
+	case "temp-fail@simulator.notify":
+		return StatusTemporaryFailure
+	case "perm-fail@simulator.notify":
+		return StatusPermanentFailure
+	}
+	return StatusDelivered
+}
+
+// builtinSandbox is the Sandbox when none is configured: it sends nothing
+// and simulates receipts.
+type builtinSandbox struct{}
+
+func (builtinSandbox) Name() string           { return SandboxName }
+func (builtinSandbox) Type() NotificationType { return "" }
+func (builtinSandbox) Send(ctx context.Context, m Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return uuid.NewString(), nil
+}
+func (builtinSandbox) SimulateReceipt(m Message, ref string) Receipt {
+	return Receipt{Provider: SandboxName, NotificationID: m.NotificationID, ProviderReference: ref,
+		Status: SimulatedStatus(m.Type, m.To)}
+}
+
+// providerFor picks the provider of a notification: the sandbox for
+// simulated ones and for channels without a real provider, else the first
+// real provider of the channel.
+func (n *Notifier) providerFor(nt *Notification) Provider {
+	if nt.Queue == QueueResearchMode || nt.KeyType == KeyTypeSimulate {
+		return n.sandbox
+	}
+	if ps := n.providers[nt.Type]; len(ps) > 0 {
+		return ps[0]
+	}
+	return n.sandbox
+}
+
+// Deliver is the worker's handler for a delivery task. It claims the
+// notification with a lease (a duplicate task, or one for a notification no
+// longer created, does nothing), builds the message, hands it to the
+// provider and records status sending (sent for international SMS) only
+// after the provider accepted. A provider error releases the claim and
+// returns the error so the queue retries with backoff; a permanent error, or
+// one on the last attempt, makes the notification technical-failure.
+func (n *Notifier) Deliver(ctx context.Context, t Task) error {
+	now := n.now()
+	nt, err := n.store.ClaimNotification(ctx, t.NotificationID, now, now.Add(n.cfg.ClaimLease))
+	switch {
+	case errors.Is(err, ErrConflict):
+		n.log.DebugContext(ctx, "deliver: not claimable (already sent or claimed)", slog.String("notification_id", t.NotificationID.String()))
+		return nil
+	case errors.Is(err, ErrNotFound):
+		n.log.WarnContext(ctx, "deliver: no such notification", slog.String("notification_id", t.NotificationID.String()))
+		return nil
+	case err != nil:
+		return fmt.Errorf("notify: deliver %s: claim: %w", t.NotificationID, err)
+	}
+	log := n.log.With(slog.String("notification_id", nt.ID.String()), slog.Int("attempt", t.Attempt))
+
+	msg, err := n.message(ctx, nt)
+	if err != nil {
+		if IsPermanent(err) {
+			log.ErrorContext(ctx, "deliver: cannot build message", slog.Any("error", err))
+			return n.failDelivery(ctx, nt, err)
+		}
+		n.release(ctx, nt.ID)
+		return fmt.Errorf("notify: deliver %s: %w", nt.ID, err)
+	}
+	p := n.providerFor(nt)
+	start := time.Now()
+	ref, err := p.Send(ctx, msg)
+	n.stats.Timing("clients."+p.Name()+".request-time", time.Since(start))
+	if err != nil {
+		n.stats.Incr("clients." + p.Name() + ".error")
+		if IsPermanent(err) || t.Attempt >= n.cfg.MaxDeliveryAttempts {
+			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
+			return n.failDelivery(ctx, nt, err)
+		}
+		log.InfoContext(ctx, "deliver: provider failed; will retry", slog.String("provider", p.Name()), slog.Any("error", err))
+		n.release(ctx, nt.ID)
+		return fmt.Errorf("notify: deliver %s via %s: %w", nt.ID, p.Name(), err)
+	}
+	n.stats.Incr("clients." + p.Name() + ".success")
+
+	sentAt := n.now()
+	status := StatusSending
+	if nt.Type == SMS && nt.International {
+		status = StatusSent
+	}
+	units := msg.Fragments
+	upd := NotificationUpdate{Status: status, SentAt: &sentAt, SentBy: p.Name(), BillableUnits: &units,
+		ProviderReference: ref, UpdatedAt: sentAt}
+	if _, err := n.recordSent(ctx, nt.ID, upd); err != nil {
+		if errors.Is(err, ErrConflict) {
+			log.WarnContext(ctx, "deliver: sent, but another worker recorded the notification first (lease expired?)")
+			return nil
+		}
+		log.ErrorContext(ctx, "deliver: sent, but the status could not be recorded", slog.Any("error", err))
+		return Permanent(fmt.Errorf("notify: deliver %s: record sent: %w", nt.ID, err))
+	}
+	n.timeTotal(nt, sentAt)
+	if sim, ok := p.(ReceiptSimulator); ok {
+		n.simulateReceipt(ctx, sim.SimulateReceipt(msg, ref))
+	}
+	return nil
+}
+
+// recordSent records the provider's acceptance, trying a few times: the
+// message is already with the provider, so giving up here would risk a
+// duplicate send once the lease expires.
+func (n *Notifier) recordSent(ctx context.Context, id uuid.UUID, upd NotificationUpdate) (*Notification, error) {
+	var err error
+	for i := range 5 {
+		var nt *Notification
+		nt, err = n.store.TransitionNotification(ctx, id, []Status{StatusCreated}, upd)
+		if err == nil || errors.Is(err, ErrConflict) {
+			return nt, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(100*(i+1)) * time.Millisecond):
+		}
+	}
+	return nil, err
+}
+
+func (n *Notifier) timeTotal(nt *Notification, sentAt time.Time) {
+	d := sentAt.Sub(nt.CreatedAt)
+	typ := string(nt.Type)
+	n.stats.Timing(typ+".total-time", d)
+	if nt.KeyType == KeyTypeSimulate {
+		n.stats.Timing(typ+".test-key.total-time", d)
+	} else {
+		n.stats.Timing(typ+".live-key.total-time", d)
+	}
+}
+
+func (n *Notifier) release(ctx context.Context, id uuid.UUID) {
+	if err := n.store.ReleaseNotification(ctx, id); err != nil {
+		n.log.WarnContext(ctx, "deliver: release claim failed; the lease will expire", slog.String("notification_id", id.String()), slog.Any("error", err))
+	}
+}
+
+// failDelivery marks a notification technical-failure and acknowledges the
+// task.
+func (n *Notifier) failDelivery(ctx context.Context, nt *Notification, cause error) error {
+	now := n.now()
+	_, err := n.store.TransitionNotification(ctx, nt.ID, []Status{StatusCreated},
+		NotificationUpdate{Status: StatusTechnicalFailure, UpdatedAt: now})
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("notify: deliver %s: record technical-failure after %v: %w", nt.ID, cause, err)
+	}
+	return nil
+}
+
+// message builds what the provider receives.
+func (n *Notifier) message(ctx context.Context, nt *Notification) (Message, error) {
+	svc, err := n.store.GetService(ctx, nt.ServiceID)
+	if errors.Is(err, ErrNotFound) {
+		return Message{}, Permanent(fmt.Errorf("service %s not found", nt.ServiceID))
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("load service: %w", err)
+	}
+	if svc.Archived {
+		return Message{}, Permanent(fmt.Errorf("service %s is archived", svc.ID))
+	}
+	m := Message{
+		NotificationID: nt.ID, ServiceID: nt.ServiceID, Type: nt.Type, To: nt.NormalisedTo,
+		Body: nt.Body, Subject: nt.Subject, From: nt.From, ReplyTo: nt.ReplyTo,
+		International: nt.International,
+	}
+	if nt.UnsubscribeURL != nil {
+		m.UnsubscribeURL = *nt.UnsubscribeURL
+	}
+	if nt.Type == SMS {
+		if svc.PrefixSMS {
+			m.Body = RenderSMS(svc.Name, nil, "") + ": " + nt.Body
+		}
+		m.Fragments = SMSFragmentCount(m.Body)
+		return m, nil
+	}
+	m.FromName = svc.Name
+	tpl, err := n.store.GetTemplateVersion(ctx, nt.ServiceID, nt.TemplateID, nt.TemplateVersion)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Message{}, Permanent(fmt.Errorf("template %s version %d not found", nt.TemplateID, nt.TemplateVersion))
+	case err != nil:
+		return Message{}, fmt.Errorf("load template: %w", err)
+	}
+	m.HTMLBody = RenderEmailHTML(tpl.Content, nt.Personalisation)
+	return m, nil
+}
+
+type receiptPayload struct {
+	Provider string `json:"provider"`
+	Status   Status `json:"status"`
+	Ref      string `json:"ref,omitempty"`
+}
+
+// simulateReceipt queues a fake receipt on the research-mode queue so that
+// it goes through the normal receipt path; if queuing fails it is applied
+// at once.
+func (n *Notifier) simulateReceipt(ctx context.Context, r Receipt) {
+	payload, _ := json.Marshal(receiptPayload{Provider: r.Provider, Status: r.Status, Ref: r.ProviderReference})
+	err := n.queue.Enqueue(ctx, QueueResearchMode, Task{Name: TaskSandboxReceipt, NotificationID: r.NotificationID, Payload: payload})
+	if err == nil {
+		return
+	}
+	n.log.WarnContext(ctx, "sandbox receipt: enqueue failed; applying it now", slog.Any("error", err))
+	if err := n.ApplyReceipt(ctx, r); err != nil {
+		n.log.ErrorContext(ctx, "sandbox receipt: apply failed", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
+	}
+}
+
+// ApplyReceipt applies a delivery receipt: the notification's status changes
+// only while it is created, sending, pending or sent; a receipt for a
+// notification in any other status is ignored (nil). An unknown
+// notification is an error wrapping ErrNotFound.
+func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
+	var nt *Notification
+	var err error
+	if r.NotificationID != uuid.Nil {
+		nt, err = n.store.GetNotification(ctx, r.NotificationID)
+	} else {
+		nt, err = n.store.FindNotificationByProviderReference(ctx, r.Provider, r.ProviderReference)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: receipt from %s: %w", r.Provider, err)
+	}
+	if !slices.Contains(ReceiptableStatuses, nt.Status) {
+		n.log.InfoContext(ctx, "receipt ignored: notification already final",
+			slog.String("notification_id", nt.ID.String()), slog.String("status", string(nt.Status)), slog.String("receipt_status", string(r.Status)))
+		return nil
+	}
+	now := n.now()
+	updated, err := n.store.TransitionNotification(ctx, nt.ID, ReceiptableStatuses, NotificationUpdate{Status: r.Status, UpdatedAt: now})
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, err)
+	}
+	n.stats.Incr("callback." + r.Provider + "." + string(r.Status))
+	if updated.SentAt != nil {
+		n.stats.Timing("callback."+r.Provider+"."+string(r.Status)+".elapsed-time", now.Sub(*updated.SentAt))
+	}
+	return nil
+}
+
+// Sweep queues again notifications still created after SweepAfter whose
+// lease is absent or expired: those whose enqueue failed, whose task was
+// lost, or whose worker died. It returns how many it queued (at most
+// SweepBatch). Several sweepers may run at once: a duplicate task does
+// nothing.
+func (n *Notifier) Sweep(ctx context.Context) (int, error) {
+	now := n.now()
+	list, err := n.store.ListSweepable(ctx, now.Add(-n.cfg.SweepAfter), now, n.cfg.SweepBatch)
+	if err != nil {
+		return 0, fmt.Errorf("notify: sweep: %w", err)
+	}
+	queued := 0
+	for i := range list {
+		nt := &list[i]
+		q := nt.Queue
+		if q == "" {
+			q = QueueSendSMS
+			if nt.Type == Email {
+				q = QueueSendEmail
+			}
+		}
+		if err := n.queue.Enqueue(ctx, q, Task{Name: deliverTaskName(nt.Type), NotificationID: nt.ID}); err != nil {
+			return queued, fmt.Errorf("notify: sweep: enqueue %s: %w", nt.ID, err)
+		}
+		queued++
+	}
+	if queued > 0 {
+		n.log.InfoContext(ctx, "sweep: queued notifications again", slog.Int("count", queued))
+	}
+	return queued, nil
+}
+
+// Handle runs one task of any queue the Notifier consumes.
+func (n *Notifier) Handle(ctx context.Context, t Task) error {
+	switch t.Name {
+	case TaskDeliverSMS, TaskDeliverEmail:
+		return n.Deliver(ctx, t)
+	case TaskSandboxReceipt:
+		var p receiptPayload
+		if err := json.Unmarshal(t.Payload, &p); err != nil {
+			return Permanent(fmt.Errorf("notify: sandbox receipt payload: %w", err))
+		}
+		err := n.ApplyReceipt(ctx, Receipt{Provider: p.Provider, NotificationID: t.NotificationID, ProviderReference: p.Ref, Status: p.Status})
+		if errors.Is(err, ErrNotFound) {
+			return Permanent(err)
+		}
+		return err
+	default:
+		return Permanent(fmt.Errorf("notify: unknown task %q", t.Name))
+	}
+}
+
+// RunOptions tunes Run.
+type RunOptions struct {
+	// Queues to consume (DeliveryQueues when empty).
+	Queues []string
+	// NoSweeper disables the periodic Sweep.
+	NoSweeper bool
+	// SweepInterval is the time between sweeps (SweepAfter/2, at least 1s).
+	SweepInterval time.Duration
+}
+
+// Run consumes the delivery queues and sweeps until ctx is done, then waits
+// for in-flight work and returns.
+func (n *Notifier) Run(ctx context.Context) error { return n.RunWith(ctx, RunOptions{}) }
+
+// RunWith is Run with options.
+func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
+	queues := o.Queues
+	if len(queues) == 0 {
+		queues = DeliveryQueues
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(queues))
+	for i, q := range queues {
+		wg.Go(func() {
+			if err := n.queue.Consume(ctx, q, n.Handle); err != nil && ctx.Err() == nil {
+				errs[i] = fmt.Errorf("notify: consume %s: %w", q, err)
+			}
+		})
+	}
+	if !o.NoSweeper {
+		interval := o.SweepInterval
+		if interval <= 0 {
+			interval = max(n.cfg.SweepAfter/2, time.Second)
+		}
+		wg.Go(func() {
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					if _, err := n.Sweep(ctx); err != nil && ctx.Err() == nil {
+						n.log.ErrorContext(ctx, "sweep failed", slog.Any("error", err))
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,292 @@
+//go:build notifydraft
+
+package notify
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// Authentication messages (SPEC B1.3), exact.
+const (
+	MsgNoToken          = "Unauthorized: authentication token must be provided"
+	MsgBearerScheme     = "Unauthorized: authentication bearer scheme must be used"
+	MsgInvalidToken     = "Invalid token: make sure your API token matches the example at https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
+	MsgNoIssuer         = "Invalid token: iss field not provided"
+	MsgIssuerNotUUID    = "Invalid token: service id is not the right data type"
+	MsgServiceNotFound  = "Invalid token: service not found"
+	MsgServiceNoKeys    = "Invalid token: service has no API keys"
+	MsgServiceArchived  = "Invalid token: service is archived"
+	MsgClockSkew        = "Error: Your system clock must be accurate to within 30 seconds"
+	MsgAlgorithm        = "Invalid token: algorithm used is not HS256"
+	MsgKeyNotFound      = "Invalid token: API key not found"
+	MsgKeyRevoked       = "Invalid token: API key revoked"
+	tokenClockTolerance = 30 * time.Second
+	// revokedKeyGrace is how long a revoked key still answers "revoked"
+	// rather than "not found".
+	revokedKeyGrace = 7 * 24 * time.Hour
+)
+
+// Caller is an authenticated API key together with its service.
+type Caller struct {
+	Service *Service
+	Key     *APIKey
+}
+
+// FormatKey returns the key string handed to users:
+// "{name}-{service_id}-{secret}" (SPEC B1.2).
+func FormatKey(name string, serviceID uuid.UUID, secret string) string {
+	return name + "-" + serviceID.String() + "-" + secret
+}
+
+// ParseKey splits a key string the way the official clients do: the last 36
+// characters are the secret and the 36 before the hyphen that precedes them
+// the service id, so the name may contain hyphens.
+func ParseKey(key string) (serviceID uuid.UUID, secret string, err error) {
+	if len(key) < 73 {
+		return uuid.Nil, "", errors.New("notify: API key is too short: want {name}-{service_id}-{secret}")
+	}
+	secret = key[len(key)-36:]
+	id, err := uuid.Parse(key[len(key)-73 : len(key)-37])
+	if err != nil {
+		return uuid.Nil, "", fmt.Errorf("notify: API key has no service id: %w", err)
+	}
+	return id, secret, nil
+}
+
+// NewToken signs a token for serviceID with secret the way the official
+// clients do: HS256, claims iss and iat.
+func NewToken(serviceID uuid.UUID, secret string, iat time.Time) (string, error) {
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": serviceID.String(), "iat": iat.Unix()})
+	return t.SignedString([]byte(secret))
+}
+
+// Authenticate checks an Authorization header value as upstream does (SPEC
+// B1.3) and returns the caller. Refusals are *Error with Name AuthError and
+// status 401 or 403 and upstream's exact messages; other errors are
+// internal (the store failed).
+func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Caller, error) {
+	if authorization == "" {
+		return nil, AuthError(http.StatusUnauthorized, MsgNoToken)
+	}
+	if len(authorization) < 7 || !strings.EqualFold(authorization[:7], "bearer ") {
+		return nil, AuthError(http.StatusUnauthorized, MsgBearerScheme)
+	}
+	token := authorization[7:]
+	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
+
+	parsed, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
+	if err != nil {
+		return nil, forbidden(MsgInvalidToken)
+	}
+	claims := parsed.Claims.(jwt.MapClaims)
+	rawIss, ok := claims["iss"]
+	if !ok || rawIss == nil {
+		return nil, forbidden(MsgNoIssuer)
+	}
+	iss, ok := rawIss.(string)
+	if !ok {
+		return nil, forbidden(MsgIssuerNotUUID)
+	}
+	serviceID, err := uuid.Parse(iss)
+	if err != nil {
+		return nil, forbidden(MsgIssuerNotUUID)
+	}
+	svc, err := n.store.GetService(ctx, serviceID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, forbidden(MsgServiceNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: authenticate: %w", err)
+	}
+	keys, err := n.store.ListAPIKeys(ctx, serviceID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: authenticate: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, forbidden(MsgServiceNoKeys)
+	}
+	if svc.Archived {
+		return nil, forbidden(MsgServiceArchived)
+	}
+	if alg, _ := parsed.Header["alg"].(string); alg != "HS256" {
+		return nil, forbidden(MsgAlgorithm)
+	}
+	// Active keys and keys revoked within the grace period are tried; the
+	// first whose secret verifies wins.
+	now := n.now()
+	var candidates []APIKey
+	for _, k := range keys {
+		if k.ExpiryDate == nil || now.Sub(*k.ExpiryDate) < revokedKeyGrace {
+			candidates = append(candidates, k)
+		}
+	}
+	for i := range candidates {
+		k := &candidates[i]
+		secret, err := n.secrets.open(k.EncryptedSecret)
+		if err != nil {
+			return nil, fmt.Errorf("notify: authenticate: key %s: %w", k.ID, err)
+		}
+		switch verr := verifyToken(token, secret, now); {
+		case verr == nil:
+			if k.Revoked() {
+				return nil, forbidden(MsgKeyRevoked)
+			}
+			k.Secret = secret
+			k.EncryptedSecret = nil
+			return &Caller{Service: svc, Key: k}, nil
+		case errors.Is(verr, errTryNextKey):
+			continue
+		default:
+			return nil, verr
+		}
+	}
+	return nil, forbidden(MsgKeyNotFound)
+}
+
+var errTryNextKey = errors.New("try next key")
+
+// verifyToken checks one key's secret against the token. errTryNextKey means
+// the signature (or iat) did not verify with this key.
+func verifyToken(token, secret string, now time.Time) error {
+	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation())
+	parsed, err := parser.Parse(token, func(*jwt.Token) (any, error) { return []byte(secret), nil })
+	if err != nil {
+		if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+			return errTryNextKey
+		}
+		return forbidden(MsgInvalidToken)
+	}
+	claims := parsed.Claims.(jwt.MapClaims)
+	if _, ok := claims["aud"]; ok {
+		// pyjwt refuses an audience it was not told to expect.
+		return forbidden(MsgInvalidToken)
+	}
+	rawIat, ok := claims["iat"]
+	if !ok {
+		// Upstream's quirk: a token without iat fails to decode and the
+		// next key is tried, ending in "API key not found".
+		return errTryNextKey
+	}
+	iatF, ok := rawIat.(float64)
+	if !ok || math.IsNaN(iatF) || math.IsInf(iatF, 0) {
+		return forbidden(MsgClockSkew)
+	}
+	iat := time.Unix(int64(iatF), 0)
+	if now.After(iat.Add(tokenClockTolerance)) || iat.After(now.Add(tokenClockTolerance)) {
+		return forbidden(MsgClockSkew)
+	}
+	if rawExp, ok := claims["exp"]; ok {
+		exp, ok := rawExp.(float64)
+		if !ok || now.After(time.Unix(int64(exp), 0).Add(tokenClockTolerance)) {
+			return forbidden(MsgClockSkew)
+		}
+	}
+	if rawNbf, ok := claims["nbf"]; ok {
+		nbf, ok := rawNbf.(float64)
+		if !ok || time.Unix(int64(nbf), 0).After(now.Add(tokenClockTolerance)) {
+			return forbidden(MsgInvalidToken)
+		}
+	}
+	return nil
+}
+
+// secretBox seals API secrets with AES-256-GCM under a key derived from the
+// configured secret key.
+type secretBox struct{ aead cipher.AEAD }
+
+func newSecretBox(key []byte) (*secretBox, error) {
+	if len(key) == 0 {
+		return nil, errors.New("notify: empty secret key")
+	}
+	sum := sha256.Sum256(key)
+	block, err := aes.NewCipher(sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("notify: secret key: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("notify: secret key: %w", err)
+	}
+	return &secretBox{aead: aead}, nil
+}
+
+func (b *secretBox) seal(plain string) ([]byte, error) {
+	nonce := make([]byte, b.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("notify: seal secret: %w", err)
+	}
+	return b.aead.Seal(nonce, nonce, []byte(plain), nil), nil
+}
+
+func (b *secretBox) open(sealed []byte) (string, error) {
+	ns := b.aead.NonceSize()
+	if len(sealed) < ns {
+		return "", errors.New("notify: sealed secret is too short (was it sealed under another secret key?)")
+	}
+	plain, err := b.aead.Open(nil, sealed[:ns], sealed[ns:], nil)
+	if err != nil {
+		return "", errors.New("notify: cannot decrypt API secret: the secret key differs from the one it was sealed with")
+	}
+	return string(plain), nil
+}
+
+// devKeySetting is the Store setting that holds the development secret key
+// when none is configured.
+const devKeySetting = "notify.dev-secret-key"
+
+// loadDevSecretKey returns the deployment's development key, creating it on
+// first use, so that every process sharing the store uses the same one.
+func loadDevSecretKey(ctx context.Context, s Store) ([]byte, error) {
+	candidate := make([]byte, 32)
+	if _, err := rand.Read(candidate); err != nil {
+		return nil, err
+	}
+	v, err := s.LoadOrStoreSetting(ctx, devKeySetting, base64.StdEncoding.EncodeToString(candidate))
+	if err != nil {
+		return nil, fmt.Errorf("notify: load development secret key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("notify: stored development secret key is corrupt: %w", err)
+	}
+	return key, nil
+}
+
+// allowedToSendTo is the seed's rule (SPEC B1.4): may a key of keyType of
+// service send to recipient, given the service's team and guest list?
+func allowedToSendTo(recipient string, svc *Service, keyType KeyType, team []TeamMember, guests []GuestListEntry) bool {
+	if keyType == KeyTypeSimulate {
+		return true
+	}
+	if keyType == KeyTypeLive && !svc.Restricted {
+		return true
+	}
+	want := FormatRecipient(recipient)
+	for _, m := range team {
+		if (m.MobileNumber != "" && FormatRecipient(m.MobileNumber) == want) ||
+			(m.EmailAddress != "" && FormatRecipient(m.EmailAddress) == want) {
+			return true
+		}
+	}
+	for _, g := range guests {
+		if FormatRecipient(g.Recipient) == want {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,115 @@
+//go:build notifydraft
+
+package notify_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/notifytest"
+)
+
+func sign(t *testing.T, method jwt.SigningMethod, claims jwt.MapClaims, secret string) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString([]byte(secret))
+	require.NoError(t, err)
+	return s
+}
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Clock = func() time.Time { return now } }))
+	svc := env.Service(t, notify.Service{Name: "Auth"})
+	live := env.Key(t, svc, notify.KeyTypeLive)
+	revoked := env.Key(t, svc, notify.KeyTypeTeam)
+	require.NoError(t, env.Notifier.RevokeAPIKey(ctx, svc.ID, revoked.Key.ID))
+	archived := env.Service(t, notify.Service{Name: "Archived", Archived: true})
+	archivedKey := env.Key(t, archived, notify.KeyTypeLive)
+	noKeys := env.Service(t, notify.Service{Name: "No keys"})
+
+	iss := svc.ID.String()
+	good := sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, live.Key.Secret)
+	cases := []struct {
+		name, header string
+		status       int
+		msg          string
+	}{
+		{"no header", "", http.StatusUnauthorized, notify.MsgNoToken},
+		{"basic scheme", "Basic 1234", http.StatusUnauthorized, notify.MsgBearerScheme},
+		{"short header", "Bear", http.StatusUnauthorized, notify.MsgBearerScheme},
+		{"not a jwt", "Bearer 1234", http.StatusForbidden, notify.MsgInvalidToken},
+		{"no iss", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgNoIssuer},
+		{"iss not a uuid", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": "something", "iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgIssuerNotUUID},
+		{"unknown service", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": uuid.NewString(), "iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgServiceNotFound},
+		{"service without keys", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": noKeys.ID.String(), "iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgServiceNoKeys},
+		{"archived service", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": archived.ID.String(), "iat": now.Unix()}, archivedKey.Key.Secret), http.StatusForbidden, notify.MsgServiceArchived},
+		{"iat too old", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix() - 60}, live.Key.Secret), http.StatusForbidden, notify.MsgClockSkew},
+		{"iat in the future", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix() + 60}, live.Key.Secret), http.StatusForbidden, notify.MsgClockSkew},
+		{"HS512", "Bearer " + sign(t, jwt.SigningMethodHS512, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgAlgorithm},
+		{"no iat", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss}, live.Key.Secret), http.StatusForbidden, notify.MsgKeyNotFound},
+		{"wrong secret", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, uuid.NewString()), http.StatusForbidden, notify.MsgKeyNotFound},
+		{"revoked key", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, revoked.Key.Secret), http.StatusForbidden, notify.MsgKeyRevoked},
+		{"extra aud claim", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix(), "aud": "x"}, live.Key.Secret), http.StatusForbidden, notify.MsgInvalidToken},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := env.Notifier.Authenticate(ctx, c.header)
+			requireRefusal(t, err, c.status, notify.NameAuth, c.msg)
+		})
+	}
+	for _, h := range []string{"Bearer " + good, "bearer " + good, "BEARER " + good} {
+		c, err := env.Notifier.Authenticate(ctx, h)
+		require.NoError(t, err, h[:7])
+		assert.Equal(t, live.Key.ID, c.Key.ID)
+		assert.Equal(t, svc.ID, c.Service.ID)
+	}
+	t.Run("within 30 seconds", func(t *testing.T) {
+		for _, d := range []int64{-30, 30} {
+			tok := sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix() + d}, live.Key.Secret)
+			_, err := env.Notifier.Authenticate(ctx, "Bearer "+tok)
+			assert.NoError(t, err, d)
+		}
+	})
+	t.Run("official client token", func(t *testing.T) {
+		tok, err := notify.NewToken(svc.ID, live.Key.Secret, now)
+		require.NoError(t, err)
+		_, err = env.Notifier.Authenticate(ctx, "Bearer "+tok)
+		require.NoError(t, err)
+	})
+}
+
+func TestRevokedKeyIsNotFoundAfterSevenDays(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	clock := now
+	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Clock = func() time.Time { return clock } }))
+	svc := env.Service(t, notify.Service{})
+	k := env.Key(t, svc, notify.KeyTypeLive)
+	require.NoError(t, env.Notifier.RevokeAPIKey(ctx, svc.ID, k.Key.ID))
+	clock = now.Add(8 * 24 * time.Hour)
+	tok, err := notify.NewToken(svc.ID, k.Key.Secret, clock)
+	require.NoError(t, err)
+	_, err = env.Notifier.Authenticate(ctx, "Bearer "+tok)
+	requireRefusal(t, err, http.StatusForbidden, notify.NameAuth, notify.MsgKeyNotFound)
+}
+
+func TestKeyString(t *testing.T) {
+	t.Parallel()
+	sid := uuid.New()
+	secret := uuid.NewString()
+	s := notify.FormatKey("my-key-with-hyphens", sid, secret)
+	gotID, gotSecret, err := notify.ParseKey(s)
+	require.NoError(t, err)
+	assert.Equal(t, sid, gotID)
+	assert.Equal(t, secret, gotSecret)
+	_, _, err = notify.ParseKey("short")
+	assert.Error(t, err)
+}
