@@ -1,0 +1,187 @@
+package notify
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// ErrInvalidEmail is returned by ValidateEmail for an address that is not
+// valid. Its text is upstream's InvalidEmailError message.
+var ErrInvalidEmail = errors.New("Not a valid email address")
+
+// Upstream's hostname checks (notifications-utils email_address.py).
+var (
+	hostnameLabelPattern = regexp.MustCompile(`(?i)^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$`)
+	tldPattern           = regexp.MustCompile(`(?i)^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$`)
+)
+
+// idnaProfile stands in for Python's "idna" codec (IDNA 2003 nameprep and
+// punycode): UTS #46 mapping in transitional mode maps as IDNA 2003 did
+// (e.g. ß → ss), with the lookup validation rules.
+var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(true), idna.BidiRule())
+
+// ValidateEmail applies the email rules of SPEC B6.2 and returns the
+// address with surrounding whitespace and zero-width or no-break spaces
+// removed (not lower-cased). An invalid address gives an error for which
+// errors.Is(err, ErrInvalidEmail) holds.
+func ValidateEmail(s string) (string, error) {
+	addr := stripEmailWhitespace(s)
+	host, ok := splitEmail(addr)
+	if !ok {
+		return "", ErrInvalidEmail
+	}
+	if utf8.RuneCountInString(addr) > 320 || strings.Contains(addr, "..") {
+		return "", ErrInvalidEmail
+	}
+	host, ok = idnaEncode(host)
+	if !ok {
+		return "", ErrInvalidEmail
+	}
+	labels := strings.Split(host, ".")
+	if len(host) > 253 || len(labels) < 2 {
+		return "", ErrInvalidEmail
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || !hostnameLabelPattern.MatchString(l) {
+			return "", ErrInvalidEmail
+		}
+	}
+	if !tldPattern.MatchString(labels[len(labels)-1]) {
+		return "", ErrInvalidEmail
+	}
+	return addr, nil
+}
+
+// stripEmailWhitespace is upstream strip_and_remove_obscure_whitespace:
+// zero-width and no-break spaces are removed everywhere, then ASCII
+// whitespace is trimmed from both ends.
+func stripEmailWhitespace(s string) string {
+	if strings.ContainsFunc(s, isObscureWhitespace) {
+		s = strings.Map(func(r rune) rune {
+			if isObscureWhitespace(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.Trim(s, " \t\n\r\v\f")
+}
+
+// isObscureWhitespace reports whether r is one of upstream's
+// OBSCURE_ZERO_WIDTH_WHITESPACE or OBSCURE_FULL_WIDTH_WHITESPACE.
+func isObscureWhitespace(r rune) bool {
+	switch r {
+	case '\u180e', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u2028', '\u2029', '\u00a0', '\u202f':
+		return true
+	}
+	return false
+}
+
+// splitEmail matches upstream's
+// ^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~\-]+@([^.@][^@\s]+)$ and returns the
+// hostname group.
+func splitEmail(addr string) (string, bool) {
+	at := strings.IndexByte(addr, '@')
+	if at < 1 {
+		return "", false
+	}
+	for i := 0; i < at; i++ {
+		if !isEmailLocalChar(addr[i]) {
+			return "", false
+		}
+	}
+	host := addr[at+1:]
+	first, size := utf8.DecodeRuneInString(host)
+	if size == 0 || first == '.' || first == '@' || len(host) == size {
+		return "", false
+	}
+	for _, r := range host[size:] {
+		if r == '@' || isPythonSpace(r) {
+			return "", false
+		}
+	}
+	return host, true
+}
+
+// isEmailLocalChar reports whether c may appear in the local part.
+func isEmailLocalChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+}
+
+// isPythonSpace reports whether r matches \s in a Python 3 str pattern
+// (str.isspace()).
+func isPythonSpace(r rune) bool {
+	switch {
+	case r >= '\t' && r <= '\r', r >= 0x1c && r <= 0x20, r == 0x85, r == 0xa0, r == 0x1680,
+		r >= 0x2000 && r <= 0x200a, r == 0x2028, r == 0x2029, r == 0x202f, r == 0x205f, r == 0x3000:
+		return true
+	}
+	return false
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// idnaEncode is hostname.encode("idna") in Python: an ASCII name is kept
+// as it is; otherwise it is split on the four IDNA dots and every
+// non-ASCII label is mapped and punycode-encoded. Empty labels are left
+// for the caller's label checks.
+func idnaEncode(host string) (string, bool) {
+	if isASCII(host) {
+		return host, true
+	}
+	labels := splitIDNADots(host)
+	for i, l := range labels {
+		if l == "" || isASCII(l) {
+			continue
+		}
+		a, err := idnaProfile.ToASCII(l)
+		if err != nil || !isASCII(a) {
+			return "", false
+		}
+		labels[i] = a
+	}
+	return strings.Join(labels, "."), true
+}
+
+// splitIDNADots splits s on ".", "。", "．" and "｡".
+func splitIDNADots(s string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if r == '.' || r == '\u3002' || r == '\uff0e' || r == '\uff61' {
+			out = append(out, s[start:i])
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	return append(out, s[start:])
+}
+
+// FormatRecipient normalises a recipient for trial-mode and guest-list
+// matching (upstream format_recipient, SPEC B1.4): a phone number that
+// parses becomes E.164 without "+", a valid email address is lower-cased,
+// and anything else is returned with surrounding whitespace trimmed.
+func FormatRecipient(s string) string {
+	if p, err := ParsePhoneNumber(s); err == nil {
+		return p.Normalised
+	}
+	if addr, err := ValidateEmail(s); err == nil {
+		return strings.ToLower(addr)
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,544 @@
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Exact message texts (VECTORS.md message constants).
+const (
+	msgLong    = "Mobile number is too long"
+	msgShort   = "Mobile number is too short"
+	msgInvalid = "Number is not valid – double check the phone number you entered"
+	msgNotUK   = "This does not look like a UK mobile number – double check the mobile number you entered"
+	msgChars   = "Mobile numbers can only include: 0 1 2 3 4 5 6 7 8 9 ( ) + -"
+	msgCC      = "Country code not found - double check the mobile number you entered"
+)
+
+func phoneCode(t *testing.T, err error) PhoneErrorCode {
+	t.Helper()
+	var pe *PhoneError
+	require.True(t, errors.As(err, &pe), "want *PhoneError, got %T %v", err, err)
+	return pe.Code
+}
+
+// mustParse parses s and fails the test on error.
+func mustParse(t *testing.T, s string) PhoneNumber {
+	t.Helper()
+	p, err := ParsePhoneNumber(s)
+	require.NoError(t, err, "ParsePhoneNumber(%q)", s)
+	return p
+}
+
+func TestPhoneErrorMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		code   PhoneErrorCode
+		ui, v2 string
+	}{
+		{PhoneInvalidNumber, msgInvalid, msgInvalid},
+		{PhoneTooLong, msgLong, "Too many digits"},
+		{PhoneTooShort, msgShort, "Not enough digits"},
+		{PhoneNotUKMobile, msgNotUK, "Not a UK mobile number"},
+		{PhoneUnknownCharacter, msgChars, "Must not contain letters or symbols"},
+		{PhoneUnsupportedCountryCode, msgCC, "Not a valid country prefix"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.code), func(t *testing.T) {
+			t.Parallel()
+			e := &PhoneError{Code: tt.code}
+			assert.Equal(t, tt.ui, e.Error())
+			assert.Equal(t, tt.v2, e.V2Message())
+		})
+	}
+	// The en dash is U+2013, the country-code hyphen ASCII.
+	assert.Contains(t, msgInvalid, "\u2013")
+	assert.Contains(t, msgNotUK, "\u2013")
+	assert.NotContains(t, msgCC, "\u2013")
+	assert.Equal(t, "INVALID_NUMBER", string(PhoneInvalidNumber))
+	assert.Equal(t, "UNSUPPORTED_COUNTRY_CODE", string(PhoneUnsupportedCountryCode))
+}
+
+// VECTORS 1.1 and U-PN valid_uk_mobile_phone_numbers.
+var validUKMobiles = []string{
+	"7723456789",
+	"07723456789",
+	"07723 456789",
+	"07723-456-789",
+	"00447723456789",
+	"00 44 7723456789",
+	"+447723456789",
+	"+44 7723 456 789",
+	"+44 (0)7723 456 789",
+	"\u200b\t\t+44 (0)7723 456 789\ufeff \r\n",
+}
+
+func TestParsePhoneNumberValidUKMobiles(t *testing.T) {
+	t.Parallel()
+	for _, in := range validUKMobiles {
+		t.Run(fmt.Sprintf("%q", in), func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.Equal(t, "447723456789", p.Normalised)
+			assert.True(t, p.UK)
+			assert.False(t, p.International)
+			assert.False(t, p.CrownDependency)
+			assert.False(t, p.Landline)
+			assert.Equal(t, "44", p.Prefix)
+			assert.Equal(t, 44, p.CountryCode)
+			assert.NoError(t, p.Validate(false, false))
+			assert.NoError(t, p.Validate(true, false))
+			assert.NoError(t, p.Validate(false, true))
+		})
+	}
+}
+
+// VECTORS 1.2 (U-PN valid_international_phone_numbers).
+func TestParsePhoneNumberValidInternational(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in         string
+		normalised string // "" when the upstream test does not state it
+		uk         bool
+	}{
+		{"+7 (8) (495) 123-45-67", "", false},
+		{"784951234567", "", false},
+		{"1\u2011202\u2013555\u2014010\u22124", "12025550104", false},
+		{"0012025550104", "12025550104", false},
+		{"230 5 2512345", "23052512345", false},
+		{"+33122334455", "33122334455", false},
+		{"+43 676 111 222 333 4", "436761112223334", false},
+		{"23052512345", "23052512345", false},
+		{"+447797292290", "447797292290", true}, // Jersey
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, tt.in)
+			if tt.normalised != "" {
+				assert.Equal(t, tt.normalised, p.Normalised)
+			}
+			assert.Equal(t, tt.uk, p.UK, "is_uk_phone_number")
+			assert.True(t, p.International)
+			assert.NoError(t, p.Validate(true, false))
+			assert.NoError(t, p.Validate(true, true))
+		})
+	}
+}
+
+// VECTORS 1.3 (U-PN valid_uk_landlines).
+func TestParsePhoneNumberUKLandlines(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"0117 496 0860", "44 117 496 0860", "016064 1234", "030 1234 5678", "01709510122"} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.True(t, p.UK)
+			assert.True(t, p.Landline)
+			assert.False(t, p.International)
+			assert.NoError(t, p.Validate(false, true))
+			assert.NoError(t, p.Validate(true, true))
+			for _, intl := range []bool{false, true} {
+				err := p.Validate(intl, false)
+				require.Error(t, err)
+				assert.Equal(t, PhoneNotUKMobile, phoneCode(t, err))
+				assert.Equal(t, msgNotUK, err.Error())
+				assert.Equal(t, "Not a UK mobile number", err.(*PhoneError).V2Message())
+			}
+		})
+	}
+}
+
+// VECTORS 1.4: numbers refused, with their exact messages.
+func TestPhoneNumberInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		msg  string
+		intl []bool // the intl settings the upstream test runs it with
+	}{
+		{"772345678910", msgLong, []bool{false}},
+		{"0044772345678910", msgLong, []bool{false, true}},
+		{"0772345678", msgInvalid, []bool{false, true}},
+		{"00447723456", msgInvalid, []bool{false, true}},
+		{"07890x32109", msgChars, []bool{false, true}},
+		{"07723 ☟☜⬇⬆☞☝", msgChars, []bool{false, true}},
+		{"07\";DROP TABLE;\"", msgChars, []bool{false, true}},
+		{"ALPHANUM3R1C", msgChars, []bool{false, true}},
+		{"079OO900123", msgChars, []bool{false, true}},
+		{"80100000000", msgLong, []bool{true}},
+		{"+682 1234", msgInvalid, []bool{true}},
+		{"0400 123 4567", msgInvalid, []bool{true}},
+		{"0300 46 46", msgInvalid, []bool{true}},
+		{"0845 46 31", msgInvalid, []bool{true}},
+		{"0900 123 4567", msgInvalid, []bool{true}},
+		{"", msgShort, []bool{false, true}},
+	}
+	for _, tt := range tests {
+		for _, intl := range tt.intl {
+			t.Run(fmt.Sprintf("%s/intl=%v", tt.in, intl), func(t *testing.T) {
+				t.Parallel()
+				// Whichever stage refuses it, the message is the same.
+				p, err := ParsePhoneNumber(tt.in)
+				if err == nil {
+					err = p.Validate(intl, false)
+				}
+				require.Error(t, err)
+				assert.Equal(t, tt.msg, err.Error())
+			})
+		}
+	}
+}
+
+// VECTORS 1.4 #67-71: international numbers without permission.
+func TestPhoneNumberInternationalNotAllowed(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"+14158961600", "+1 202-483-3000", "+74953087842"} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.False(t, p.UK)
+			err := p.Validate(false, true)
+			require.Error(t, err)
+			assert.Equal(t, PhoneNotUKMobile, phoneCode(t, err))
+			assert.NoError(t, p.Validate(true, true))
+		})
+	}
+}
+
+// VECTORS 1.4 #72-73.
+func TestPhoneNumberUnsupportedCountry(t *testing.T) {
+	t.Parallel()
+	p := mustParse(t, "24741111")
+	err := p.Validate(true, false)
+	require.Error(t, err)
+	assert.Equal(t, PhoneUnsupportedCountryCode, phoneCode(t, err))
+	assert.Equal(t, msgCC, err.Error())
+	assert.Equal(t, "Not a valid country prefix", err.(*PhoneError).V2Message())
+
+	_, err = ParsePhoneNumber("0033877123456")
+	require.Error(t, err)
+	phoneCode(t, err)
+}
+
+// VECTORS 1.4 constructor failure codes (U-PN test_validate_normalised_fails).
+func TestParsePhoneNumberFailureCodes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		code PhoneErrorCode
+	}{
+		{"(06)25123456", PhoneInvalidNumber},
+		{"+0065951123456", PhoneTooLong},
+		{"003570123456", PhoneInvalidNumber},
+		{"00407833123456", PhoneTooLong},
+		{"005915209123456", PhoneTooLong},
+		{"0064 495123456", PhoneInvalidNumber},
+		{"0092363123456", PhoneInvalidNumber},
+		{"047354123456", PhoneTooLong},
+		{"", PhoneTooShort},
+		{"07890x32109", PhoneUnknownCharacter},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParsePhoneNumber(tt.in)
+			require.Error(t, err)
+			assert.Equal(t, tt.code, phoneCode(t, err))
+		})
+	}
+}
+
+// VECTORS 1.5: nearly valid numbers and TV numbers.
+func TestParsePhoneNumberNormalises(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"+07044123456", "447044123456"},
+		{"0+447988123456", "447988123456"},
+		{"04407379123456", "447379123456"},
+		{"000007392123456", "447392123456"},
+		{"007341123456", "447341123456"},
+		{"+01158123456", "441158123456"},
+		{"+03332123456", "443332123456"},
+		{"07700900010", "447700900010"},
+		{"447700900020", "447700900020"},
+		{"+447700900030", "447700900030"},
+		{"+(44) 77009-00855", "447700900855"},
+		{"  +(44) 77009-00855\n", "447700900855"},
+		{"07700 900000", "447700900000"},
+		{"+4407900 900 123", "447900900123"},
+		{"+1 928-282-4541", "19282824541"},
+		{"1-202-555-0104", "12025550104"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, tt.in)
+			assert.Equal(t, tt.want, p.Normalised)
+		})
+	}
+}
+
+// VECTORS 1.6 (rate multipliers are not ours).
+func TestPhoneNumberInternationalInfo(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in            string
+		international bool
+		crown         bool
+		prefix        string
+	}{
+		{"07723456789", false, false, "44"},
+		{"07797800123", true, true, "44"},
+		{"20-12-1234-1234", true, false, "20"},
+		{"00201212341234", true, false, "20"},
+		{"16644913789", true, false, "1664"},
+		{"77234567890", true, false, "7"},
+		{"1-202-555-0104", true, false, "1"},
+		{"+23052512345", true, false, "230"},
+		{"07700900010", false, false, "44"},
+		{"447700900020", false, false, "44"},
+		{"+447700900030", false, false, "44"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, tt.in)
+			assert.Equal(t, tt.international, p.International, "international")
+			assert.Equal(t, tt.crown, p.CrownDependency, "crown dependency")
+			assert.Equal(t, tt.prefix, p.Prefix, "prefix")
+			assert.Equal(t, tt.prefix == "44", p.UK)
+			assert.NoError(t, p.Validate(true, false))
+		})
+	}
+}
+
+// Crown-dependency and TV numbers count as UK for permissions.
+func TestPhoneNumberValidateUKSpecials(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"+447797292290", "07797800123", "07700900010"} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.NoError(t, p.Validate(false, false))
+		})
+	}
+}
+
+// VECTORS 1.8: every UK mobile row matches the guest list entry
+// "07723456789" and no other; US numbers match in both spellings.
+func TestFormatRecipient(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"foo", "foo"},
+		{"  foo ", "foo"},
+		{"", ""},
+		{"TeSt@ExAmPl3.com", "test@exampl3.com"},
+		{" TeSt@ExAmPl3.com\u200b", "test@exampl3.com"},
+		{"+4407900 900 123", "447900900123"},
+		{"+1 928-282-4541", "19282824541"},
+		{"1-202-555-0104", "12025550104"},
+		{"0012025550104", "12025550104"},
+		{"0117 496 0860", "441174960860"},
+		{"not an @ email", "not an @ email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, FormatRecipient(tt.in))
+		})
+	}
+
+	allowed := []string{"07723456789", "07700900460", "test@example.com"}
+	refused := []string{"07700900460", "07700900461", "test@example.com"}
+	matches := func(r string, list []string) bool {
+		for _, x := range list {
+			if FormatRecipient(x) == FormatRecipient(r) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, in := range validUKMobiles {
+		assert.True(t, matches(in, allowed), "%q against %v", in, allowed)
+		assert.False(t, matches(in, refused), "%q against %v", in, refused)
+	}
+}
+
+// Checks upstream quirks the algorithm must keep.
+func TestParsePhoneNumberEdgeCases(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want string // normalised; "" means an error with code
+		code PhoneErrorCode
+	}{
+		{"+", "", PhoneTooShort},
+		{"0", "", PhoneTooShort},
+		{"   ", "", PhoneInvalidNumber},
+		{"\u200b", "", PhoneTooShort},
+		{"07723456789\r\n", "447723456789", ""},
+		{"07723456789)", "447723456789", ""},
+		{"07723\u00a0456789", "447723456789", ""},
+		{"07723\u202f456789", "447723456789", ""},
+		{"07723 456789…", "", PhoneUnknownCharacter},
+		{"０７７２３４５６７８９", "", PhoneUnknownCharacter},
+		{"07723\u2003456789", "", PhoneUnknownCharacter},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%q", tt.in), func(t *testing.T) {
+			t.Parallel()
+			p, err := ParsePhoneNumber(tt.in)
+			if tt.want != "" {
+				require.NoError(t, err)
+				assert.Equal(t, tt.want, p.Normalised)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.code, phoneCode(t, err))
+		})
+	}
+}
+
+// No canonical decomposition of a non-ASCII rune starts with a digit, a
+// space or ( ) + -, so sanitisePhoneASCII may send every rune it does not
+// map to "?" without changing an outcome.
+func TestSanitisePhoneASCIIDecompositions(t *testing.T) {
+	t.Parallel()
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		d := norm.NFD.String(string(r))
+		first, _ := utf8.DecodeRuneInString(d)
+		if first < 0x80 && isPhoneRune(first) {
+			t.Fatalf("U+%04X decomposes to %q", r, d)
+		}
+	}
+	assert.Equal(t, "1-202-555-010-4", sanitisePhoneASCII("1\u2011202\u2013555\u2014010\u22124"))
+	assert.Equal(t, "07 723?", sanitisePhoneASCII("0\u200b7\u00a0723\u2026"))
+	assert.Equal(t, "abc", sanitisePhoneASCII("abc"))
+}
+
+// isGBMobile agrees with the library for every five-digit prefix.
+func TestIsGBMobileMatchesMetadata(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for prefix := 70000; prefix <= 79999; prefix++ {
+		for _, suffix := range []int{prefix % 2 * 99999, rng.IntN(100000)} {
+			nsn := fmt.Sprintf("%05d%05d", prefix, suffix)
+			want, err := parsePhoneFull("+44" + nsn)
+			fast := isGBMobile([]byte(nsn))
+			if fast {
+				require.NoError(t, err, nsn)
+				require.Equal(t, PhoneNumber{Normalised: "44" + nsn, CountryCode: 44, Prefix: "44", UK: true}, want, nsn)
+			}
+			if err == nil && want == (PhoneNumber{Normalised: "44" + nsn, CountryCode: 44, Prefix: "44", UK: true}) && !fast {
+				// The fast path leaves out only personal numbers (70…)
+				// and the invalid 7700… numbers accepted as TV numbers.
+				require.True(t, nsn[:2] == "70" || nsn[:4] == "7700", "fast path misses %s", nsn)
+			}
+		}
+	}
+}
+
+// The fast-path formats agree with the full rules across the whole
+// mobile range (one number and one format per five-digit prefix).
+func TestPhoneFastPathExhaustive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for prefix := 70000; prefix <= 79999; prefix++ {
+		nsn := fmt.Sprintf("%05d%05d", prefix, rng.IntN(100000))
+		// One format per prefix, in turn ("+44" is covered above).
+		formats := []string{
+			"0" + nsn,
+			"44" + nsn,
+			nsn,
+			" 0" + nsn[:4] + " " + nsn[4:7] + " " + nsn[7:] + " ",
+			"+44 " + nsn[:4] + " " + nsn[4:],
+		}
+		for _, in := range formats[prefix%len(formats) : prefix%len(formats)+1] {
+			fast, ok := parseUKMobileFast(in)
+			if !ok {
+				continue
+			}
+			full, err := parsePhoneFull(in)
+			require.NoError(t, err, in)
+			require.Equal(t, full, fast, in)
+		}
+	}
+}
+
+func TestPhoneFastPathDeclines(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"07700900010",  // TV number: 7700 9…
+		"07044123456",  // personal number
+		"07623456789",  // pager range
+		"0772345678",   // too short
+		"077234567890", // too long
+		"+44 07723456789",
+		"+ 447723456789",
+		"0044 7723456789",
+		"07723-456-789",
+		"07723\t456789",
+		"07797800123", // Jersey
+		"07624123456", // Isle of Man
+		"07911123456", // Guernsey range 7911[17]
+		"",
+	} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			_, ok := parseUKMobileFast(in)
+			assert.False(t, ok)
+		})
+	}
+	for _, in := range []string{"07723456789", "+447723456789", "447723456789", "7723456789", " 07723 456 789 "} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			p, ok := parseUKMobileFast(in)
+			require.True(t, ok)
+			assert.Equal(t, "447723456789", p.Normalised)
+		})
+	}
+}
+
+func BenchmarkParsePhoneNumber(b *testing.B) {
+	for _, in := range []string{"07723456789", "+44 7723 456 789", "+44 (0)7723 456 789", "0117 496 0860", "+1 202-483-3000", "07700900010", "07890x32109"} {
+		b.Run(in, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = ParsePhoneNumber(in)
+			}
+		})
+	}
+}
+
+// BenchmarkValidatePhone is the send path: parse then apply permissions,
+// with and without the UK-mobile fast path.
+func BenchmarkValidatePhone(b *testing.B) {
+	run := func(b *testing.B, parse func(string) (PhoneNumber, error), in string) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := parse(in)
+			if err == nil {
+				_ = p.Validate(false, false)
+			}
+		}
+	}
+	for _, in := range []string{"07723456789", "+447723456789", "07723 456 789"} {
+		b.Run("fast/"+in, func(b *testing.B) { run(b, ParsePhoneNumber, in) })
+		b.Run("full/"+in, func(b *testing.B) { run(b, parsePhoneFull, in) })
+	}
+}
