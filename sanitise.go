@@ -1,0 +1,624 @@
+package notify
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file holds the GSM 03.38 tables used to sanitise SMS text (SPEC B6.4,
+// upstream utils sanitise_text.py SanitiseSMS):
+//
+//   - GSM basic and extension characters and the Welsh accented vowels are
+//     kept as they are;
+//   - a few characters have a fixed replacement (dashes, curly quotes,
+//     ellipsis, zero-width characters, no-break spaces, tab, Ł and ł);
+//   - a letter with a canonical Unicode decomposition is replaced by the
+//     first character of that decomposition (ń → n, ç → c), repeated while
+//     the result is still not allowed (Ậ → Ạ → A);
+//   - anything else becomes "?".
+//
+// Upstream stops after one level of decomposition even when the result is
+// not a GSM character (for example Ạ); notify keeps going so that sanitised
+// text only ever holds characters an SMS can carry.
+
+// gsmClass is what the SMS sanitiser knows about a character.
+type gsmClass uint8
+
+const (
+	gsmNone        gsmClass = iota // not allowed as is: replaced, decomposed or "?"
+	gsmBasic                       // GSM 03.38 basic character set
+	gsmExtension                   // GSM extension table: counts as two characters
+	gsmWelshNonGSM                 // Welsh accented vowel outside GSM: forces UCS-2
+)
+
+// gsmASCII classifies the ASCII range. Every printable character but the
+// backtick is in the basic set, as are LF, CR and ESC; ^ { } \ [ ~ ] | are
+// extension characters.
+var gsmASCII = func() (t [utf8.RuneSelf]gsmClass) {
+	for c := ' '; c <= '~'; c++ {
+		t[c] = gsmBasic
+	}
+	t['`'] = gsmNone
+	for _, c := range `^{}\[~]|` {
+		t[c] = gsmExtension
+	}
+	t['\n'], t['\r'], t[0x1b] = gsmBasic, gsmBasic, gsmBasic
+	return t
+}()
+
+// gsmClassOf returns the class of r.
+func gsmClassOf(r rune) gsmClass {
+	if r < utf8.RuneSelf {
+		return gsmASCII[r]
+	}
+	switch r {
+	case '£', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', 'Ø', 'ø', 'Å', 'å', 'Δ', 'Φ', 'Γ', 'Λ', 'Ω', 'Π',
+		'Ψ', 'Σ', 'Θ', 'Ξ', 'Æ', 'æ', 'ß', 'É', '¤', '¡', 'Ä', 'Ö', 'Ñ', 'Ü', '§', '¿', 'ä', 'ö',
+		'ñ', 'ü', 'à':
+		return gsmBasic
+	case '€':
+		return gsmExtension
+	case 'ẁ', 'ỳ', 'À', 'È', 'Ì', 'Ò', 'Ù', 'Ẁ', 'Ỳ',
+		'á', 'í', 'ó', 'ú', 'ẃ', 'ý', 'Á', 'Í', 'Ó', 'Ú', 'Ẃ', 'Ý',
+		'ë', 'ï', 'ẅ', 'ÿ', 'Ë', 'Ï', 'Ẅ', 'Ÿ',
+		'â', 'ê', 'î', 'ô', 'û', 'ŵ', 'ŷ', 'Â', 'Ê', 'Î', 'Ô', 'Û', 'Ŵ', 'Ŷ':
+		return gsmWelshNonGSM
+	}
+	return gsmNone
+}
+
+// gsmReplacement returns the fixed replacement of r, if it has one.
+func gsmReplacement(r rune) (string, bool) {
+	switch r {
+	case '\u2011', '\u2013', '\u2014', '\u2212': // non-breaking hyphen, en dash, em dash, minus sign
+		return "-", true
+	case '\u2026': // horizontal ellipsis
+		return "...", true
+	case '\u2018', '\u2019', '\u201A': // curly and low single quotes
+		return "'", true
+	case '\u201C', '\u201D', '\u201E': // curly and low double quotes
+		return `"`, true
+	case '\u180E', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u2028', '\u2029':
+		// Mongolian vowel separator, zero-width space, non-joiner and
+		// joiner, word joiner, BOM, line and paragraph separators
+		return "", true
+	case '\u00A0', '\u202F', '\t': // no-break space, narrow no-break space, tab
+		return " ", true
+	case 'Ł':
+		return "L", true
+	case 'ł':
+		return "l", true
+	}
+	return "", false
+}
+
+// gsmDecomposed returns the allowed base character of a decomposable
+// letter, from gsmDecompositions.
+func gsmDecomposed(r rune) (rune, bool) {
+	i, ok := slices.BinarySearchFunc(gsmDecompositions[:], r, func(p [2]rune, r rune) int { return int(p[0] - r) })
+	if !ok {
+		return 0, false
+	}
+	return gsmDecompositions[i][1], true
+}
+
+// appendGSM writes the sanitised form of r to b.
+func appendGSM(b *strings.Builder, r rune) {
+	if r < utf8.RuneSelf && gsmASCII[r] != gsmNone {
+		b.WriteByte(byte(r))
+		return
+	}
+	if gsmClassOf(r) != gsmNone {
+		b.WriteRune(r)
+		return
+	}
+	if s, ok := gsmReplacement(r); ok {
+		b.WriteString(s)
+		return
+	}
+	if d, ok := gsmDecomposed(r); ok {
+		b.WriteRune(d)
+		return
+	}
+	b.WriteByte('?')
+}
+
+// sanitiseSMS returns s with every character an SMS cannot carry replaced
+// (see the top of this file). Text that needs no change is returned as is.
+func sanitiseSMS(s string) string {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if gsmASCII[c] == gsmNone {
+				break
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if gsmClassOf(r) == gsmNone {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		appendGSM(&b, r)
+	}
+	return b.String()
+}
+
+// gsmDecompositions maps each character that is not allowed in an SMS but
+// has a canonical decomposition leading to an allowed character to that
+// character. Sorted by the first column. Generated from Python's
+// unicodedata.decomposition (Unicode 14.0): the first code point of the
+// canonical decomposition, followed again while it is not allowed.
+var gsmDecompositions = [...][2]rune{
+	{0x00C3, 0x0041}, // Ã → A
+	{0x00D5, 0x004F}, // Õ → O
+	{0x00E3, 0x0061}, // ã → a
+	{0x00E7, 0x0063}, // ç → c
+	{0x00F5, 0x006F}, // õ → o
+	{0x0100, 0x0041}, // Ā → A
+	{0x0101, 0x0061}, // ā → a
+	{0x0102, 0x0041}, // Ă → A
+	{0x0103, 0x0061}, // ă → a
+	{0x0104, 0x0041}, // Ą → A
+	{0x0105, 0x0061}, // ą → a
+	{0x0106, 0x0043}, // Ć → C
+	{0x0107, 0x0063}, // ć → c
+	{0x0108, 0x0043}, // Ĉ → C
+	{0x0109, 0x0063}, // ĉ → c
+	{0x010A, 0x0043}, // Ċ → C
+	{0x010B, 0x0063}, // ċ → c
+	{0x010C, 0x0043}, // Č → C
+	{0x010D, 0x0063}, // č → c
+	{0x010E, 0x0044}, // Ď → D
+	{0x010F, 0x0064}, // ď → d
+	{0x0112, 0x0045}, // Ē → E
+	{0x0113, 0x0065}, // ē → e
+	{0x0114, 0x0045}, // Ĕ → E
+	{0x0115, 0x0065}, // ĕ → e
+	{0x0116, 0x0045}, // Ė → E
+	{0x0117, 0x0065}, // ė → e
+	{0x0118, 0x0045}, // Ę → E
+	{0x0119, 0x0065}, // ę → e
+	{0x011A, 0x0045}, // Ě → E
+	{0x011B, 0x0065}, // ě → e
+	{0x011C, 0x0047}, // Ĝ → G
+	{0x011D, 0x0067}, // ĝ → g
+	{0x011E, 0x0047}, // Ğ → G
+	{0x011F, 0x0067}, // ğ → g
+	{0x0120, 0x0047}, // Ġ → G
+	{0x0121, 0x0067}, // ġ → g
+	{0x0122, 0x0047}, // Ģ → G
+	{0x0123, 0x0067}, // ģ → g
+	{0x0124, 0x0048}, // Ĥ → H
+	{0x0125, 0x0068}, // ĥ → h
+	{0x0128, 0x0049}, // Ĩ → I
+	{0x0129, 0x0069}, // ĩ → i
+	{0x012A, 0x0049}, // Ī → I
+	{0x012B, 0x0069}, // ī → i
+	{0x012C, 0x0049}, // Ĭ → I
+	{0x012D, 0x0069}, // ĭ → i
+	{0x012E, 0x0049}, // Į → I
+	{0x012F, 0x0069}, // į → i
+	{0x0130, 0x0049}, // İ → I
+	{0x0134, 0x004A}, // Ĵ → J
+	{0x0135, 0x006A}, // ĵ → j
+	{0x0136, 0x004B}, // Ķ → K
+	{0x0137, 0x006B}, // ķ → k
+	{0x0139, 0x004C}, // Ĺ → L
+	{0x013A, 0x006C}, // ĺ → l
+	{0x013B, 0x004C}, // Ļ → L
+	{0x013C, 0x006C}, // ļ → l
+	{0x013D, 0x004C}, // Ľ → L
+	{0x013E, 0x006C}, // ľ → l
+	{0x0143, 0x004E}, // Ń → N
+	{0x0144, 0x006E}, // ń → n
+	{0x0145, 0x004E}, // Ņ → N
+	{0x0146, 0x006E}, // ņ → n
+	{0x0147, 0x004E}, // Ň → N
+	{0x0148, 0x006E}, // ň → n
+	{0x014C, 0x004F}, // Ō → O
+	{0x014D, 0x006F}, // ō → o
+	{0x014E, 0x004F}, // Ŏ → O
+	{0x014F, 0x006F}, // ŏ → o
+	{0x0150, 0x004F}, // Ő → O
+	{0x0151, 0x006F}, // ő → o
+	{0x0154, 0x0052}, // Ŕ → R
+	{0x0155, 0x0072}, // ŕ → r
+	{0x0156, 0x0052}, // Ŗ → R
+	{0x0157, 0x0072}, // ŗ → r
+	{0x0158, 0x0052}, // Ř → R
+	{0x0159, 0x0072}, // ř → r
+	{0x015A, 0x0053}, // Ś → S
+	{0x015B, 0x0073}, // ś → s
+	{0x015C, 0x0053}, // Ŝ → S
+	{0x015D, 0x0073}, // ŝ → s
+	{0x015E, 0x0053}, // Ş → S
+	{0x015F, 0x0073}, // ş → s
+	{0x0160, 0x0053}, // Š → S
+	{0x0161, 0x0073}, // š → s
+	{0x0162, 0x0054}, // Ţ → T
+	{0x0163, 0x0074}, // ţ → t
+	{0x0164, 0x0054}, // Ť → T
+	{0x0165, 0x0074}, // ť → t
+	{0x0168, 0x0055}, // Ũ → U
+	{0x0169, 0x0075}, // ũ → u
+	{0x016A, 0x0055}, // Ū → U
+	{0x016B, 0x0075}, // ū → u
+	{0x016C, 0x0055}, // Ŭ → U
+	{0x016D, 0x0075}, // ŭ → u
+	{0x016E, 0x0055}, // Ů → U
+	{0x016F, 0x0075}, // ů → u
+	{0x0170, 0x0055}, // Ű → U
+	{0x0171, 0x0075}, // ű → u
+	{0x0172, 0x0055}, // Ų → U
+	{0x0173, 0x0075}, // ų → u
+	{0x0179, 0x005A}, // Ź → Z
+	{0x017A, 0x007A}, // ź → z
+	{0x017B, 0x005A}, // Ż → Z
+	{0x017C, 0x007A}, // ż → z
+	{0x017D, 0x005A}, // Ž → Z
+	{0x017E, 0x007A}, // ž → z
+	{0x01A0, 0x004F}, // Ơ → O
+	{0x01A1, 0x006F}, // ơ → o
+	{0x01AF, 0x0055}, // Ư → U
+	{0x01B0, 0x0075}, // ư → u
+	{0x01CD, 0x0041}, // Ǎ → A
+	{0x01CE, 0x0061}, // ǎ → a
+	{0x01CF, 0x0049}, // Ǐ → I
+	{0x01D0, 0x0069}, // ǐ → i
+	{0x01D1, 0x004F}, // Ǒ → O
+	{0x01D2, 0x006F}, // ǒ → o
+	{0x01D3, 0x0055}, // Ǔ → U
+	{0x01D4, 0x0075}, // ǔ → u
+	{0x01D5, 0x00DC}, // Ǖ → Ü
+	{0x01D6, 0x00FC}, // ǖ → ü
+	{0x01D7, 0x00DC}, // Ǘ → Ü
+	{0x01D8, 0x00FC}, // ǘ → ü
+	{0x01D9, 0x00DC}, // Ǚ → Ü
+	{0x01DA, 0x00FC}, // ǚ → ü
+	{0x01DB, 0x00DC}, // Ǜ → Ü
+	{0x01DC, 0x00FC}, // ǜ → ü
+	{0x01DE, 0x00C4}, // Ǟ → Ä
+	{0x01DF, 0x00E4}, // ǟ → ä
+	{0x01E0, 0x0041}, // Ǡ → A
+	{0x01E1, 0x0061}, // ǡ → a
+	{0x01E2, 0x00C6}, // Ǣ → Æ
+	{0x01E3, 0x00E6}, // ǣ → æ
+	{0x01E6, 0x0047}, // Ǧ → G
+	{0x01E7, 0x0067}, // ǧ → g
+	{0x01E8, 0x004B}, // Ǩ → K
+	{0x01E9, 0x006B}, // ǩ → k
+	{0x01EA, 0x004F}, // Ǫ → O
+	{0x01EB, 0x006F}, // ǫ → o
+	{0x01EC, 0x004F}, // Ǭ → O
+	{0x01ED, 0x006F}, // ǭ → o
+	{0x01F0, 0x006A}, // ǰ → j
+	{0x01F4, 0x0047}, // Ǵ → G
+	{0x01F5, 0x0067}, // ǵ → g
+	{0x01F8, 0x004E}, // Ǹ → N
+	{0x01F9, 0x006E}, // ǹ → n
+	{0x01FA, 0x00C5}, // Ǻ → Å
+	{0x01FB, 0x00E5}, // ǻ → å
+	{0x01FC, 0x00C6}, // Ǽ → Æ
+	{0x01FD, 0x00E6}, // ǽ → æ
+	{0x01FE, 0x00D8}, // Ǿ → Ø
+	{0x01FF, 0x00F8}, // ǿ → ø
+	{0x0200, 0x0041}, // Ȁ → A
+	{0x0201, 0x0061}, // ȁ → a
+	{0x0202, 0x0041}, // Ȃ → A
+	{0x0203, 0x0061}, // ȃ → a
+	{0x0204, 0x0045}, // Ȅ → E
+	{0x0205, 0x0065}, // ȅ → e
+	{0x0206, 0x0045}, // Ȇ → E
+	{0x0207, 0x0065}, // ȇ → e
+	{0x0208, 0x0049}, // Ȉ → I
+	{0x0209, 0x0069}, // ȉ → i
+	{0x020A, 0x0049}, // Ȋ → I
+	{0x020B, 0x0069}, // ȋ → i
+	{0x020C, 0x004F}, // Ȍ → O
+	{0x020D, 0x006F}, // ȍ → o
+	{0x020E, 0x004F}, // Ȏ → O
+	{0x020F, 0x006F}, // ȏ → o
+	{0x0210, 0x0052}, // Ȑ → R
+	{0x0211, 0x0072}, // ȑ → r
+	{0x0212, 0x0052}, // Ȓ → R
+	{0x0213, 0x0072}, // ȓ → r
+	{0x0214, 0x0055}, // Ȕ → U
+	{0x0215, 0x0075}, // ȕ → u
+	{0x0216, 0x0055}, // Ȗ → U
+	{0x0217, 0x0075}, // ȗ → u
+	{0x0218, 0x0053}, // Ș → S
+	{0x0219, 0x0073}, // ș → s
+	{0x021A, 0x0054}, // Ț → T
+	{0x021B, 0x0074}, // ț → t
+	{0x021E, 0x0048}, // Ȟ → H
+	{0x021F, 0x0068}, // ȟ → h
+	{0x0226, 0x0041}, // Ȧ → A
+	{0x0227, 0x0061}, // ȧ → a
+	{0x0228, 0x0045}, // Ȩ → E
+	{0x0229, 0x0065}, // ȩ → e
+	{0x022A, 0x00D6}, // Ȫ → Ö
+	{0x022B, 0x00F6}, // ȫ → ö
+	{0x022C, 0x004F}, // Ȭ → O
+	{0x022D, 0x006F}, // ȭ → o
+	{0x022E, 0x004F}, // Ȯ → O
+	{0x022F, 0x006F}, // ȯ → o
+	{0x0230, 0x004F}, // Ȱ → O
+	{0x0231, 0x006F}, // ȱ → o
+	{0x0232, 0x0059}, // Ȳ → Y
+	{0x0233, 0x0079}, // ȳ → y
+	{0x037E, 0x003B}, // ; → ;
+	{0x038F, 0x03A9}, // Ώ → Ω
+	{0x1E00, 0x0041}, // Ḁ → A
+	{0x1E01, 0x0061}, // ḁ → a
+	{0x1E02, 0x0042}, // Ḃ → B
+	{0x1E03, 0x0062}, // ḃ → b
+	{0x1E04, 0x0042}, // Ḅ → B
+	{0x1E05, 0x0062}, // ḅ → b
+	{0x1E06, 0x0042}, // Ḇ → B
+	{0x1E07, 0x0062}, // ḇ → b
+	{0x1E08, 0x00C7}, // Ḉ → Ç
+	{0x1E09, 0x0063}, // ḉ → c
+	{0x1E0A, 0x0044}, // Ḋ → D
+	{0x1E0B, 0x0064}, // ḋ → d
+	{0x1E0C, 0x0044}, // Ḍ → D
+	{0x1E0D, 0x0064}, // ḍ → d
+	{0x1E0E, 0x0044}, // Ḏ → D
+	{0x1E0F, 0x0064}, // ḏ → d
+	{0x1E10, 0x0044}, // Ḑ → D
+	{0x1E11, 0x0064}, // ḑ → d
+	{0x1E12, 0x0044}, // Ḓ → D
+	{0x1E13, 0x0064}, // ḓ → d
+	{0x1E14, 0x0045}, // Ḕ → E
+	{0x1E15, 0x0065}, // ḕ → e
+	{0x1E16, 0x0045}, // Ḗ → E
+	{0x1E17, 0x0065}, // ḗ → e
+	{0x1E18, 0x0045}, // Ḙ → E
+	{0x1E19, 0x0065}, // ḙ → e
+	{0x1E1A, 0x0045}, // Ḛ → E
+	{0x1E1B, 0x0065}, // ḛ → e
+	{0x1E1C, 0x0045}, // Ḝ → E
+	{0x1E1D, 0x0065}, // ḝ → e
+	{0x1E1E, 0x0046}, // Ḟ → F
+	{0x1E1F, 0x0066}, // ḟ → f
+	{0x1E20, 0x0047}, // Ḡ → G
+	{0x1E21, 0x0067}, // ḡ → g
+	{0x1E22, 0x0048}, // Ḣ → H
+	{0x1E23, 0x0068}, // ḣ → h
+	{0x1E24, 0x0048}, // Ḥ → H
+	{0x1E25, 0x0068}, // ḥ → h
+	{0x1E26, 0x0048}, // Ḧ → H
+	{0x1E27, 0x0068}, // ḧ → h
+	{0x1E28, 0x0048}, // Ḩ → H
+	{0x1E29, 0x0068}, // ḩ → h
+	{0x1E2A, 0x0048}, // Ḫ → H
+	{0x1E2B, 0x0068}, // ḫ → h
+	{0x1E2C, 0x0049}, // Ḭ → I
+	{0x1E2D, 0x0069}, // ḭ → i
+	{0x1E2E, 0x00CF}, // Ḯ → Ï
+	{0x1E2F, 0x00EF}, // ḯ → ï
+	{0x1E30, 0x004B}, // Ḱ → K
+	{0x1E31, 0x006B}, // ḱ → k
+	{0x1E32, 0x004B}, // Ḳ → K
+	{0x1E33, 0x006B}, // ḳ → k
+	{0x1E34, 0x004B}, // Ḵ → K
+	{0x1E35, 0x006B}, // ḵ → k
+	{0x1E36, 0x004C}, // Ḷ → L
+	{0x1E37, 0x006C}, // ḷ → l
+	{0x1E38, 0x004C}, // Ḹ → L
+	{0x1E39, 0x006C}, // ḹ → l
+	{0x1E3A, 0x004C}, // Ḻ → L
+	{0x1E3B, 0x006C}, // ḻ → l
+	{0x1E3C, 0x004C}, // Ḽ → L
+	{0x1E3D, 0x006C}, // ḽ → l
+	{0x1E3E, 0x004D}, // Ḿ → M
+	{0x1E3F, 0x006D}, // ḿ → m
+	{0x1E40, 0x004D}, // Ṁ → M
+	{0x1E41, 0x006D}, // ṁ → m
+	{0x1E42, 0x004D}, // Ṃ → M
+	{0x1E43, 0x006D}, // ṃ → m
+	{0x1E44, 0x004E}, // Ṅ → N
+	{0x1E45, 0x006E}, // ṅ → n
+	{0x1E46, 0x004E}, // Ṇ → N
+	{0x1E47, 0x006E}, // ṇ → n
+	{0x1E48, 0x004E}, // Ṉ → N
+	{0x1E49, 0x006E}, // ṉ → n
+	{0x1E4A, 0x004E}, // Ṋ → N
+	{0x1E4B, 0x006E}, // ṋ → n
+	{0x1E4C, 0x004F}, // Ṍ → O
+	{0x1E4D, 0x006F}, // ṍ → o
+	{0x1E4E, 0x004F}, // Ṏ → O
+	{0x1E4F, 0x006F}, // ṏ → o
+	{0x1E50, 0x004F}, // Ṑ → O
+	{0x1E51, 0x006F}, // ṑ → o
+	{0x1E52, 0x004F}, // Ṓ → O
+	{0x1E53, 0x006F}, // ṓ → o
+	{0x1E54, 0x0050}, // Ṕ → P
+	{0x1E55, 0x0070}, // ṕ → p
+	{0x1E56, 0x0050}, // Ṗ → P
+	{0x1E57, 0x0070}, // ṗ → p
+	{0x1E58, 0x0052}, // Ṙ → R
+	{0x1E59, 0x0072}, // ṙ → r
+	{0x1E5A, 0x0052}, // Ṛ → R
+	{0x1E5B, 0x0072}, // ṛ → r
+	{0x1E5C, 0x0052}, // Ṝ → R
+	{0x1E5D, 0x0072}, // ṝ → r
+	{0x1E5E, 0x0052}, // Ṟ → R
+	{0x1E5F, 0x0072}, // ṟ → r
+	{0x1E60, 0x0053}, // Ṡ → S
+	{0x1E61, 0x0073}, // ṡ → s
+	{0x1E62, 0x0053}, // Ṣ → S
+	{0x1E63, 0x0073}, // ṣ → s
+	{0x1E64, 0x0053}, // Ṥ → S
+	{0x1E65, 0x0073}, // ṥ → s
+	{0x1E66, 0x0053}, // Ṧ → S
+	{0x1E67, 0x0073}, // ṧ → s
+	{0x1E68, 0x0053}, // Ṩ → S
+	{0x1E69, 0x0073}, // ṩ → s
+	{0x1E6A, 0x0054}, // Ṫ → T
+	{0x1E6B, 0x0074}, // ṫ → t
+	{0x1E6C, 0x0054}, // Ṭ → T
+	{0x1E6D, 0x0074}, // ṭ → t
+	{0x1E6E, 0x0054}, // Ṯ → T
+	{0x1E6F, 0x0074}, // ṯ → t
+	{0x1E70, 0x0054}, // Ṱ → T
+	{0x1E71, 0x0074}, // ṱ → t
+	{0x1E72, 0x0055}, // Ṳ → U
+	{0x1E73, 0x0075}, // ṳ → u
+	{0x1E74, 0x0055}, // Ṵ → U
+	{0x1E75, 0x0075}, // ṵ → u
+	{0x1E76, 0x0055}, // Ṷ → U
+	{0x1E77, 0x0075}, // ṷ → u
+	{0x1E78, 0x0055}, // Ṹ → U
+	{0x1E79, 0x0075}, // ṹ → u
+	{0x1E7A, 0x0055}, // Ṻ → U
+	{0x1E7B, 0x0075}, // ṻ → u
+	{0x1E7C, 0x0056}, // Ṽ → V
+	{0x1E7D, 0x0076}, // ṽ → v
+	{0x1E7E, 0x0056}, // Ṿ → V
+	{0x1E7F, 0x0076}, // ṿ → v
+	{0x1E86, 0x0057}, // Ẇ → W
+	{0x1E87, 0x0077}, // ẇ → w
+	{0x1E88, 0x0057}, // Ẉ → W
+	{0x1E89, 0x0077}, // ẉ → w
+	{0x1E8A, 0x0058}, // Ẋ → X
+	{0x1E8B, 0x0078}, // ẋ → x
+	{0x1E8C, 0x0058}, // Ẍ → X
+	{0x1E8D, 0x0078}, // ẍ → x
+	{0x1E8E, 0x0059}, // Ẏ → Y
+	{0x1E8F, 0x0079}, // ẏ → y
+	{0x1E90, 0x005A}, // Ẑ → Z
+	{0x1E91, 0x007A}, // ẑ → z
+	{0x1E92, 0x005A}, // Ẓ → Z
+	{0x1E93, 0x007A}, // ẓ → z
+	{0x1E94, 0x005A}, // Ẕ → Z
+	{0x1E95, 0x007A}, // ẕ → z
+	{0x1E96, 0x0068}, // ẖ → h
+	{0x1E97, 0x0074}, // ẗ → t
+	{0x1E98, 0x0077}, // ẘ → w
+	{0x1E99, 0x0079}, // ẙ → y
+	{0x1EA0, 0x0041}, // Ạ → A
+	{0x1EA1, 0x0061}, // ạ → a
+	{0x1EA2, 0x0041}, // Ả → A
+	{0x1EA3, 0x0061}, // ả → a
+	{0x1EA4, 0x00C2}, // Ấ → Â
+	{0x1EA5, 0x00E2}, // ấ → â
+	{0x1EA6, 0x00C2}, // Ầ → Â
+	{0x1EA7, 0x00E2}, // ầ → â
+	{0x1EA8, 0x00C2}, // Ẩ → Â
+	{0x1EA9, 0x00E2}, // ẩ → â
+	{0x1EAA, 0x00C2}, // Ẫ → Â
+	{0x1EAB, 0x00E2}, // ẫ → â
+	{0x1EAC, 0x0041}, // Ậ → A
+	{0x1EAD, 0x0061}, // ậ → a
+	{0x1EAE, 0x0041}, // Ắ → A
+	{0x1EAF, 0x0061}, // ắ → a
+	{0x1EB0, 0x0041}, // Ằ → A
+	{0x1EB1, 0x0061}, // ằ → a
+	{0x1EB2, 0x0041}, // Ẳ → A
+	{0x1EB3, 0x0061}, // ẳ → a
+	{0x1EB4, 0x0041}, // Ẵ → A
+	{0x1EB5, 0x0061}, // ẵ → a
+	{0x1EB6, 0x0041}, // Ặ → A
+	{0x1EB7, 0x0061}, // ặ → a
+	{0x1EB8, 0x0045}, // Ẹ → E
+	{0x1EB9, 0x0065}, // ẹ → e
+	{0x1EBA, 0x0045}, // Ẻ → E
+	{0x1EBB, 0x0065}, // ẻ → e
+	{0x1EBC, 0x0045}, // Ẽ → E
+	{0x1EBD, 0x0065}, // ẽ → e
+	{0x1EBE, 0x00CA}, // Ế → Ê
+	{0x1EBF, 0x00EA}, // ế → ê
+	{0x1EC0, 0x00CA}, // Ề → Ê
+	{0x1EC1, 0x00EA}, // ề → ê
+	{0x1EC2, 0x00CA}, // Ể → Ê
+	{0x1EC3, 0x00EA}, // ể → ê
+	{0x1EC4, 0x00CA}, // Ễ → Ê
+	{0x1EC5, 0x00EA}, // ễ → ê
+	{0x1EC6, 0x0045}, // Ệ → E
+	{0x1EC7, 0x0065}, // ệ → e
+	{0x1EC8, 0x0049}, // Ỉ → I
+	{0x1EC9, 0x0069}, // ỉ → i
+	{0x1ECA, 0x0049}, // Ị → I
+	{0x1ECB, 0x0069}, // ị → i
+	{0x1ECC, 0x004F}, // Ọ → O
+	{0x1ECD, 0x006F}, // ọ → o
+	{0x1ECE, 0x004F}, // Ỏ → O
+	{0x1ECF, 0x006F}, // ỏ → o
+	{0x1ED0, 0x00D4}, // Ố → Ô
+	{0x1ED1, 0x00F4}, // ố → ô
+	{0x1ED2, 0x00D4}, // Ồ → Ô
+	{0x1ED3, 0x00F4}, // ồ → ô
+	{0x1ED4, 0x00D4}, // Ổ → Ô
+	{0x1ED5, 0x00F4}, // ổ → ô
+	{0x1ED6, 0x00D4}, // Ỗ → Ô
+	{0x1ED7, 0x00F4}, // ỗ → ô
+	{0x1ED8, 0x004F}, // Ộ → O
+	{0x1ED9, 0x006F}, // ộ → o
+	{0x1EDA, 0x004F}, // Ớ → O
+	{0x1EDB, 0x006F}, // ớ → o
+	{0x1EDC, 0x004F}, // Ờ → O
+	{0x1EDD, 0x006F}, // ờ → o
+	{0x1EDE, 0x004F}, // Ở → O
+	{0x1EDF, 0x006F}, // ở → o
+	{0x1EE0, 0x004F}, // Ỡ → O
+	{0x1EE1, 0x006F}, // ỡ → o
+	{0x1EE2, 0x004F}, // Ợ → O
+	{0x1EE3, 0x006F}, // ợ → o
+	{0x1EE4, 0x0055}, // Ụ → U
+	{0x1EE5, 0x0075}, // ụ → u
+	{0x1EE6, 0x0055}, // Ủ → U
+	{0x1EE7, 0x0075}, // ủ → u
+	{0x1EE8, 0x0055}, // Ứ → U
+	{0x1EE9, 0x0075}, // ứ → u
+	{0x1EEA, 0x0055}, // Ừ → U
+	{0x1EEB, 0x0075}, // ừ → u
+	{0x1EEC, 0x0055}, // Ử → U
+	{0x1EED, 0x0075}, // ử → u
+	{0x1EEE, 0x0055}, // Ữ → U
+	{0x1EEF, 0x0075}, // ữ → u
+	{0x1EF0, 0x0055}, // Ự → U
+	{0x1EF1, 0x0075}, // ự → u
+	{0x1EF4, 0x0059}, // Ỵ → Y
+	{0x1EF5, 0x0079}, // ỵ → y
+	{0x1EF6, 0x0059}, // Ỷ → Y
+	{0x1EF7, 0x0079}, // ỷ → y
+	{0x1EF8, 0x0059}, // Ỹ → Y
+	{0x1EF9, 0x0079}, // ỹ → y
+	{0x1F68, 0x03A9}, // Ὠ → Ω
+	{0x1F69, 0x03A9}, // Ὡ → Ω
+	{0x1F6A, 0x03A9}, // Ὢ → Ω
+	{0x1F6B, 0x03A9}, // Ὣ → Ω
+	{0x1F6C, 0x03A9}, // Ὤ → Ω
+	{0x1F6D, 0x03A9}, // Ὥ → Ω
+	{0x1F6E, 0x03A9}, // Ὦ → Ω
+	{0x1F6F, 0x03A9}, // Ὧ → Ω
+	{0x1FA8, 0x03A9}, // ᾨ → Ω
+	{0x1FA9, 0x03A9}, // ᾩ → Ω
+	{0x1FAA, 0x03A9}, // ᾪ → Ω
+	{0x1FAB, 0x03A9}, // ᾫ → Ω
+	{0x1FAC, 0x03A9}, // ᾬ → Ω
+	{0x1FAD, 0x03A9}, // ᾭ → Ω
+	{0x1FAE, 0x03A9}, // ᾮ → Ω
+	{0x1FAF, 0x03A9}, // ᾯ → Ω
+	{0x1FFA, 0x03A9}, // Ὼ → Ω
+	{0x1FFB, 0x03A9}, // Ώ → Ω
+	{0x1FFC, 0x03A9}, // ῼ → Ω
+	{0x2126, 0x03A9}, // Ω → Ω
+	{0x212A, 0x004B}, // K → K
+	{0x212B, 0x00C5}, // Å → Å
+	{0x2260, 0x003D}, // ≠ → =
+	{0x226E, 0x003C}, // ≮ → <
+	{0x226F, 0x003E}, // ≯ → >
+}
