@@ -90,6 +90,11 @@ var _ notify.Store = (*Store)(nil)
 // form), migrates the schema and returns the Store. The schema lives in the
 // connection's current schema (set search_path in the DSN to choose it).
 func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	return openPostgres(ctx, dsn, opts, 0)
+}
+
+// openPostgres opens and migrates up to schema version target (0: latest).
+func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*Store, error) {
 	opts = opts.withDefaults()
 	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(opts))
 	if err != nil {
@@ -99,7 +104,7 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 		return nil, err
 	}
 	s := &Store{dialect: dialectPostgres, w: db, r: db}
-	if err := s.start(ctx); err != nil {
+	if err := s.start(ctx, target); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -112,6 +117,11 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 // transactions, reads through a pool of read-only connections. path is a
 // file name; it must not contain '?'.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	return openSQLite(ctx, path, opts, 0)
+}
+
+// openSQLite opens and migrates up to schema version target (0: latest).
+func openSQLite(ctx context.Context, path string, opts Options, target int) (*Store, error) {
 	opts = opts.withDefaults()
 	if path == "" || strings.Contains(path, "?") || path == ":memory:" {
 		return nil, fmt.Errorf("gormstore: open sqlite: invalid path %q (need a file name without '?')", path)
@@ -135,7 +145,7 @@ func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	s := &Store{dialect: dialectSQLite, w: w}
 	// The writer sets WAL mode and creates the schema before readers open.
-	if err := s.start(ctx); err != nil {
+	if err := s.start(ctx, target); err != nil {
 		return nil, err
 	}
 	rq := url.Values{}
@@ -175,8 +185,8 @@ func configurePool(db *gorm.DB, maxOpen, maxIdle int, opts Options) error {
 }
 
 // start pings and migrates; on failure it closes what was opened.
-func (s *Store) start(ctx context.Context) error {
-	if err := s.migrate(ctx, 0); err != nil {
+func (s *Store) start(ctx context.Context, target int) error {
+	if err := s.migrate(ctx, target); err != nil {
 		s.closePools()
 		return err
 	}
