@@ -1,0 +1,160 @@
+//go:build notifydraft
+
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// requestInfo follows a request through the middleware: its id, the route
+// that served it (for logs and metrics) and the authenticated service.
+type requestInfo struct {
+	id        string
+	module    string
+	handler   string
+	serviceID string
+}
+
+type infoKey struct{}
+
+// infoOf returns the request's info; outside the middleware (tests calling
+// a route directly) it returns a fresh one.
+func infoOf(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// RequestID returns the id of the request being served (the X-Request-Id
+// of the answer), or "" outside the handler.
+func RequestID(ctx context.Context) string { return infoOf(ctx).id }
+
+// securityHeaders are upstream's response headers (SPEC B10).
+var securityHeaders = [][2]string{
+	{"Cache-Control", "no-store, no-cache, private, must-revalidate"},
+	{"X-Frame-Options", "SAMEORIGIN"},
+	{"X-Content-Type-Options", "nosniff"},
+	{"Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload"},
+	{"Referrer-Policy", "no-referrer"},
+}
+
+// middleware wraps next, outermost first: request id and security headers,
+// access log and metrics, panic recovery, body limit.
+func (h *Handler) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+		for _, kv := range securityHeaders {
+			w.Header().Set(kv[0], kv[1])
+		}
+		w.Header().Set("X-Request-Id", info.id)
+		rec := &recorder{ResponseWriter: w}
+		defer func() { h.logRequest(r, rec, info, time.Since(start)) }()
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				h.log.ErrorContext(r.Context(), "panic serving request",
+					slog.String("request_id", info.id), slog.String("panic", fmt.Sprint(p)),
+					slog.String("stack", string(debug.Stack())))
+				if !rec.wrote {
+					h.writeError(rec, r, fmt.Errorf("httpapi: panic: %v", p))
+				}
+			}
+		}()
+		if r.ContentLength > h.opts.MaxBodyBytes {
+			h.writeError(rec, r, errTooLarge)
+			return
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(rec, r.Body, h.opts.MaxBodyBytes)
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// requestID keeps the caller's X-Request-Id when it is short and plain,
+// and makes a new one otherwise.
+func requestID(given string) string {
+	if given != "" && len(given) <= 64 {
+		ok := true
+		for _, c := range given {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return given
+		}
+	}
+	return uuid.NewString()
+}
+
+func (h *Handler) logRequest(r *http.Request, rec *recorder, info *requestInfo, d time.Duration) {
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	module, handler := info.module, info.handler
+	if module == "" {
+		module, handler = "app", "unknown"
+	}
+	if h.opts.Stats != nil {
+		name := r.Method + "." + module + "." + handler + "." + strconv.Itoa(status)
+		h.opts.Stats.Incr(name)
+		h.opts.Stats.Timing(name, d)
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", info.id),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Duration("duration", d),
+		slog.String("endpoint", module+"."+handler),
+		slog.String("user_agent", r.UserAgent()),
+	}
+	if info.serviceID != "" {
+		attrs = append(attrs, slog.String("service_id", info.serviceID))
+	}
+	h.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// recorder notes the status and size of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.status, r.wrote = http.StatusOK, true
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
