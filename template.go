@@ -606,6 +606,28 @@ func RenderSMS(content string, values map[string]any, prefix string) string {
 	return tplNormaliseSMS(tplRemoveSpaceBeforePunctuation(body))
 }
 
+// ASCII character kinds for tplNormaliseSMS.
+const (
+	tplKindText      = iota // GSM character, written as is
+	tplKindOther            // not GSM: sanitised
+	tplKindSpace            // Python whitespace within a line
+	tplKindLineBreak        // Python line boundary
+)
+
+var tplASCIIKinds = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		switch {
+		case tplIsLineBreak(rune(c)):
+			t[c] = tplKindLineBreak
+		case tplIsSpace(rune(c)):
+			t[c] = tplKindSpace
+		case gsmASCII[c] == gsmNone:
+			t[c] = tplKindOther
+		}
+	}
+	return t
+}()
+
 // tplNormaliseSMS splits s into lines as Python's splitlines does, collapses
 // whitespace within each line (dropping zero-width characters), keeps at
 // most one empty line between lines, trims the ends and GSM-sanitises the
@@ -617,30 +639,8 @@ func tplNormaliseSMS(s string) string {
 	wrote := false        // some content has been written
 	inLine := false       // the current line has content
 	pendingSpace := false // whitespace seen after content on this line
-	for i := 0; i < len(s); {
-		var r rune
-		if c := s[i]; c < utf8.RuneSelf {
-			r = rune(c)
-			i++
-			if c == '\r' && i < len(s) && s[i] == '\n' {
-				i++
-			}
-		} else {
-			var size int
-			r, size = utf8.DecodeRuneInString(s[i:])
-			i += size
-		}
-		switch {
-		case tplIsLineBreak(r):
-			breaks++
-			inLine, pendingSpace = false, false
-			continue
-		case tplIsZeroWidth(r):
-			continue
-		case tplIsSpace(r):
-			pendingSpace = inLine
-			continue
-		}
+	// startText is called before writing content.
+	startText := func() {
 		if !inLine {
 			if wrote {
 				b.WriteString("\n\n"[:min(breaks, 2)])
@@ -650,7 +650,49 @@ func tplNormaliseSMS(s string) string {
 			b.WriteByte(' ')
 		}
 		pendingSpace = false
-		appendGSM(&b, r)
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch tplASCIIKinds[c] {
+			case tplKindText:
+				j := i + 1
+				for j < len(s) && s[j] < utf8.RuneSelf && tplASCIIKinds[s[j]] == tplKindText {
+					j++
+				}
+				startText()
+				b.WriteString(s[i:j])
+				i = j
+			case tplKindOther:
+				startText()
+				b.WriteByte('?')
+				i++
+			case tplKindSpace:
+				pendingSpace = inLine
+				i++
+			default: // line break; CR LF is one
+				i++
+				if c == '\r' && i < len(s) && s[i] == '\n' {
+					i++
+				}
+				breaks++
+				inLine, pendingSpace = false, false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case tplIsLineBreak(r):
+			breaks++
+			inLine, pendingSpace = false, false
+		case tplIsZeroWidth(r):
+		case tplIsSpace(r):
+			pendingSpace = inLine
+		default:
+			startText()
+			appendGSM(&b, r)
+		}
 	}
 	return b.String()
 }
@@ -660,7 +702,18 @@ func tplNormaliseSMS(s string) string {
 // whether a Welsh character outside GSM is present.
 func tplSMSStats(s string) (units, extension int, ucs2 bool) {
 	count := func(seg string) {
-		for _, r := range seg {
+		for i := 0; i < len(seg); {
+			c := seg[i]
+			if c < utf8.RuneSelf {
+				units++
+				if gsmASCII[c] == gsmExtension {
+					extension++
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(seg[i:])
+			i += size
 			units++
 			if r >= 0x10000 {
 				units++
