@@ -1,0 +1,314 @@
+package memqueue_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	notify "github.com/notifykit/notify"
+	"github.com/notifykit/notify/queue/memqueue"
+)
+
+const waitFor = 5 * time.Second
+
+// start runs Consume in a goroutine and returns a function that cancels it
+// and waits for it to return nil.
+func start(t *testing.T, q *memqueue.Queue, queue string, h notify.Handler) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.Consume(ctx, queue, h) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				assert.NoError(t, err)
+			case <-time.After(waitFor):
+				assert.Fail(t, "Consume did not return")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		attempt  int
+		min, max time.Duration
+	}{
+		{0, 900 * time.Millisecond, 1100 * time.Millisecond},
+		{1, 900 * time.Millisecond, 1100 * time.Millisecond},
+		{2, 1800 * time.Millisecond, 2200 * time.Millisecond},
+		{3, 3600 * time.Millisecond, 4400 * time.Millisecond},
+		{8, 115200 * time.Millisecond, 140800 * time.Millisecond},
+		{9, 230400 * time.Millisecond, 281600 * time.Millisecond},
+		{10, 270 * time.Second, 5 * time.Minute},
+		{64, 270 * time.Second, 5 * time.Minute},
+		{1 << 30, 270 * time.Second, 5 * time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run("", func(t *testing.T) {
+			t.Parallel()
+			seen := map[time.Duration]bool{}
+			for range 200 {
+				d := memqueue.DefaultBackoff(tc.attempt)
+				assert.GreaterOrEqual(t, d, tc.min, "attempt %d", tc.attempt)
+				assert.LessOrEqual(t, d, tc.max, "attempt %d", tc.attempt)
+				seen[d] = true
+			}
+			assert.Greater(t, len(seen), 1, "attempt %d: no jitter", tc.attempt)
+		})
+	}
+}
+
+func TestBackoffAndDeadLetters(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var asked []int
+	q := memqueue.New(memqueue.Options{
+		MaxAttempts: 3,
+		Backoff: func(attempt int) time.Duration {
+			mu.Lock()
+			asked = append(asked, attempt)
+			mu.Unlock()
+			return 5 * time.Millisecond
+		},
+	})
+	defer q.Close()
+
+	failing := notify.Task{Name: "deliver_sms", NotificationID: uuid.New(), Payload: []byte("p")}
+	permanent := notify.Task{Name: "deliver_email", NotificationID: uuid.New()}
+	require.NoError(t, q.Enqueue(t.Context(), "send", failing))
+	require.NoError(t, q.Enqueue(t.Context(), "send", permanent))
+
+	var calls atomic.Int32
+	start(t, q, "send", func(_ context.Context, task notify.Task) error {
+		calls.Add(1)
+		if task.NotificationID == permanent.NotificationID {
+			return notify.Permanent(errors.New("bad address"))
+		}
+		return errors.New("try again")
+	})
+	require.Eventually(t, func() bool { return len(q.DeadLetters()) == 2 }, waitFor, 5*time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+
+	dead := q.DeadLetters()
+	require.Len(t, dead, 2)
+	byID := map[uuid.UUID]notify.Task{}
+	for _, d := range dead {
+		byID[d.NotificationID] = d
+	}
+	assert.Equal(t, 1, byID[permanent.NotificationID].Attempt, "a permanent failure is dead-lettered at once")
+	assert.Equal(t, 3, byID[failing.NotificationID].Attempt, "dead-lettered after MaxAttempts")
+	assert.Equal(t, []byte("p"), byID[failing.NotificationID].Payload)
+	assert.EqualValues(t, 4, calls.Load())
+	mu.Lock()
+	assert.Equal(t, []int{1, 2}, asked, "Backoff gets the number of the failed attempt")
+	mu.Unlock()
+	assert.Zero(t, q.Len("send"))
+
+	// DeadLetters returns copies.
+	dead[0].Payload = []byte("changed")
+	dead[1].Payload = []byte("changed")
+	for _, d := range q.DeadLetters() {
+		assert.NotEqual(t, []byte("changed"), d.Payload)
+	}
+}
+
+func TestRetryDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{Workers: 1, Backoff: func(int) time.Duration { return time.Hour }})
+	defer q.Close()
+	slow := notify.Task{Name: "a", NotificationID: uuid.New()}
+	require.NoError(t, q.Enqueue(t.Context(), "q", slow))
+
+	handled := make(chan uuid.UUID, 10)
+	start(t, q, "q", func(_ context.Context, task notify.Task) error {
+		handled <- task.NotificationID
+		if task.NotificationID == slow.NotificationID {
+			return errors.New("fail")
+		}
+		return nil
+	})
+	assert.Equal(t, slow.NotificationID, <-handled)
+	require.Eventually(t, func() bool { return q.Len("q") == 1 }, waitFor, time.Millisecond, "the failed task waits")
+
+	next := notify.Task{Name: "b", NotificationID: uuid.New()}
+	require.NoError(t, q.Enqueue(t.Context(), "q", next))
+	select {
+	case id := <-handled:
+		assert.Equal(t, next.NotificationID, id)
+	case <-time.After(waitFor):
+		require.Fail(t, "a task waiting for a retry blocked the queue")
+	}
+	assert.Equal(t, 1, q.Len("q"), "the failed task still waits for its retry")
+	assert.Zero(t, q.Len("unknown"))
+}
+
+func TestWorkers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		workers int
+		want    int
+	}{
+		{"default", 0, memqueue.DefaultWorkers},
+		{"two", 2, 2},
+		{"six", 6, 6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			q := memqueue.New(memqueue.Options{Workers: tc.workers})
+			defer q.Close()
+			for range 10 {
+				require.NoError(t, q.Enqueue(t.Context(), "q", notify.Task{NotificationID: uuid.New()}))
+			}
+			var running, peak atomic.Int32
+			release := make(chan struct{})
+			start(t, q, "q", func(ctx context.Context, _ notify.Task) error {
+				n := running.Add(1)
+				for {
+					p := peak.Load()
+					if n <= p || peak.CompareAndSwap(p, n) {
+						break
+					}
+				}
+				defer running.Add(-1)
+				select {
+				case <-release:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			require.Eventually(t, func() bool { return running.Load() == int32(tc.want) }, waitFor, time.Millisecond)
+			time.Sleep(50 * time.Millisecond)
+			assert.EqualValues(t, tc.want, peak.Load(), "handlers running at once")
+			assert.Equal(t, 10-tc.want, q.Len("q"))
+			close(release)
+			require.Eventually(t, func() bool { return q.Len("q") == 0 && running.Load() == 0 }, waitFor, time.Millisecond)
+		})
+	}
+}
+
+func TestClose(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	require.NoError(t, q.Enqueue(t.Context(), "q", notify.Task{NotificationID: uuid.New()}))
+
+	inHandler := make(chan struct{})
+	release := make(chan struct{})
+	var handlerCtxErr error
+	done := make(chan error, 1)
+	go func() {
+		done <- q.Consume(context.Background(), "q", func(ctx context.Context, _ notify.Task) error {
+			close(inHandler)
+			<-release
+			handlerCtxErr = ctx.Err()
+			return nil
+		})
+	}()
+	<-inHandler
+	require.NoError(t, q.Close())
+	require.NoError(t, q.Close(), "closing twice")
+
+	err := q.Enqueue(t.Context(), "q", notify.Task{})
+	require.ErrorIs(t, err, notify.ErrClosed)
+	err = q.Consume(t.Context(), "q", func(context.Context, notify.Task) error { return nil })
+	require.ErrorIs(t, err, notify.ErrClosed)
+
+	select {
+	case <-done:
+		require.Fail(t, "Consume returned while its handler was running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(waitFor):
+		require.Fail(t, "Consume did not return after Close")
+	}
+	assert.NoError(t, handlerCtxErr, "Close cancelled a running handler")
+}
+
+func TestInterruptedTaskGoesBackFirst(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{Workers: 1})
+	defer q.Close()
+	first := notify.Task{Name: "first", NotificationID: uuid.New()}
+	second := notify.Task{Name: "second", NotificationID: uuid.New()}
+	require.NoError(t, q.Enqueue(t.Context(), "q", first))
+	require.NoError(t, q.Enqueue(t.Context(), "q", second))
+
+	started := make(chan struct{})
+	stop := start(t, q, "q", func(ctx context.Context, _ notify.Task) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	<-started
+	stop()
+	assert.Equal(t, 2, q.Len("q"))
+
+	got := make(chan notify.Task, 2)
+	start(t, q, "q", func(_ context.Context, task notify.Task) error {
+		got <- task
+		return nil
+	})
+	a, b := <-got, <-got
+	assert.Equal(t, "first", a.Name)
+	assert.Equal(t, 2, a.Attempt, "the interrupted delivery counts as an attempt")
+	assert.Equal(t, "second", b.Name)
+	assert.Equal(t, 1, b.Attempt)
+	assert.Empty(t, q.DeadLetters())
+}
+
+func TestHandlerPanicIsRetried(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{Backoff: func(int) time.Duration { return time.Millisecond }})
+	defer q.Close()
+	require.NoError(t, q.Enqueue(t.Context(), "q", notify.Task{NotificationID: uuid.New()}))
+	attempts := make(chan int, 10)
+	start(t, q, "q", func(_ context.Context, task notify.Task) error {
+		attempts <- task.Attempt
+		if task.Attempt == 1 {
+			panic("boom")
+		}
+		return nil
+	})
+	assert.Equal(t, 1, <-attempts)
+	assert.Equal(t, 2, <-attempts)
+}
+
+func TestEnqueueCopies(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	defer q.Close()
+	payload := []byte("original")
+	enqueuedAt := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, q.Enqueue(t.Context(), "q", notify.Task{ID: "mine", Payload: payload, Attempt: 7, EnqueuedAt: enqueuedAt}))
+	payload[0] = 'X'
+	got := make(chan notify.Task, 1)
+	start(t, q, "q", func(_ context.Context, task notify.Task) error {
+		got <- task
+		return nil
+	})
+	task := <-got
+	assert.Equal(t, []byte("original"), task.Payload)
+	assert.Equal(t, "mine", task.ID)
+	assert.Equal(t, 1, task.Attempt, "Attempt given to Enqueue is ignored")
+	assert.True(t, enqueuedAt.Equal(task.EnqueuedAt), "a given EnqueuedAt is kept")
+}
