@@ -834,11 +834,12 @@ func (d *pyDict) get(k string) (any, bool) {
 }
 
 // decodeBody parses a request body into a tree of *pyDict, []any, string,
-// json.Number, bool and nil. An empty or all-whitespace body is {}. A body
-// that is not UTF-8 JSON gives the BadRequestError of upstream.
+// json.Number, bool and nil. An empty body, or one of JSON whitespace only,
+// is {}; a leading UTF-8 byte order mark is skipped, as Python's json.loads
+// skips it. A body that is not UTF-8 JSON gives upstream's BadRequestError.
 func decodeBody(body []byte) (any, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	if len(bytes.TrimSpace(body)) == 0 {
+	if len(bytes.Trim(body, " \t\r\n")) == 0 {
 		return &pyDict{vals: map[string]any{}}, nil
 	}
 	if !utf8.Valid(body) || !json.Valid(body) {

@@ -373,6 +373,7 @@ func TestDecodeInvalidJSON(t *testing.T) {
 		"bare word":         `hello`,
 		"comment":           `{} // x`,
 		"byte order mark 2": "\xef\xbb\xbf\xef\xbb\xbf{}",
+		"no-break space":    "\u00a0",
 	}
 	decoders := map[string]func([]byte) error{
 		"sms":     func(b []byte) error { _, err := DecodeSMSRequest(b, reqNow); return err },
