@@ -1012,9 +1012,8 @@ func tplSmartQuotes(s string, prev rune) string {
 		if i > 0 && unicode.IsSpace(rs[i-1]) {
 			return true
 		}
-		before := string(rs[:i])
-		for _, suffix := range []string{"--", "&nbsp;", "&mdash;", "&ndash;", "&#8211;", "&#8212;", "&#x2013;", "&#x2014;"} {
-			if strings.HasSuffix(before, suffix) {
+		for _, suffix := range tplOpeningSuffixes {
+			if tplRunesHaveSuffix(rs[:i], suffix) {
 				return true
 			}
 		}
@@ -1072,6 +1071,24 @@ func tplSmartQuotes(s string, prev rune) string {
 		}
 	}
 	return string(out)
+}
+
+// tplOpeningSuffixes are the texts after which smartypants opens a quote
+// (besides whitespace): double hyphens and dash or no-break space entities.
+var tplOpeningSuffixes = []string{"--", "&nbsp;", "&mdash;", "&ndash;", "&#8211;", "&#8212;", "&#x2013;", "&#x2014;"}
+
+// tplRunesHaveSuffix reports whether rs ends with the ASCII text suffix.
+func tplRunesHaveSuffix(rs []rune, suffix string) bool {
+	if len(rs) < len(suffix) {
+		return false
+	}
+	rs = rs[len(rs)-len(suffix):]
+	for i := 0; i < len(suffix); i++ {
+		if rs[i] != rune(suffix[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // tplEscapeHTML is upstream's escape_html: character references are
@@ -1251,17 +1268,13 @@ func RenderEmailHTML(content string, values map[string]any) string {
 // start of the text or after whitespace, optionally after one of # * ^, when
 // not followed by "/", "?" or "#" (upstream's unlink_govuk_escaped).
 func tplUnlinkGovUK(s string) string {
-	if !strings.Contains(strings.ToLower(s), "gov.uk") {
+	lower := tplASCIILower(s)
+	if !strings.Contains(lower, "gov.uk") {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	last := 0
-	lower := strings.ToLower(s)
-	if len(lower) != len(s) {
-		// Lower-casing changed byte offsets; fall back to an ASCII fold.
-		lower = tplASCIILower(s)
-	}
 	for i := 0; ; {
 		j := strings.Index(lower[i:], "gov.uk")
 		if j < 0 {
@@ -1541,15 +1554,19 @@ func tplRenderList(b *strings.Builder, lines []string, i int) int {
 // tplInline renders links, images, bare URLs and line breaks in escaped
 // text.
 func tplInline(s string) string {
+	if strings.Contains(s, " \n") {
+		// Spaces before a line break are dropped with it.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " ")
+		}
+		s = strings.Join(lines, "\n")
+	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
 	for i := 0; i < len(s); {
 		switch {
 		case s[i] == '\n':
-			// Spaces before a line break are dropped with it.
-			out := strings.TrimRight(b.String(), " ")
-			b.Reset()
-			b.WriteString(out)
 			b.WriteString(tplLineBreak)
 			i++
 		case s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[':
@@ -1590,28 +1607,44 @@ func tplInline(s string) string {
 }
 
 // tplLink parses [text](url "title") at the start of s and returns its
-// parts and length.
+// parts and length. The text holds no brackets, the URL no whitespace or
+// parentheses, and the title (in single or double quotes) no quote of its
+// kind; every scan stops early, so a text full of brackets stays linear.
 func tplLink(s string) (text, url, title string, n int, ok bool) {
-	end := strings.IndexByte(s, ']')
-	if end < 1 || strings.IndexByte(s[1:end], '[') >= 0 || end+1 >= len(s) || s[end+1] != '(' {
+	end := strings.IndexAny(s[1:], "[]") + 1
+	if end < 2 || s[end] != ']' || end+1 >= len(s) || s[end+1] != '(' {
 		return "", "", "", 0, false
 	}
-	closeAt := strings.IndexByte(s[end+2:], ')')
-	if closeAt < 0 {
-		return "", "", "", 0, false
+	text = s[1:end]
+	i := end + 2
+	for i < len(s) && s[i] == ' ' {
+		i++
 	}
-	inner := strings.TrimSpace(s[end+2 : end+2+closeAt])
-	url = inner
-	if k := strings.IndexAny(inner, " \n"); k >= 0 {
-		url = inner[:k]
-		t := strings.TrimSpace(inner[k:])
-		if len(t) < 2 || (t[0] != '"' && t[0] != '\'') || t[len(t)-1] != t[0] {
+	u := i
+	for i < len(s) && s[i] != ')' && s[i] != '(' && s[i] != ' ' && s[i] != '\n' {
+		i++
+	}
+	url = s[u:i]
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n') {
+		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') && i > u+len(url) {
+		q := s[i]
+		closeQuote := strings.IndexByte(s[i+1:], q)
+		if closeQuote < 0 {
 			return "", "", "", 0, false
 		}
-		title = t[1 : len(t)-1]
+		title = s[i+1 : i+1+closeQuote]
+		i += closeQuote + 2
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+	}
+	if i >= len(s) || s[i] != ')' || url == "" {
+		return "", "", "", 0, false
 	}
 	url = strings.TrimSuffix(strings.TrimPrefix(url, "&lt;"), "&gt;")
-	return s[1:end], url, title, end + 3 + closeAt, true
+	return text, url, title, i + 1, true
 }
 
 // tplURLLength returns the length of the URL at the start of s, following

@@ -558,3 +558,52 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// Pathological inputs stay fast: every scan is linear in the input.
+func TestRenderLargeInputs(t *testing.T) {
+	t.Parallel()
+	rep := strings.Repeat
+	for name, content := range map[string]string{
+		"brackets":        rep("[a](", 50000),
+		"open brackets":   rep("[", 200000),
+		"titles":          rep(`[a](u "`, 30000),
+		"quotes":          rep(`'a" `, 50000),
+		"trailing spaces": rep("a  \n", 50000),
+		"placeholders":    rep("((a", 50000) + "))",
+		"parens":          rep("(", 200000) + "x))",
+		"emails":          rep("o’neil@", 30000),
+		"dashes":          rep(" - -", 50000),
+		"urls":            rep("http://", 30000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			html := RenderEmailHTML(content, nil)
+			assert.NotEmpty(t, html)
+			_ = RenderEmailSubject(content, nil)
+			_ = SMSFragmentCount(RenderSMS(content, nil, ""))
+			_ = Placeholders(content)
+		})
+	}
+}
+
+func TestRenderEmailHTMLLinks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		content string
+		want    string
+	}{
+		{"single-quoted title", "[x](https://e.com 'T')", testP + testA + `https://e.com" title="T">x</a></p>`},
+		{"not a link: no url", "[x]()", testP + "[x]()</p>"},
+		{"not a link: nested bracket", "[a [b](https://e.com)", testP + "[a " + testA + `https://e.com">b</a></p>`},
+		{"not a link: unclosed", "[x](https://e.com", testP + "[x](" + testA + `https://e.com">https://e.com</a></p>`},
+		{"url in angle brackets", "[x](<https://e.com>)", testP + testA + `https://e.com">x</a></p>`},
+		{"no smart quotes in link text", `[it's](https://e.com) it's`, testP + testA + `https://e.com">it's</a> it` + "\u2019s</p>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, RenderEmailHTML(tt.content, nil))
+		})
+	}
+}
