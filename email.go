@@ -2,7 +2,6 @@ package notify
 
 import (
 	"errors"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -12,12 +11,6 @@ import (
 // ErrInvalidEmail is returned by ValidateEmail for an address that is not
 // valid. Its text is upstream's InvalidEmailError message.
 var ErrInvalidEmail = errors.New("Not a valid email address")
-
-// Upstream's hostname checks (notifications-utils email_address.py).
-var (
-	hostnameLabelPattern = regexp.MustCompile(`(?i)^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$`)
-	tldPattern           = regexp.MustCompile(`(?i)^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$`)
-)
 
 // idnaProfile stands in for Python's "idna" codec (IDNA 2003 nameprep and
 // punycode): UTS #46 mapping in transitional mode maps as IDNA 2003 did
@@ -46,11 +39,11 @@ func ValidateEmail(s string) (string, error) {
 		return "", ErrInvalidEmail
 	}
 	for _, l := range labels {
-		if l == "" || len(l) > 63 || !hostnameLabelPattern.MatchString(l) {
+		if l == "" || len(l) > 63 || !isHostnameLabel(l) {
 			return "", ErrInvalidEmail
 		}
 	}
-	if !tldPattern.MatchString(labels[len(labels)-1]) {
+	if !isTLD(labels[len(labels)-1]) {
 		return "", ErrInvalidEmail
 	}
 	return addr, nil
@@ -184,4 +177,60 @@ func FormatRecipient(s string) string {
 		return strings.ToLower(addr)
 	}
 	return strings.TrimSpace(s)
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// isHostnameLabel matches upstream's (?i)^(xn|[a-z0-9]+)(-?-[a-z0-9]+)*$:
+// letters and digits in runs joined by one or two hyphens.
+func isHostnameLabel(l string) bool {
+	if l == "" || !isAlnum(l[0]) || !isAlnum(l[len(l)-1]) {
+		return false
+	}
+	hyphens := 0
+	for i := 0; i < len(l); i++ {
+		switch c := l[i]; {
+		case c == '-':
+			hyphens++
+			if hyphens > 2 {
+				return false
+			}
+		case isAlnum(c):
+			hyphens = 0
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isTLD matches upstream's (?i)^([a-z]{2,63}|xn--([a-z0-9]+-)*[a-z0-9]+)$:
+// 2-63 letters, or a punycode label whose runs of letters and digits
+// are joined by single hyphens.
+func isTLD(l string) bool {
+	if len(l) >= 4 && strings.EqualFold(l[:4], "xn--") {
+		rest := l[4:]
+		if rest == "" || !isAlnum(rest[0]) || !isAlnum(rest[len(rest)-1]) {
+			return false
+		}
+		for i := 0; i < len(rest); i++ {
+			c := rest[i]
+			if c == '-' && rest[i-1] == '-' || c != '-' && !isAlnum(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if len(l) < 2 || len(l) > 63 {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		if c := l[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
