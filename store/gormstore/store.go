@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
 	notify "github.com/notifykit/notify"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -39,7 +43,9 @@ type Options struct {
 	// ConnMaxIdleTime closes connections idle for this long. Default: 5m.
 	ConnMaxIdleTime time.Duration
 	// BusyTimeout is how long a SQLite connection waits for a lock held by
-	// another process before failing. Default: 10s.
+	// another process before failing with SQLITE_BUSY. The wait does not
+	// watch the context, so a call may outlive its deadline by up to this
+	// much. Default: 5s.
 	BusyTimeout time.Duration
 	// SQLiteSynchronousFull makes every SQLite commit wait for the disk
 	// (PRAGMA synchronous=FULL). The default, NORMAL, never corrupts the
@@ -63,7 +69,7 @@ func (o Options) withDefaults() Options {
 		o.ConnMaxIdleTime = 5 * time.Minute
 	}
 	if o.BusyTimeout <= 0 {
-		o.BusyTimeout = 10 * time.Second
+		o.BusyTimeout = 5 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = logger.Discard
@@ -96,8 +102,22 @@ func OpenPostgres(ctx context.Context, dsn string, opts Options) (*Store, error)
 // openPostgres opens and migrates up to schema version target (0: latest).
 func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*Store, error) {
 	opts = opts.withDefaults()
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(opts))
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
+		return nil, fmt.Errorf("gormstore: open postgres: parse DSN: %w", err)
+	}
+	// When a context ends mid-statement, ask the server to cancel the
+	// statement (and close the connection only if it does not answer)
+	// rather than just dropping the connection: a dropped connection leaves
+	// the statement running on the server, so an UPDATE waiting on a lock
+	// would still apply after the caller was told it failed.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), gormConfig(opts))
+	if err != nil {
+		_ = sqlDB.Close()
 		return nil, fmt.Errorf("gormstore: open postgres: %w", err)
 	}
 	if err := configurePool(db, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
