@@ -26,7 +26,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultWorkers     = 4
+	// DefaultWorkers is the default of Options.Workers.
+	DefaultWorkers = 4
+	// DefaultMaxAttempts is the default of Options.MaxAttempts.
 	DefaultMaxAttempts = 10
 	// DefaultBackoffBase is the first retry delay of DefaultBackoff.
 	DefaultBackoffBase = time.Second
