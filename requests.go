@@ -845,9 +845,7 @@ func decodeBody(body []byte) (any, error) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return nil, BadRequest("", MsgInvalidJSON)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	v, err := readJSON(dec)
+	v, err := (&jsonTree{b: body}).value()
 	if err != nil {
 		return nil, BadRequest("", MsgInvalidJSON)
 	}
@@ -872,28 +870,50 @@ func decodeBodyObject(body []byte, nullIsEmpty bool) (*pyDict, error) {
 	return obj, nil
 }
 
-func readJSON(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("notify: reading JSON: %w", err)
+// jsonTree builds the tree of a document that json.Valid accepted, so it
+// only has to find where each value ends.
+type jsonTree struct {
+	b   []byte
+	pos int
+}
+
+func (p *jsonTree) skipSpace() {
+	for p.pos < len(p.b) {
+		switch p.b[p.pos] {
+		case ' ', '\t', '\r', '\n':
+			p.pos++
+		default:
+			return
+		}
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
+}
+
+func (p *jsonTree) value() (any, error) {
+	p.skipSpace()
+	if p.pos >= len(p.b) {
+		return nil, errors.New("notify: reading JSON: unexpected end")
 	}
-	switch d {
-	case '{':
+	switch c := p.b[p.pos]; {
+	case c == '{':
+		p.pos++
 		obj := &pyDict{vals: map[string]any{}}
-		for dec.More() {
-			kt, err := dec.Token()
+		for {
+			p.skipSpace()
+			if p.b[p.pos] == '}' {
+				p.pos++
+				return obj, nil
+			}
+			if p.b[p.pos] == ',' {
+				p.pos++
+				p.skipSpace()
+			}
+			k, err := p.str()
 			if err != nil {
-				return nil, fmt.Errorf("notify: reading JSON: %w", err)
+				return nil, err
 			}
-			k, ok := kt.(string)
-			if !ok {
-				return nil, fmt.Errorf("notify: reading JSON: key %v is not a string", kt)
-			}
-			v, err := readJSON(dec)
+			p.skipSpace()
+			p.pos++ // ':'
+			v, err := p.value()
 			if err != nil {
 				return nil, err
 			}
@@ -902,25 +922,70 @@ func readJSON(dec *json.Decoder) (any, error) {
 			}
 			obj.vals[k] = v
 		}
-		if _, err := dec.Token(); err != nil {
-			return nil, fmt.Errorf("notify: reading JSON: %w", err)
-		}
-		return obj, nil
-	case '[':
+	case c == '[':
+		p.pos++
 		list := []any{}
-		for dec.More() {
-			v, err := readJSON(dec)
+		for {
+			p.skipSpace()
+			if p.b[p.pos] == ']' {
+				p.pos++
+				return list, nil
+			}
+			if p.b[p.pos] == ',' {
+				p.pos++
+			}
+			v, err := p.value()
 			if err != nil {
 				return nil, err
 			}
 			list = append(list, v)
 		}
-		if _, err := dec.Token(); err != nil {
-			return nil, fmt.Errorf("notify: reading JSON: %w", err)
+	case c == '"':
+		return p.str()
+	case c == 't':
+		p.pos += len("true")
+		return true, nil
+	case c == 'f':
+		p.pos += len("false")
+		return false, nil
+	case c == 'n':
+		p.pos += len("null")
+		return nil, nil
+	default:
+		start := p.pos
+		for p.pos < len(p.b) && strings.IndexByte("+-.0123456789eE", p.b[p.pos]) >= 0 {
+			p.pos++
 		}
-		return list, nil
+		return json.Number(p.b[start:p.pos]), nil
 	}
-	return nil, fmt.Errorf("notify: reading JSON: unexpected %v", d)
+}
+
+// str reads a string; one with escapes is decoded by encoding/json.
+func (p *jsonTree) str() (string, error) {
+	start := p.pos
+	escaped := false
+	p.pos++
+	for p.pos < len(p.b) {
+		switch p.b[p.pos] {
+		case '\\':
+			escaped = true
+			p.pos += 2
+			continue
+		case '"':
+			p.pos++
+			lit := p.b[start:p.pos]
+			if !escaped {
+				return string(lit[1 : len(lit)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(lit, &s); err != nil {
+				return "", fmt.Errorf("notify: reading JSON string: %w", err)
+			}
+			return s, nil
+		}
+		p.pos++
+	}
+	return "", errors.New("notify: reading JSON: unterminated string")
 }
 
 // plainValue converts a tree from decodeBody into the values encoding/json
