@@ -1,0 +1,269 @@
+//go:build notifydraft
+
+// Command server runs the Notify-compatible API: code written for GOV.UK
+// Notify, with its official client libraries, works against it unchanged.
+//
+//	go run ./examples/server
+//
+// With no flags it serves on 127.0.0.1:6011, keeps everything in the SQLite
+// file notify.db, runs the delivery workers and the sweeper in the same
+// process, and "sends" through the sandbox provider, so every notification
+// reaches delivered (or a fake failure status) within seconds. On its first
+// start with an empty database it creates a demo trial service with an SMS
+// and an email template and one API key of each type, and prints them.
+//
+// Flags:
+//
+//	-addr ADDR         listen address (127.0.0.1:6011)
+//	-db FILE           SQLite database file (notify.db)
+//	-postgres DSN      use PostgreSQL instead of SQLite
+//	-seed FILE         load services, keys and templates from a JSON file (idempotent)
+//	-role ROLE         api, worker or all (all)
+//	-secret-key KEY    encrypts API key secrets at rest (or NOTIFY_SECRET_KEY)
+//	-redis ADDR        Redis queue and cache (not available yet: refused)
+//	-statsd ADDR       statsd metrics (not available yet: refused)
+//	-token KEY         print a bearer token for an API key string and exit
+//
+// It stops gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/cache/memcache"
+	"github.com/notifykit/notify/httpapi"
+	"github.com/notifykit/notify/provider/sandbox"
+	"github.com/notifykit/notify/queue/memqueue"
+	"github.com/notifykit/notify/store/gormstore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		stop()
+		os.Exit(2)
+	}
+}
+
+// Roles of a process.
+const (
+	roleAPI    = "api"
+	roleWorker = "worker"
+	roleAll    = "all"
+)
+
+// options are the command-line flags.
+type options struct {
+	addr, db, postgres, seed, role, secretKey, redis, statsd, token string
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &options{}
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:6011", "listen address")
+	fs.StringVar(&o.db, "db", "notify.db", "SQLite database file (the embedded default)")
+	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
+	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
+	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
+	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
+	fs.StringVar(&o.redis, "redis", "", "Redis address for the queue and cache (not available in this build)")
+	fs.StringVar(&o.statsd, "statsd", "", "statsd address for metrics (not available in this build)")
+	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.secretKey == "" {
+		o.secretKey = getenv("NOTIFY_SECRET_KEY")
+	}
+	switch o.role {
+	case roleAPI, roleWorker, roleAll:
+	default:
+		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
+	}
+	if o.redis != "" {
+		return nil, errors.New("-redis: the Redis queue and cache are not part of this build yet; run without -redis (in-process queue and cache)")
+	}
+	if o.statsd != "" {
+		return nil, errors.New("-statsd: statsd metrics are not part of this build yet; run without -statsd")
+	}
+	return o, nil
+}
+
+// run is the whole program; ready, when not nil, receives the address the
+// server listens on.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	o, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if o.token != "" {
+		serviceID, secret, err := notify.ParseKey(o.token)
+		if err != nil {
+			return err
+		}
+		tok, err := notify.NewToken(serviceID, secret, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
+		return nil
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	store, err := openStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the store", slog.Any("error", err))
+		}
+	}()
+
+	cfg := notify.Config{
+		Store:     store,
+		Logger:    log,
+		Sandbox:   sandbox.New(sandbox.Options{}),
+		SecretKey: []byte(o.secretKey),
+	}
+	var mq *memqueue.Queue
+	switch o.role {
+	case roleAPI:
+		// Without a shared queue, an API process persists notifications
+		// and leaves them to the workers' sweeper; it counts the daily
+		// limit from the database, which every process shares.
+		cfg.Queue = sweepOnlyQueue{}
+		log.Info("role api: notifications are picked up by worker processes sharing the database")
+	case roleWorker:
+		mq = memqueue.New(memqueue.Options{})
+		cfg.Queue = mq
+		// Notifications come from API processes through the database:
+		// sweep often.
+		cfg.SweepAfter = 2 * time.Second
+	default:
+		mq = memqueue.New(memqueue.Options{})
+		cfg.Queue = mq
+		cfg.Cache = memcache.New()
+	}
+	n, err := notify.New(cfg)
+	if err != nil {
+		return err
+	}
+
+	if o.seed != "" {
+		seed, err := ReadSeed(o.seed)
+		if err != nil {
+			return err
+		}
+		if err := seed.Apply(ctx, n); err != nil {
+			return err
+		}
+		if _, err := store.LoadOrStoreSetting(ctx, setupSetting, "seed"); err != nil {
+			return err
+		}
+		log.Info("seed loaded", slog.String("file", o.seed), slog.Int("services", len(seed.Services)))
+	} else if o.role != roleWorker {
+		if err := demo(ctx, n, stdout, o); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	var handler http.Handler
+	if o.role == roleWorker {
+		handler = httpapi.Status(store, httpapi.Options{Logger: log})
+	} else {
+		handler = httpapi.New(n, httpapi.Options{Logger: log})
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	if o.role != roleAPI {
+		wg.Go(func() {
+			if err := n.Run(workCtx); err != nil {
+				log.Error("workers stopped", slog.Any("error", err))
+			}
+		})
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	log.Info("listening", slog.String("addr", "http://"+addr), slog.String("role", o.role))
+	if ready != nil {
+		ready(addr)
+	}
+
+	select {
+	case <-ctx.Done():
+		err = nil
+	case err = <-serveErr:
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
+		err = serr
+	}
+	stopWork()
+	wg.Wait()
+	if mq != nil {
+		_ = mq.Close()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+func openStore(ctx context.Context, o *options) (*gormstore.Store, error) {
+	if o.postgres != "" {
+		return gormstore.OpenPostgres(ctx, o.postgres, gormstore.Options{})
+	}
+	return gormstore.OpenSQLite(ctx, o.db, gormstore.Options{})
+}
+
+// sweepOnlyQueue is the queue of an API process without a shared queue:
+// tasks are dropped, and the notifications, already persisted, are queued
+// again by the workers' sweeper.
+type sweepOnlyQueue struct{}
+
+func (sweepOnlyQueue) Enqueue(context.Context, string, notify.Task) error { return nil }
+
+func (sweepOnlyQueue) Consume(ctx context.Context, _ string, _ notify.Handler) error {
+	<-ctx.Done()
+	return nil
+}
