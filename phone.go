@@ -119,15 +119,15 @@ func ParsePhoneNumber(s string) (PhoneNumber, error) {
 
 // parsePhoneFull is ParsePhoneNumber without the fast path.
 func parsePhoneFull(s string) (PhoneNumber, error) {
-	num, err := parsePhoneStage(s)
+	num, typ, err := parsePhoneStage(s)
 	if err != nil {
 		// Upstream _thoroughly_normalise_number, then one more try.
-		num, err = parsePhoneStage(sanitisePhoneASCII(strings.TrimLeft(strings.ReplaceAll(s, "+", ""), "0")))
+		num, typ, err = parsePhoneStage(sanitisePhoneASCII(strings.TrimLeft(strings.ReplaceAll(s, "+", ""), "0")))
 		if err != nil {
 			return PhoneNumber{}, err
 		}
 	}
-	return newPhoneNumber(num), nil
+	return newPhoneNumber(num, typ), nil
 }
 
 // Validate runs the service-permission stage (upstream
@@ -142,7 +142,7 @@ func (p PhoneNumber) Validate(allowInternational, allowLandline bool) error {
 	if p.CountryCode == 44 && p.Landline && !allowLandline {
 		return phoneErr(PhoneNotUKMobile)
 	}
-	if !prefixes.Supported(strconv.Itoa(p.CountryCode)) {
+	if p.CountryCode != 44 && !prefixes.Supported(strconv.Itoa(p.CountryCode)) {
 		return phoneErr(PhoneUnsupportedCountryCode)
 	}
 	return nil
@@ -179,42 +179,44 @@ func trimPhoneEnd(s string) string {
 	return s
 }
 
-// parsePhoneStage is one attempt of upstream parse_phone_number.
-func parsePhoneStage(s string) (num *phonenumbers.PhoneNumber, err error) {
+// parsePhoneStage is one attempt of upstream parse_phone_number. It
+// returns the number and its type.
+func parsePhoneStage(s string) (num *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType, err error) {
 	defer func() {
 		// The library is not ours; never let it take the caller down.
 		if r := recover(); r != nil {
-			num, err = nil, phoneErr(PhoneInvalidNumber)
+			num, typ, err = nil, phonenumbers.UNKNOWN, phoneErr(PhoneInvalidNumber)
 		}
 	}()
 	for _, r := range s {
 		if !isPhoneRune(r) {
-			return nil, phoneErr(PhoneUnknownCharacter)
+			return nil, phonenumbers.UNKNOWN, phoneErr(PhoneUnknownCharacter)
 		}
 	}
 	if s == "" {
-		return nil, phoneErr(PhoneTooShort)
+		return nil, phonenumbers.UNKNOWN, phoneErr(PhoneTooShort)
 	}
 	s = trimPhoneEnd(s)
 	num, perr := phonenumbers.Parse(s, "GB")
 	if perr != nil {
-		return nil, phoneErr(PhoneInvalidNumber)
+		return nil, phonenumbers.UNKNOWN, phoneErr(PhoneInvalidNumber)
 	}
 	if reason := phonenumbers.IsPossibleNumberWithReason(num); reason != phonenumbers.IS_POSSIBLE {
 		forced, ferr := phonenumbers.Parse("+"+s, "")
 		if ferr == nil && phonenumbers.IsPossibleNumber(forced) {
 			num = forced
 		} else {
-			return nil, phoneErr(codeForReason(reason))
+			return nil, phonenumbers.UNKNOWN, phoneErr(codeForReason(reason))
 		}
 	}
-	if !phonenumbers.IsValidNumber(num) || !allowedPhoneType(phonenumbers.GetNumberType(num)) {
+	typ = phonenumbers.GetNumberType(num)
+	if !phonenumbers.IsValidNumber(num) || !allowedPhoneType(typ) {
 		if isTVNumber(num) {
-			return num, nil
+			return num, typ, nil
 		}
-		return nil, phoneErr(PhoneInvalidNumber)
+		return nil, phonenumbers.UNKNOWN, phoneErr(PhoneInvalidNumber)
 	}
-	return num, nil
+	return num, typ, nil
 }
 
 // codeForReason maps a libphonenumber possibility result to a code
@@ -250,8 +252,9 @@ func isTVNumber(num *phonenumbers.PhoneNumber) bool {
 	return len(nsn) >= 5 && strings.HasPrefix(nsn, "7700") && nsn[4] >= '0' && nsn[4] <= '9'
 }
 
-// newPhoneNumber fills a PhoneNumber from a parsed library number.
-func newPhoneNumber(num *phonenumbers.PhoneNumber) PhoneNumber {
+// newPhoneNumber fills a PhoneNumber from a parsed library number and its
+// type.
+func newPhoneNumber(num *phonenumbers.PhoneNumber, typ phonenumbers.PhoneNumberType) PhoneNumber {
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
 	cc := int(num.GetCountryCode())
 	tv := isTVNumber(num)
@@ -268,7 +271,7 @@ func newPhoneNumber(num *phonenumbers.PhoneNumber) PhoneNumber {
 		p.Prefix = e164[1:5]
 	}
 	if cc == 44 {
-		switch phonenumbers.GetNumberType(num) {
+		switch typ {
 		case phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE, phonenumbers.UAN:
 			p.Landline = true
 		}
@@ -342,8 +345,8 @@ func parseUKMobileFast(s string) (PhoneNumber, bool) {
 			}
 			buf[n] = c
 			n++
-		case c == ' ' && n > 2:
-			// A space between digits; leading ones were trimmed.
+		case c == ' ':
+			// Spaces between the prefix and the digits or among them.
 		default:
 			return PhoneNumber{}, false
 		}

@@ -490,6 +490,8 @@ func TestPhoneFastPathDeclines(t *testing.T) {
 		"077234567890", // too long
 		"+44 07723456789",
 		"+ 447723456789",
+		"4 47723456789",
+		"+4 47723456789",
 		"0044 7723456789",
 		"07723-456-789",
 		"07723\t456789",
@@ -504,7 +506,7 @@ func TestPhoneFastPathDeclines(t *testing.T) {
 			assert.False(t, ok)
 		})
 	}
-	for _, in := range []string{"07723456789", "+447723456789", "447723456789", "7723456789", " 07723 456 789 "} {
+	for _, in := range []string{"07723456789", "+447723456789", "447723456789", "7723456789", " 07723 456 789 ", "+44 7723 456 789", "44 7723456789", "0 7723456789", "+44  7 7 2 3 4 5 6 7 8 9"} {
 		t.Run(in, func(t *testing.T) {
 			t.Parallel()
 			p, ok := parseUKMobileFast(in)
@@ -540,5 +542,100 @@ func BenchmarkValidatePhone(b *testing.B) {
 	for _, in := range []string{"07723456789", "+447723456789", "07723 456 789"} {
 		b.Run("fast/"+in, func(b *testing.B) { run(b, ParsePhoneNumber, in) })
 		b.Run("full/"+in, func(b *testing.B) { run(b, parsePhoneFull, in) })
+	}
+}
+
+// The rest of upstream's lists in tests/recipient_validation/
+// test_phone_number.py (rows not quoted in VECTORS.md).
+func TestPhoneNumberUpstreamLists(t *testing.T) {
+	t.Parallel()
+	international := []string{
+		"007 (8) (495) 123-45-67", "1-202-555-0104", "+12025550104", "+0012025550104",
+		"+682 50 123", "0033122334455", "74991231212",
+	}
+	for _, in := range international {
+		t.Run("international/"+in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.False(t, p.UK)
+			assert.NoError(t, p.Validate(true, false))
+		})
+	}
+	for _, in := range []string{"+447797292290", "+447797333214"} {
+		t.Run("channel-islands/"+in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.True(t, p.UK)
+			assert.True(t, p.CrownDependency)
+			assert.NoError(t, p.Validate(true, false))
+		})
+	}
+	for _, in := range []string{"0044 117 496 0860", "+44 117 496 0860", "020 7946 0991", "0550 123 4567"} {
+		t.Run("landline/"+in, func(t *testing.T) {
+			t.Parallel()
+			p := mustParse(t, in)
+			assert.True(t, p.Landline)
+			assert.Equal(t, PhoneNotUKMobile, phoneCode(t, p.Validate(true, false)))
+			assert.NoError(t, p.Validate(false, true))
+		})
+	}
+	codes := []struct {
+		in   string
+		code PhoneErrorCode
+	}{
+		{"0600 123 4567", PhoneInvalidNumber},
+		{"0800 11 12", PhoneInvalidNumber},
+		{"0845 46 46", PhoneInvalidNumber},
+		{"0772345678910", PhoneTooLong},
+		{"+44 (0)7723 456 789 10", PhoneTooLong},
+		{"004477234567", PhoneInvalidNumber},
+		{"+44 (0)7723 456 78", PhoneInvalidNumber},
+		{"07723 456789...", PhoneUnknownCharacter},
+		{"07723☟☜⬇⬆☞☝", PhoneUnknownCharacter},
+		{"+44 07ab cde fgh", PhoneUnknownCharacter},
+		{"abcd", PhoneUnknownCharacter},
+		{"1234567", PhoneInvalidNumber},
+		{"+12345 12345 12345 6", PhoneTooLong},
+		{"(07417)4123456", PhoneTooLong},
+		{"+00263 71123456", PhoneInvalidNumber},
+		{"00129123456", PhoneInvalidNumber},
+		{"0038097123456", PhoneTooLong},
+		{"0041903123456", PhoneInvalidNumber},
+		{"00617584123456", PhoneInvalidNumber},
+		{"00667123456", PhoneInvalidNumber},
+		{"009677337123456", PhoneTooLong},
+		{"0049 160 123456", PhoneInvalidNumber},
+	}
+	for _, tt := range codes {
+		t.Run("refused/"+tt.in, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParsePhoneNumber(tt.in)
+			require.Error(t, err)
+			assert.Equal(t, tt.code, phoneCode(t, err))
+		})
+	}
+	normalised := []struct{ in, want string }{
+		{"0+44(0)7779123456", "447779123456"},
+		{"00447911123456", "447911123456"},
+		{"0447300123456", "447300123456"},
+		{"0007465123456", "447465123456"},
+		{"001708123456", "441708123456"},
+		{"+01323123456", "441323123456"},
+		{"+04915161123456", "4915161123456"},
+		{"+12025550104", "12025550104"},
+		{"+0012025550104", "12025550104"},
+		{"77234567890", "77234567890"},
+	}
+	for _, tt := range normalised {
+		t.Run("normalised/"+tt.in, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, mustParse(t, tt.in).Normalised)
+		})
+	}
+	for _, in := range []string{"+3225484211", "+7 495 308-78-41"} {
+		t.Run("not-uk/"+in, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, PhoneNotUKMobile, phoneCode(t, mustParse(t, in).Validate(false, true)))
+		})
 	}
 }
