@@ -1,0 +1,325 @@
+//go:build notifydraft
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/store/memstore"
+)
+
+const seedDoc = `{"services": [{
+  "id": "11111111-1111-4111-8111-111111111111", "name": "Seeded", "restricted": true, "message_limit": 5,
+  "research_mode": false, "permissions": ["sms", "email", "international_sms"],
+  "team_members": [{"email_address": "team@example.gov.uk", "mobile_number": "07700 900123"}],
+  "guest_list": ["guest@example.gov.uk", "07700 900456"],
+  "api_keys": [
+    {"id": "22222222-2222-4222-8222-222222222222", "name": "live", "key_type": "normal", "secret": "33333333-3333-4333-8333-333333333333"},
+    {"id": "44444444-4444-4444-8444-444444444444", "name": "old", "key_type": "normal", "secret": "55555555-5555-4555-8555-555555555555",
+     "revoked_at": "2026-01-01T00:00:00Z"}
+  ],
+  "templates": [
+    {"id": "66666666-6666-4666-8666-666666666666", "type": "sms", "name": "Code", "content": "Code ((code))", "process_type": "priority"},
+    {"id": "77777777-7777-4777-8777-777777777777", "type": "email", "name": "Hi", "subject": "Hi ((name))", "content": "Hello ((name))"}
+  ]}]}`
+
+var (
+	seedService = uuid.MustParse("11111111-1111-4111-8111-111111111111")
+	seedSMS     = uuid.MustParse("66666666-6666-4666-8666-666666666666")
+)
+
+func newNotifier(t *testing.T) *notify.Notifier {
+	t.Helper()
+	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: sweepOnlyQueue{}, SecretKey: []byte("k"),
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	return n
+}
+
+// snapshot is what a seed load can change.
+type snapshot struct {
+	svc    notify.Service
+	team   []notify.TeamMember
+	guests []notify.GuestListEntry
+	keys   []notify.APIKey
+	tpls   []notify.Template
+}
+
+func snap(t *testing.T, n *notify.Notifier) snapshot {
+	t.Helper()
+	st := n.Store()
+	svc, err := st.GetService(ctx(), seedService)
+	require.NoError(t, err)
+	var s snapshot
+	s.svc = *svc
+	s.team, err = st.ListTeamMembers(ctx(), seedService)
+	require.NoError(t, err)
+	s.guests, err = st.ListGuestList(ctx(), seedService)
+	require.NoError(t, err)
+	s.keys, err = st.ListAPIKeys(ctx(), seedService)
+	require.NoError(t, err)
+	for i := range s.keys {
+		s.keys[i].EncryptedSecret = nil // sealed with a fresh nonce each time
+	}
+	s.tpls, err = st.ListTemplates(ctx(), seedService, "")
+	require.NoError(t, err)
+	return s
+}
+
+func ctx() context.Context { return context.Background() }
+
+func TestSeedIdempotent(t *testing.T) {
+	t.Parallel()
+	n := newNotifier(t)
+	seed, err := ParseSeed([]byte(seedDoc))
+	require.NoError(t, err)
+	require.NoError(t, seed.Apply(ctx(), n))
+	first := snap(t, n)
+	assert.True(t, first.svc.Restricted)
+	assert.Equal(t, 5, first.svc.MessageLimit)
+	assert.Equal(t, []notify.Permission{"sms", "email", "international_sms"}, first.svc.Permissions)
+	assert.Len(t, first.team, 1)
+	assert.Len(t, first.guests, 2)
+	require.Len(t, first.keys, 2)
+	require.Len(t, first.tpls, 2)
+	for _, k := range first.keys {
+		assert.Equal(t, k.Name == "old", k.Revoked(), k.Name)
+	}
+	assert.Equal(t, "team@example.gov.uk", first.tpls[0].CreatedBy)
+
+	require.NoError(t, seed.Apply(ctx(), n))
+	assert.Equal(t, first, snap(t, n), "a second load changes nothing")
+
+	// The seeded key authenticates; the revoked one is refused as revoked.
+	live := "live-" + seedService.String() + "-33333333-3333-4333-8333-333333333333"
+	sid, secret, err := notify.ParseKey(live)
+	require.NoError(t, err)
+	tok, err := notify.NewToken(sid, secret, time.Now())
+	require.NoError(t, err)
+	c, err := n.Authenticate(ctx(), "Bearer "+tok)
+	require.NoError(t, err)
+	assert.Equal(t, notify.KeyTypeLive, c.Key.KeyType)
+	tok, err = notify.NewToken(seedService, "55555555-5555-4555-8555-555555555555", time.Now())
+	require.NoError(t, err)
+	_, err = n.Authenticate(ctx(), "Bearer "+tok)
+	// Revoked on 2026-01-01: more than 7 days ago it is "not found".
+	require.Error(t, err)
+	assert.Contains(t, []string{notify.MsgKeyRevoked, notify.MsgKeyNotFound}, err.Error())
+}
+
+func TestSeedUpdates(t *testing.T) {
+	t.Parallel()
+	n := newNotifier(t)
+	seed, err := ParseSeed([]byte(seedDoc))
+	require.NoError(t, err)
+	require.NoError(t, seed.Apply(ctx(), n))
+
+	changed, err := ParseSeed([]byte(strings.NewReplacer(`"Code ((code))"`, `"Your code: ((code))"`,
+		`"message_limit": 5`, `"message_limit": 9`).Replace(seedDoc)))
+	require.NoError(t, err)
+	require.NoError(t, changed.Apply(ctx(), n))
+	tpl, err := n.Store().GetTemplate(ctx(), seedService, seedSMS)
+	require.NoError(t, err)
+	assert.Equal(t, 2, tpl.Version)
+	assert.Equal(t, "Your code: ((code))", tpl.Content)
+	assert.Equal(t, notify.ProcessPriority, tpl.ProcessType)
+	old, err := n.Store().GetTemplateVersion(ctx(), seedService, seedSMS, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "Code ((code))", old.Content)
+	svc, err := n.Store().GetService(ctx(), seedService)
+	require.NoError(t, err)
+	assert.Equal(t, 9, svc.MessageLimit)
+	// Loading the changed seed again changes nothing more.
+	require.NoError(t, changed.Apply(ctx(), n))
+	tpl, err = n.Store().GetTemplate(ctx(), seedService, seedSMS)
+	require.NoError(t, err)
+	assert.Equal(t, 2, tpl.Version)
+}
+
+func TestSeedRefusals(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"unknown field":    `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "nmae": 1}]}`,
+		"no id":            `{"services": [{"name": "x"}]}`,
+		"bad key type":     `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "live", "secret": "33333333-3333-4333-8333-333333333333"}]}]}`,
+		"secret not uuid":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "team", "secret": "short"}]}]}`,
+		"letter template":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "templates": [{"id": "22222222-2222-4222-8222-222222222222", "name": "t", "type": "letter"}]}]}`,
+		"bad permission":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "permissions": ["letter"]}]}`,
+		"trailing garbage": `{"services": []} {}`,
+		"not json":         `services:`,
+	}
+	for name, doc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseSeed([]byte(doc))
+			assert.Error(t, err)
+		})
+	}
+}
+
+func TestFlags(t *testing.T) {
+	t.Parallel()
+	env := func(k string) string {
+		if k == "NOTIFY_SECRET_KEY" {
+			return "from-env"
+		}
+		return ""
+	}
+	o, err := parseFlags(nil, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env"}, o)
+	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "flag", o.secretKey)
+	assert.Equal(t, "worker", o.role)
+	for _, args := range [][]string{{"-role", "boss"}, {"-redis", "127.0.0.1:6379"}, {"-statsd", "127.0.0.1:8125"}, {"extra"}} {
+		_, err := parseFlags(args, env, io.Discard)
+		assert.Error(t, err, args)
+	}
+}
+
+// lockedBuffer collects output written by the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestServerDemo starts the server on a fresh SQLite file as a newcomer
+// would, sends with the printed test key and waits for delivery.
+func TestServerDemo(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	runCtx, cancel := context.WithCancel(context.Background())
+	addrCh := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "notify.db")},
+			func(string) string { return "" }, stdout, stderr, func(a string) { addrCh <- a })
+	}()
+	var addr string
+	select {
+	case addr = <-addrCh:
+	case err := <-done:
+		t.Fatalf("server stopped: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	base := "http://" + addr
+
+	out := stdout.String()
+	testKey := regexp.MustCompile(`(?m)^  test  (\S+)$`).FindStringSubmatch(out)
+	smsID := regexp.MustCompile(`(?m)^  sms    (\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, testKey, out)
+	require.NotNil(t, smsID, out)
+
+	res, err := http.Get(base + "/_status")
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+
+	call := func(method, path, body string) (int, map[string]any) {
+		sid, secret, err := notify.ParseKey(testKey[1])
+		require.NoError(t, err)
+		tok, err := notify.NewToken(sid, secret, time.Now())
+		require.NoError(t, err)
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&m))
+		return res.StatusCode, m
+	}
+	status, body := call(http.MethodPost, "/v2/notifications/sms",
+		`{"phone_number": "07700 900789", "template_id": "`+smsID[1]+`", "personalisation": {"name": "Sam", "code": "1"}}`)
+	require.Equal(t, http.StatusCreated, status, "%v", body)
+	id := body["id"].(string)
+	assert.Equal(t, base+"/v2/notifications/"+id, body["uri"])
+	require.Eventually(t, func() bool {
+		_, got := call(http.MethodGet, "/v2/notifications/"+id, "")
+		return got["status"] == "delivered"
+	}, 15*time.Second, 100*time.Millisecond)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	assert.Contains(t, stderr.String(), "stopped")
+
+	// A second start with the same database does not create another demo.
+	stdout2 := &lockedBuffer{}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := make(chan error, 1)
+	go func() {
+		done2 <- run(ctx2, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "notify.db")},
+			func(string) string { return "" }, stdout2, io.Discard, func(string) { cancel2() })
+	}()
+	require.NoError(t, <-done2)
+	assert.Contains(t, stdout2.String(), "Its API keys were printed at the first start")
+	assert.NotContains(t, stdout2.String(), "Created a demo")
+}
+
+func TestServerToken(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	key := "my-key-" + seedService.String() + "-33333333-3333-4333-8333-333333333333"
+	require.NoError(t, run(context.Background(), []string{"-token", key}, os.Getenv, &out, io.Discard, nil))
+	assert.Regexp(t, `^[\w-]+\.[\w-]+\.[\w-]+\n$`, out.String())
+	assert.Error(t, run(context.Background(), []string{"-token", "short"}, os.Getenv, io.Discard, io.Discard, nil))
+}
+
+func TestServerSeedFile(t *testing.T) {
+	dir := t.TempDir()
+	seedPath := filepath.Join(dir, "seed.json")
+	require.NoError(t, os.WriteFile(seedPath, []byte(seedDoc), 0o600))
+	for range 2 {
+		var stdout bytes.Buffer
+		runCtx, cancel := context.WithCancel(context.Background())
+		err := run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "n.db"), "-seed", seedPath,
+			"-secret-key", "s"}, func(string) string { return "" }, &stdout, io.Discard, func(string) { cancel() })
+		cancel()
+		require.NoError(t, err)
+		assert.NotContains(t, stdout.String(), "demo")
+	}
+	// Without the seed flag a seeded database gets no demo service.
+	var stdout bytes.Buffer
+	runCtx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "n.db"), "-secret-key", "s"},
+		func(string) string { return "" }, &stdout, io.Discard, func(string) { cancel() }))
+	cancel()
+	assert.Empty(t, stdout.String())
+}
