@@ -39,6 +39,18 @@ type SeedService struct {
 	GuestList    []string            `json:"guest_list"`
 	APIKeys      []SeedAPIKey        `json:"api_keys"`
 	Templates    []SeedTemplate      `json:"templates"`
+	// ReceivedTexts are text messages the service has received (an
+	// extension of the seed format, for GET /v2/received-text-messages).
+	ReceivedTexts []SeedReceivedText `json:"received_text_messages"`
+}
+
+// SeedReceivedText is a received text message.
+type SeedReceivedText struct {
+	ID           uuid.UUID  `json:"id"`
+	NotifyNumber string     `json:"notify_number"`
+	UserNumber   string     `json:"user_number"`
+	Content      string     `json:"content"`
+	CreatedAt    *time.Time `json:"created_at"`
 }
 
 // SeedTeamMember is a team member of a seeded service.
@@ -123,6 +135,11 @@ func (s *Seed) check() error {
 			}
 			if _, ok := notify.ParseUUID(k.Secret); !ok {
 				return fmt.Errorf("%s: secret must be a UUID string", kw)
+			}
+		}
+		for j, m := range svc.ReceivedTexts {
+			if m.ID == uuid.Nil {
+				return fmt.Errorf("%s.received_text_messages[%d]: id is required", where, j)
 			}
 		}
 		for j, t := range svc.Templates {
@@ -236,6 +253,26 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *SeedService) erro
 	for _, t := range ss.Templates {
 		if err := applyTemplate(ctx, n, ss.ID, t, createdBy); err != nil {
 			return fmt.Errorf("template %s: %w", t.ID, err)
+		}
+	}
+
+	if len(ss.ReceivedTexts) > 0 {
+		have, err := st.ListInboundSMS(ctx, ss.ID, nil, 0)
+		if err != nil {
+			return err
+		}
+		for _, m := range ss.ReceivedTexts {
+			if slices.ContainsFunc(have, func(h notify.InboundSMS) bool { return h.ID == m.ID }) {
+				continue
+			}
+			in := notify.InboundSMS{ID: m.ID, ServiceID: ss.ID, NotifyNumber: m.NotifyNumber, UserNumber: m.UserNumber,
+				Content: m.Content, Provider: "seed"}
+			if m.CreatedAt != nil {
+				in.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
+			}
+			if _, err := n.ReceiveSMS(ctx, in); err != nil {
+				return fmt.Errorf("received text %s: %w", m.ID, err)
+			}
 		}
 	}
 	return nil

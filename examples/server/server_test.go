@@ -38,6 +38,10 @@ const seedDoc = `{"services": [{
   "templates": [
     {"id": "66666666-6666-4666-8666-666666666666", "type": "sms", "name": "Code", "content": "Code ((code))", "process_type": "priority"},
     {"id": "77777777-7777-4777-8777-777777777777", "type": "email", "name": "Hi", "subject": "Hi ((name))", "content": "Hello ((name))"}
+  ],
+  "received_text_messages": [
+    {"id": "88888888-8888-4888-8888-888888888888", "notify_number": "07700900999", "user_number": "447700900123",
+     "content": "Hi", "created_at": "2026-01-02T03:04:05.123456Z"}
   ]}]}`
 
 var (
@@ -60,6 +64,7 @@ type snapshot struct {
 	guests []notify.GuestListEntry
 	keys   []notify.APIKey
 	tpls   []notify.Template
+	texts  []notify.InboundSMS
 }
 
 func snap(t *testing.T, n *notify.Notifier) snapshot {
@@ -79,6 +84,8 @@ func snap(t *testing.T, n *notify.Notifier) snapshot {
 		s.keys[i].EncryptedSecret = nil // sealed with a fresh nonce each time
 	}
 	s.tpls, err = st.ListTemplates(ctx(), seedService, "")
+	require.NoError(t, err)
+	s.texts, err = st.ListInboundSMS(ctx(), seedService, nil, 0)
 	require.NoError(t, err)
 	return s
 }
@@ -103,6 +110,9 @@ func TestSeedIdempotent(t *testing.T) {
 		assert.Equal(t, k.Name == "old", k.Revoked(), k.Name)
 	}
 	assert.Equal(t, "team@example.gov.uk", first.tpls[0].CreatedBy)
+	require.Len(t, first.texts, 1)
+	assert.Equal(t, "Hi", first.texts[0].Content)
+	assert.Equal(t, time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC), first.texts[0].CreatedAt.UTC())
 
 	require.NoError(t, seed.Apply(ctx(), n))
 	assert.Equal(t, first, snap(t, n), "a second load changes nothing")
