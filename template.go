@@ -656,9 +656,17 @@ func tplNormaliseSMS(s string) string {
 		if c < utf8.RuneSelf {
 			switch tplASCIIKinds[c] {
 			case tplKindText:
+				// Take the longest run of GSM ASCII text, single spaces
+				// between words included.
 				j := i + 1
-				for j < len(s) && s[j] < utf8.RuneSelf && tplASCIIKinds[s[j]] == tplKindText {
-					j++
+				for j < len(s) && s[j] < utf8.RuneSelf {
+					if tplASCIIKinds[s[j]] == tplKindText {
+						j++
+					} else if s[j] == ' ' && j+1 < len(s) && s[j+1] < utf8.RuneSelf && tplASCIIKinds[s[j+1]] == tplKindText {
+						j += 2
+					} else {
+						break
+					}
 				}
 				startText()
 				b.WriteString(s[i:j])
