@@ -24,7 +24,7 @@ import (
 
 // This file decodes request bodies and query strings into typed requests and
 // validates them the way upstream's JSON schemas do (api
-// app/schema_validation, jsonschema Draft 7). Upstream reports every problem
+// app/schema_validation, jsonschema Draft 7). Upstream reports every schemaProblem
 // at once, each as "{field} {message}" with every single quote removed from
 // jsonschema's text; values appear as Python reprs (None, [], {'a': 1},
 // 1.0...). Decoding therefore runs in two stages: the body is read into an
@@ -123,7 +123,7 @@ func ParseUUID(s string) (uuid.UUID, bool) {
 				return uuid.Nil, false
 			}
 		default:
-			if !isHex(c) {
+			if !isUUIDHex(c) {
 				return uuid.Nil, false
 			}
 		}
@@ -135,7 +135,7 @@ func ParseUUID(s string) (uuid.UUID, bool) {
 	return u, true
 }
 
-func isHex(c byte) bool {
+func isUUIDHex(c byte) bool {
 	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
 }
 
@@ -146,14 +146,14 @@ func isHex(c byte) bool {
 // body. now is the reference time of the scheduled_for window. The
 // phone_number format check is the constructor stage of the phone rules
 // (international numbers and landlines pass here). A body that is not JSON
-// gives a BadRequestError; schema problems give Errors of ValidationError.
+// gives a BadRequestError; schema schemaProblems give Errors of ValidationError.
 func DecodeSMSRequest(body []byte, now time.Time) (*SMSRequest, error) {
 	obj, err := decodeBodyObject(body, false)
 	if err != nil {
 		return nil, err
 	}
 	var f smsFields
-	var ps problems
+	var ps schemaProblems
 	checkSchema(obj, &smsSchema, &f, &ps)
 	sched := checkScheduledFor(obj, &smsSchema, now, &ps)
 	if err := ps.err(); err != nil {
@@ -182,7 +182,7 @@ func DecodeEmailRequest(body []byte, now time.Time) (*EmailRequest, error) {
 		return nil, err
 	}
 	var f emailFields
-	var ps problems
+	var ps schemaProblems
 	checkSchema(obj, &emailSchema, &f, &ps)
 	sched := checkScheduledFor(obj, &emailSchema, now, &ps)
 	if err := ps.err(); err != nil {
@@ -220,7 +220,7 @@ func DecodePreviewRequest(body []byte) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ps problems
+	var ps schemaProblems
 	checkSchema(obj, &previewSchema, nil, &ps)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -266,7 +266,7 @@ func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
 	if _, ok := obj.get("template"); ok && f.Template == nil {
 		excluded = append(excluded, "Template")
 	}
-	if err := validate().StructExcept(&f, excluded...); err != nil {
+	if err := requestValidator().StructExcept(&f, excluded...); err != nil {
 		var verrs validator.ValidationErrors
 		if !errors.As(err, &verrs) {
 			return nil, fmt.Errorf("notify: validating v1 request: %w", err)
@@ -304,7 +304,7 @@ func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
 // B5.5). template_type and status repeat; reference, older_than and
 // include_jobs take their first value.
 func DecodeListQuery(q url.Values) (*ListQuery, error) {
-	var ps problems
+	var ps schemaProblems
 	out := &ListQuery{}
 	for i, name := range listQueryProps {
 		vals, ok := q[name]
@@ -334,14 +334,14 @@ func DecodeListQuery(q url.Values) (*ListQuery, error) {
 				out.TemplateTypes = append(out.TemplateTypes, NotificationType(v))
 			}
 		case "include_jobs":
-			v := first(vals)
+			v := firstQueryValue(vals)
 			if v != "true" && v != "True" {
 				ps.add(groupField, i, enumMessage(name, v, []string{"true", "True"}))
 				continue
 			}
 			out.IncludeJobs = true
 		case "older_than":
-			id, ok := ParseUUID(first(vals))
+			id, ok := ParseUUID(firstQueryValue(vals))
 			if !ok {
 				ps.add(groupField, i, "older_than is not a valid UUID")
 				continue
@@ -359,10 +359,10 @@ func DecodeListQuery(q url.Values) (*ListQuery, error) {
 // DecodeTemplatesQuery validates the query of GET /v2/templates: an
 // optional type (sms, email or letter). It returns "" when there is none.
 func DecodeTemplatesQuery(q url.Values) (NotificationType, error) {
-	var ps problems
+	var ps schemaProblems
 	var typ NotificationType
 	if vals, ok := q["type"]; ok {
-		v := first(vals)
+		v := firstQueryValue(vals)
 		if slices.Contains(templateTypeNames, v) {
 			typ = NotificationType(v)
 		} else {
@@ -380,10 +380,10 @@ func DecodeTemplatesQuery(q url.Values) (NotificationType, error) {
 // /v2/received-text-messages: an optional older_than UUID. It returns nil
 // when there is none.
 func DecodeReceivedTextsQuery(q url.Values) (*uuid.UUID, error) {
-	var ps problems
+	var ps schemaProblems
 	var out *uuid.UUID
 	if vals, ok := q["older_than"]; ok {
-		if id, ok := ParseUUID(first(vals)); ok {
+		if id, ok := ParseUUID(firstQueryValue(vals)); ok {
 			out = &id
 		} else {
 			ps.add(groupField, 0, "older_than is not a valid UUID")
@@ -396,7 +396,7 @@ func DecodeReceivedTextsQuery(q url.Values) (*uuid.UUID, error) {
 	return out, nil
 }
 
-func first(vals []string) string {
+func firstQueryValue(vals []string) string {
 	if len(vals) == 0 {
 		return ""
 	}
@@ -426,7 +426,7 @@ func enumMessage(field, value string, enum []string) string {
 }
 
 // checkQueryExtras reports query parameters that are not in props.
-func checkQueryExtras(q url.Values, props []string, ps *problems) {
+func checkQueryExtras(q url.Values, props []string, ps *schemaProblems) {
 	var extras []string
 	for k := range q {
 		if !slices.Contains(props, k) {
@@ -438,7 +438,7 @@ func checkQueryExtras(q url.Values, props []string, ps *problems) {
 
 // addExtras adds jsonschema's additionalProperties error: one message that
 // names every unexpected key, sorted.
-func addExtras(extras []string, ps *problems) {
+func addExtras(extras []string, ps *schemaProblems) {
 	if len(extras) == 0 {
 		return
 	}
@@ -565,9 +565,9 @@ type v1Fields struct {
 	Template *string `json:"template" validate:"required,uuid"`
 }
 
-// validate returns the shared validator: json names in FieldErrors, and
+// requestValidator returns the shared validator: json names in FieldErrors, and
 // the notify_phone and notify_email formats.
-var validate = sync.OnceValue(func() *validator.Validate {
+var requestValidator = sync.OnceValue(func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -589,21 +589,21 @@ var validate = sync.OnceValue(func() *validator.Validate {
 // fields is a pointer to a struct of *string fields with json and validate
 // tags, the struct-tag rules on the string properties that passed (filled
 // into fields). Additional properties are reported when s forbids them.
-func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *problems) {
+func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *schemaProblems) {
 	bad := map[string]bool{}
 	for i, p := range s.props {
 		v, ok := obj.get(p.name)
 		if !ok {
 			continue
 		}
-		if !hasType(v, p.types) {
+		if !hasJSONType(v, p.types) {
 			bad[p.name] = true
 			ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(v)+" is not of type "+typeList(p.types))))
 			continue
 		}
 		if list, ok := v.([]any); ok && p.items != "" {
 			for _, it := range list {
-				if !hasType(it, []string{p.items}) {
+				if !hasJSONType(it, []string{p.items}) {
 					ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(it)+" is not of type "+typeList([]string{p.items}))))
 				}
 			}
@@ -625,7 +625,7 @@ func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *problems) {
 
 // checkFields fills the *string fields of the struct fields points to from
 // obj (skipping properties with a type error) and runs the validator on it.
-func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, ps *problems) {
+func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, ps *schemaProblems) {
 	rv := reflect.ValueOf(fields).Elem()
 	rt := rv.Type()
 	var excluded []string
@@ -641,7 +641,7 @@ func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, 
 			}
 		}
 	}
-	err := validate().StructExcept(fields, excluded...)
+	err := requestValidator().StructExcept(fields, excluded...)
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
 		return
@@ -702,7 +702,7 @@ func propMessage(p propSpec, msg string) string {
 
 // checkScheduledFor runs the datetime_within_next_day format check on
 // scheduled_for when it is a string, and returns the time.
-func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *problems) *time.Time {
+func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *schemaProblems) *time.Time {
 	v, _ := obj.get("scheduled_for")
 	str, ok := v.(string)
 	if !ok {
@@ -723,7 +723,7 @@ func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *problems
 	return nil
 }
 
-func hasType(v any, types []string) bool {
+func hasJSONType(v any, types []string) bool {
 	for _, t := range types {
 		switch v.(type) {
 		case string:
@@ -775,28 +775,28 @@ func personalisationOf(obj *pyDict) map[string]any {
 // ---------------------------------------------------------------------------
 // Problems
 
-// Groups order the problems: required properties, then per-property
-// problems in schema order, then additional properties.
+// Groups order the schemaProblems: required properties, then per-property
+// schemaProblems in schema order, then additional properties.
 const (
 	groupRequired = iota
 	groupField
 	groupExtra
 )
 
-type problem struct {
+type schemaProblem struct {
 	group, index int
 	msg          string
 }
 
-type problems []problem
+type schemaProblems []schemaProblem
 
-func (ps *problems) add(group, index int, msg string) {
-	*ps = append(*ps, problem{group: group, index: index, msg: msg})
+func (ps *schemaProblems) add(group, index int, msg string) {
+	*ps = append(*ps, schemaProblem{group: group, index: index, msg: msg})
 }
 
-// err returns the problems as Errors of ValidationError in a stable order,
+// err returns the schemaProblems as Errors of ValidationError in a stable order,
 // without duplicates, or nil.
-func (ps problems) err() error {
+func (ps schemaProblems) err() error {
 	if len(ps) == 0 {
 		return nil
 	}

@@ -77,7 +77,7 @@ func emailBody(t *testing.T, changes map[string]any) []byte {
 	return reqJSON(t, m)
 }
 
-func raw(s string) json.RawMessage { return json.RawMessage(s) }
+func rawJSON(s string) json.RawMessage { return json.RawMessage(s) }
 
 func TestPyRepr(t *testing.T) {
 	t.Parallel()
@@ -206,7 +206,7 @@ func TestDecodeSMSRequestValid(t *testing.T) {
 	assert.Nil(t, minimal.ScheduledFor)
 	assert.Nil(t, minimal.SMSSenderID)
 
-	nullSched, err := DecodeSMSRequest(smsBody(t, map[string]any{"scheduled_for": raw("null")}), reqNow)
+	nullSched, err := DecodeSMSRequest(smsBody(t, map[string]any{"scheduled_for": rawJSON("null")}), reqNow)
 	require.NoError(t, err)
 	assert.Nil(t, nullSched.ScheduledFor)
 }
@@ -219,24 +219,24 @@ func TestDecodeSMSRequestPhoneNumbers(t *testing.T) {
 		value json.RawMessage
 		want  string // "" means valid
 	}{
-		{"UK mobile", raw(`"07515111111"`), ""},
-		{"UK landline passes the schema", raw(`"0117 496 0860"`), ""},
-		{"other landline", raw(`"01709510122"`), ""},
-		{"international passes the schema", raw(`"+14158961600"`), ""},
-		{"international with dashes", raw(`"20-12-1234-1234"`), ""},
-		{"punctuated", raw(`"+(44) 77009-00855"`), ""},
-		{"surrounding whitespace", raw(`"  +(44) 77009-00855\n"`), ""},
-		{"invalid number", raw(`"08515111111"`), "phone_number Number is not valid – double check the phone number you entered"},
-		{"symbol", raw(`"07515111*11"`), "phone_number Must not contain letters or symbols"},
-		{"letters", raw(`"notaphoneumber"`), "phone_number Must not contain letters or symbols"},
-		{"empty", raw(`""`), "phone_number Not enough digits"},
-		{"too long", raw(`"0044772345678910"`), "phone_number Too many digits"},
-		{"JSON number", raw(`7700900001`), "phone_number 7700900001 is not of type string"},
-		{"null", raw(`null`), "phone_number None is not of type string"},
-		{"list", raw(`[]`), "phone_number [] is not of type string"},
-		{"object", raw(`{}`), "phone_number {} is not of type string"},
-		{"bool", raw(`true`), "phone_number True is not of type string"},
-		{"float", raw(`7.0`), "phone_number 7.0 is not of type string"},
+		{"UK mobile", rawJSON(`"07515111111"`), ""},
+		{"UK landline passes the schema", rawJSON(`"0117 496 0860"`), ""},
+		{"other landline", rawJSON(`"01709510122"`), ""},
+		{"international passes the schema", rawJSON(`"+14158961600"`), ""},
+		{"international with dashes", rawJSON(`"20-12-1234-1234"`), ""},
+		{"punctuated", rawJSON(`"+(44) 77009-00855"`), ""},
+		{"surrounding whitespace", rawJSON(`"  +(44) 77009-00855\n"`), ""},
+		{"invalid number", rawJSON(`"08515111111"`), "phone_number Number is not valid – double check the phone number you entered"},
+		{"symbol", rawJSON(`"07515111*11"`), "phone_number Must not contain letters or symbols"},
+		{"letters", rawJSON(`"notaphoneumber"`), "phone_number Must not contain letters or symbols"},
+		{"empty", rawJSON(`""`), "phone_number Not enough digits"},
+		{"too long", rawJSON(`"0044772345678910"`), "phone_number Too many digits"},
+		{"JSON number", rawJSON(`7700900001`), "phone_number 7700900001 is not of type string"},
+		{"null", rawJSON(`null`), "phone_number None is not of type string"},
+		{"list", rawJSON(`[]`), "phone_number [] is not of type string"},
+		{"object", rawJSON(`{}`), "phone_number {} is not of type string"},
+		{"bool", rawJSON(`true`), "phone_number True is not of type string"},
+		{"float", rawJSON(`7.0`), "phone_number 7.0 is not of type string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,23 +283,23 @@ func TestDecodeSMSRequestErrors(t *testing.T) {
 			[]string{"template_id is not a valid UUID"}},
 		{"template_id number", smsBody(t, map[string]any{"template_id": 123}),
 			[]string{"template_id is not a valid UUID"}},
-		{"template_id null", smsBody(t, map[string]any{"template_id": raw("null")}),
+		{"template_id null", smsBody(t, map[string]any{"template_id": rawJSON("null")}),
 			[]string{"template_id is not a valid UUID"}},
 		{"personalisation not a dict", smsBody(t, map[string]any{"personalisation": "not_a_dict"}),
 			[]string{"personalisation not_a_dict is not of type object"}},
-		{"personalisation null", smsBody(t, map[string]any{"personalisation": raw("null")}),
+		{"personalisation null", smsBody(t, map[string]any{"personalisation": rawJSON("null")}),
 			[]string{"personalisation None is not of type object"}},
-		{"personalisation list", smsBody(t, map[string]any{"personalisation": raw(`["a", 1]`)}),
+		{"personalisation list", smsBody(t, map[string]any{"personalisation": rawJSON(`["a", 1]`)}),
 			[]string{"personalisation [a, 1] is not of type object"}},
 		{"reference too long", smsBody(t, map[string]any{"reference": long}),
 			[]string{"reference " + long + " is too long"}},
-		{"reference null", smsBody(t, map[string]any{"reference": raw("null")}),
+		{"reference null", smsBody(t, map[string]any{"reference": rawJSON("null")}),
 			[]string{"reference None is not of type string"}},
 		{"reference number", smsBody(t, map[string]any{"reference": 12}),
 			[]string{"reference 12 is not of type string"}},
 		{"sms_sender_id not a uuid", smsBody(t, map[string]any{"sms_sender_id": "abc"}),
 			[]string{"sms_sender_id is not a valid UUID"}},
-		{"sms_sender_id null", smsBody(t, map[string]any{"sms_sender_id": raw("null")}),
+		{"sms_sender_id null", smsBody(t, map[string]any{"sms_sender_id": rawJSON("null")}),
 			[]string{"sms_sender_id is not a valid UUID"}},
 		{"email_reply_to_id is not allowed", smsBody(t, map[string]any{"email_reply_to_id": reqTemplateID}),
 			[]string{"Additional properties are not allowed (email_reply_to_id was unexpected)"}},
@@ -506,7 +506,7 @@ func TestDecodeEmailRequestValid(t *testing.T) {
 		"email_reply_to_id":         reply,
 		"one_click_unsubscribe_url": "https://www.unsubscribe-me-please.com",
 		"sanitise_content_for":      []string{"name"},
-		"scheduled_for":             raw("null"),
+		"scheduled_for":             rawJSON("null"),
 	})
 	req, err := DecodeEmailRequest(body, reqNow)
 	require.NoError(t, err)
@@ -525,7 +525,7 @@ func TestDecodeEmailRequestValid(t *testing.T) {
 	empty, err := DecodeEmailRequest(emailBody(t, map[string]any{"sanitise_content_for": []string{}}), reqNow)
 	require.NoError(t, err)
 	assert.Equal(t, []string{}, empty.SanitiseContentFor)
-	null, err := DecodeEmailRequest(emailBody(t, map[string]any{"sanitise_content_for": raw("null")}), reqNow)
+	null, err := DecodeEmailRequest(emailBody(t, map[string]any{"sanitise_content_for": rawJSON("null")}), reqNow)
 	require.NoError(t, err)
 	assert.Nil(t, null.SanitiseContentFor)
 }
@@ -546,17 +546,17 @@ func TestDecodeEmailRequestErrors(t *testing.T) {
 			[]string{"email_address Not a valid email address"}},
 		{"JSON number", emailBody(t, map[string]any{"email_address": 12345}),
 			[]string{"email_address 12345 is not of type string"}},
-		{"null", emailBody(t, map[string]any{"email_address": raw("null")}),
+		{"null", emailBody(t, map[string]any{"email_address": rawJSON("null")}),
 			[]string{"email_address None is not of type string"}},
-		{"list", emailBody(t, map[string]any{"email_address": raw("[]")}),
+		{"list", emailBody(t, map[string]any{"email_address": rawJSON("[]")}),
 			[]string{"email_address [] is not of type string"}},
-		{"object", emailBody(t, map[string]any{"email_address": raw("{}")}),
+		{"object", emailBody(t, map[string]any{"email_address": rawJSON("{}")}),
 			[]string{"email_address {} is not of type string"}},
 		{"http unsubscribe url", emailBody(t, map[string]any{"one_click_unsubscribe_url": "http://www.unsubscribe-me-please.com"}),
 			[]string{"one_click_unsubscribe_url is not a valid https url"}},
 		{"unsubscribe url without scheme", emailBody(t, map[string]any{"one_click_unsubscribe_url": "www.unsubscribe-me-please.com"}),
 			[]string{"one_click_unsubscribe_url is not a valid https url"}},
-		{"unsubscribe url null", emailBody(t, map[string]any{"one_click_unsubscribe_url": raw("null")}),
+		{"unsubscribe url null", emailBody(t, map[string]any{"one_click_unsubscribe_url": rawJSON("null")}),
 			[]string{"one_click_unsubscribe_url is not a valid https url"}},
 		{"sms_sender_id is not allowed", emailBody(t, map[string]any{"sms_sender_id": reqTemplateID}),
 			[]string{"Additional properties are not allowed (sms_sender_id was unexpected)"}},
@@ -564,7 +564,7 @@ func TestDecodeEmailRequestErrors(t *testing.T) {
 			[]string{"email_reply_to_id is not a valid UUID"}},
 		{"sanitise_content_for string", emailBody(t, map[string]any{"sanitise_content_for": "name"}),
 			[]string{"sanitise_content_for name is not of type array, null"}},
-		{"sanitise_content_for items", emailBody(t, map[string]any{"sanitise_content_for": raw(`[1, "a", 1, null]`)}),
+		{"sanitise_content_for items", emailBody(t, map[string]any{"sanitise_content_for": rawJSON(`[1, "a", 1, null]`)}),
 			[]string{"sanitise_content_for 1 is not of type string", "sanitise_content_for None is not of type string"}},
 		{"empty body", nil,
 			[]string{"email_address is a required property", "template_id is a required property"}},
