@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 package notify
 
 import (

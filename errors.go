@@ -117,6 +117,15 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
+// As lets errors.As find the first refusal of an Errors as an *Error.
+func (es Errors) As(target any) bool {
+	if p, ok := target.(**Error); ok && len(es) > 0 {
+		*p = es[0]
+		return true
+	}
+	return false
+}
+
 // ErrorList returns the refusals in err: the items of an Errors, a single
 // *Error, or nil when err is neither (an internal error).
 func ErrorList(err error) []*Error {

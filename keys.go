@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 package notify
 
 import (
@@ -186,8 +184,9 @@ func verifyToken(token, secret string, now time.Time) error {
 	if !ok || math.IsNaN(iatF) || math.IsInf(iatF, 0) {
 		return forbidden(MsgClockSkew)
 	}
-	iat := time.Unix(int64(iatF), 0)
-	if now.After(iat.Add(tokenClockTolerance)) || iat.After(now.Add(tokenClockTolerance)) {
+	// Whole seconds, as upstream compares them.
+	iat, nowSec, bound := int64(iatF), now.Unix(), int64(tokenClockTolerance/time.Second)
+	if nowSec > iat+bound || iat > nowSec+bound {
 		return forbidden(MsgClockSkew)
 	}
 	if rawExp, ok := claims["exp"]; ok {

@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 package notify
 
 import (
@@ -8,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 

@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 // Package notifytest gives users of notify what they need to unit-test code
 // that sends notifications: a ready Notifier on memory adapters with a
 // sandbox provider, helpers to create services, keys and templates, and a

@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 // Command quickstart wires a Notifier on the in-memory adapters and the
 // sandbox provider, sends text messages and emails with each key type, shows
 // a trial-mode refusal and the daily limit, runs the workers and prints each

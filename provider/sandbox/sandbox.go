@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 // Package sandbox is a notify.Provider that sends nothing. It records every
 // message it is given, fakes delivery receipts (SPEC A2: numbers ending
 // 7700900003 and temp-fail@simulator.notify fail temporarily, 7700900002 and
