@@ -24,7 +24,7 @@ import (
 
 // This file decodes request bodies and query strings into typed requests and
 // validates them the way upstream's JSON schemas do (api
-// app/schema_validation, jsonschema Draft 7). Upstream reports every schemaProblem
+// app/schema_validation, jsonschema Draft 7). Upstream reports every problem
 // at once, each as "{field} {message}" with every single quote removed from
 // jsonschema's text; values appear as Python reprs (None, [], {'a': 1},
 // 1.0...). Decoding therefore runs in two stages: the body is read into an
@@ -146,7 +146,7 @@ func isUUIDHex(c byte) bool {
 // body. now is the reference time of the scheduled_for window. The
 // phone_number format check is the constructor stage of the phone rules
 // (international numbers and landlines pass here). A body that is not JSON
-// gives a BadRequestError; schema schemaProblems give Errors of ValidationError.
+// gives a BadRequestError; schema problems give Errors of ValidationError.
 func DecodeSMSRequest(body []byte, now time.Time) (*SMSRequest, error) {
 	obj, err := decodeBodyObject(body, false)
 	if err != nil {
@@ -775,8 +775,8 @@ func personalisationOf(obj *pyDict) map[string]any {
 // ---------------------------------------------------------------------------
 // Problems
 
-// Groups order the schemaProblems: required properties, then per-property
-// schemaProblems in schema order, then additional properties.
+// Groups order the problems: required properties, then per-property
+// problems in schema order, then additional properties.
 const (
 	groupRequired = iota
 	groupField
@@ -794,7 +794,7 @@ func (ps *schemaProblems) add(group, index int, msg string) {
 	*ps = append(*ps, schemaProblem{group: group, index: index, msg: msg})
 }
 
-// err returns the schemaProblems as Errors of ValidationError in a stable order,
+// err returns the problems as Errors of ValidationError in a stable order,
 // without duplicates, or nil.
 func (ps schemaProblems) err() error {
 	if len(ps) == 0 {
