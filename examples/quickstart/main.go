@@ -88,6 +88,10 @@ func run() error {
 		case err != nil:
 			fmt.Printf("%-34s error: %v\n", label, err)
 		default:
+			if _, err := n.Store().GetNotification(ctx, nt.ID); errors.Is(err, notify.ErrNotFound) {
+				fmt.Printf("%-34s accepted %s (simulated: not stored, counted or sent)\n", label, nt.ID)
+				return
+			}
 			fmt.Printf("%-34s accepted %s (%s)\n", label, nt.ID, nt.Status)
 			sent = append(sent, nt.ID)
 		}
@@ -101,7 +105,7 @@ func run() error {
 	send("simulate key, email to anyone", notify.KeyTypeSimulate, notify.Email, "perm-fail@simulator.notify")
 	send("live key, sms to a stranger", notify.KeyTypeLive, notify.SMS, "07700 900456")
 	send("team key, email to a stranger", notify.KeyTypeTeam, notify.Email, "stranger@example.com")
-	send("live key, simulated recipient", notify.KeyTypeLive, notify.SMS, "07700 900000")
+	send("simulate key, simulated recipient", notify.KeyTypeSimulate, notify.SMS, "07700 900000")
 
 	fmt.Println("\n-- daily limit (5 for this trial service; simulate keys are not counted)")
 	for i := 0; i < 3; i++ {
