@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +87,23 @@ type proxy struct {
 	mu    sync.Mutex
 	conns []net.Conn
 	down  bool
+	// sends counts the chunks clients sent to the server: with the
+	// extended protocol a client sends one chunk per round trip.
+	sends atomic.Int64
+}
+
+// countingReader counts the reads that returned data.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n.Add(1)
+	}
+	return n, err
 }
 
 func newProxy(t *testing.T, to string) *proxy {
@@ -118,7 +136,7 @@ func (p *proxy) serve() {
 		}
 		p.conns = append(p.conns, c, d)
 		p.mu.Unlock()
-		go func() { _, _ = io.Copy(d, c); _ = d.Close() }()
+		go func() { _, _ = io.Copy(d, countingReader{c, &p.sends}); _ = d.Close() }()
 		go func() { _, _ = io.Copy(c, d); _ = c.Close() }()
 	}
 }
@@ -140,26 +158,74 @@ func (p *proxy) restore() {
 	p.down = false
 }
 
-// TestPostgresOutage cuts the connection to PostgreSQL under a running
-// store: calls fail with wrapped, descriptive errors (no panic, nothing
-// half-written), and the store works again once the database is back.
-func TestPostgresOutage(t *testing.T) {
-	t.Parallel()
+// pgThroughProxy opens a PostgreSQL store (fresh schema) through a proxy.
+func pgThroughProxy(t *testing.T, opts Options) (*Store, *proxy) {
+	t.Helper()
 	dsn := pgSchemaDSN(t)
 	u, err := url.Parse(dsn)
 	if err != nil || u.Host == "" {
-		t.Skip("outage test needs a URL-form DSN")
+		t.Skip("this test needs a URL-form DSN")
 	}
 	p := newProxy(t, u.Host)
 	u.Host = p.l.Addr().String()
 	q := u.Query()
 	q.Set("connect_timeout", "2")
 	u.RawQuery = q.Encode()
-
-	ctx := context.Background()
-	st, err := OpenPostgres(ctx, u.String(), Options{MaxOpenConns: 2})
+	st, err := OpenPostgres(context.Background(), u.String(), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	return st, p
+}
+
+// TestPostgresRoundTrips counts what the client sends to PostgreSQL: once
+// the statements are prepared on the connection, creating a notification,
+// claiming it and moving its status take one round trip each.
+func TestPostgresRoundTrips(t *testing.T) {
+	t.Parallel()
+	pgDSN(t)
+	st, p := pgThroughProxy(t, Options{MaxOpenConns: 1})
+	ctx := context.Background()
+	now := time.Now()
+	mk := func() *notify.Notification {
+		return &notify.Notification{ID: uuid.New(), ServiceID: uuid.New(), TemplateID: uuid.New(), TemplateVersion: 1,
+			KeyType: notify.KeyTypeLive, Type: notify.SMS, To: "07700900001", NormalisedTo: "447700900001",
+			Body: "hi", Status: notify.StatusCreated}
+	}
+	from := []notify.Status{notify.StatusCreated}
+	upd := notify.NotificationUpdate{Status: notify.StatusSending, SentBy: "sandbox", UpdatedAt: now}
+	steps := func(n *notify.Notification) []struct {
+		name string
+		call func() error
+	} {
+		return []struct {
+			name string
+			call func() error
+		}{
+			{"create", func() error { return st.CreateNotification(ctx, n) }},
+			{"claim", func() error { _, err := st.ClaimNotification(ctx, n.ID, now, now.Add(time.Minute)); return err }},
+			{"transition", func() error { _, err := st.TransitionNotification(ctx, n.ID, from, upd); return err }},
+			{"count", func() error { _, err := st.CountNotifications(ctx, n.ServiceID, now.Add(-time.Hour)); return err }},
+		}
+	}
+	// Warm up: the first use of each statement on a connection prepares it.
+	for _, s := range steps(mk()) {
+		require.NoError(t, s.call(), s.name)
+	}
+	for _, s := range steps(mk()) {
+		before := p.sends.Load()
+		require.NoError(t, s.call(), s.name)
+		assert.Equal(t, int64(1), p.sends.Load()-before, "round trips for %s", s.name)
+	}
+}
+
+// TestPostgresOutage cuts the connection to PostgreSQL under a running
+// store: calls fail with wrapped, descriptive errors (no panic, nothing
+// half-written), and the store works again once the database is back.
+func TestPostgresOutage(t *testing.T) {
+	t.Parallel()
+	pgDSN(t)
+	st, p := pgThroughProxy(t, Options{MaxOpenConns: 2})
+	ctx := context.Background()
 	svc := &notify.Service{ID: uuid.New(), Name: "outage"}
 	require.NoError(t, st.CreateService(ctx, svc))
 
@@ -167,7 +233,7 @@ func TestPostgresOutage(t *testing.T) {
 	n := &notify.Notification{ID: uuid.New(), ServiceID: svc.ID, TemplateID: uuid.New(), TemplateVersion: 1,
 		KeyType: notify.KeyTypeLive, Type: notify.SMS, To: "07700900001", NormalisedTo: "447700900001",
 		Body: "hi", Status: notify.StatusCreated}
-	err = st.CreateNotification(ctx, n)
+	err := st.CreateNotification(ctx, n)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "gormstore: create notification:")
 	assert.False(t, errors.Is(err, notify.ErrDuplicate) || errors.Is(err, notify.ErrNotFound), "an outage is neither duplicate nor not-found: %v", err)

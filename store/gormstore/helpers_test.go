@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -95,3 +96,5 @@ func backends(t *testing.T, f func(t *testing.T, newStore func(t testing.TB) *St
 		f(t, newPostgres)
 	})
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
