@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 // Package httpapi serves GOV.UK Notify's HTTP API on a notify.Notifier, so
 // that code written for Notify, with its official client libraries, works
 // against it unchanged.

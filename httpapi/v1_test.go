@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 package httpapi_test
 
 import (

@@ -1,5 +1,3 @@
-//go:build notifydraft
-
 // Command server runs the Notify-compatible API: code written for GOV.UK
 // Notify, with its official client libraries, works against it unchanged.
 //
