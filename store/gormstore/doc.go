@@ -54,8 +54,10 @@
 // TestPostgresExplain (EXPLAIN on 20,000 rows) and TestSQLiteQueryPlan
 // (EXPLAIN QUERY PLAN) check that the hot queries use them.
 //
-// Notifications have no foreign keys: the insert stays one index probe per
-// index, and archiving never has to order deletes.
+// Team members, guest list entries, API keys and templates reference their
+// service, and template versions their template (creating one for an
+// unknown parent gives ErrNotFound). Notifications carry no foreign keys, so
+// the hot insert checks no other table and archiving deletes freely.
 //
 // # Hot paths
 //

@@ -308,3 +308,38 @@ func sqliteFile(t *testing.T, st *Store) string {
 	require.NoError(t, st.r.Raw(`PRAGMA database_list`).Row().Scan(&seq, &name, &file))
 	return file
 }
+
+func TestUnknownParent(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, newStore func(t testing.TB) *Store) {
+		st := newStore(t)
+		ctx := context.Background()
+		unknown := uuid.New()
+		tests := []struct {
+			name string
+			call func() error
+		}{
+			{"api key", func() error {
+				return st.CreateAPIKey(ctx, &notify.APIKey{ID: uuid.New(), ServiceID: unknown, Name: "k",
+					KeyType: notify.KeyTypeLive, EncryptedSecret: []byte{1}})
+			}},
+			{"template", func() error {
+				return st.CreateTemplate(ctx, &notify.Template{ID: uuid.New(), ServiceID: unknown, Type: notify.SMS,
+					Name: "t", Content: "c"})
+			}},
+			{"team member", func() error {
+				return st.AddTeamMember(ctx, notify.TeamMember{ServiceID: unknown, EmailAddress: "a@example.com"})
+			}},
+			{"guest list", func() error {
+				return st.AddGuestListEntry(ctx, notify.GuestListEntry{ServiceID: unknown, Recipient: "a@example.com"})
+			}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				err := tc.call()
+				require.ErrorIs(t, err, notify.ErrNotFound)
+				assert.Contains(t, err.Error(), "does not exist")
+			})
+		}
+	})
+}

@@ -279,6 +279,9 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 	switch {
 	case isUniqueViolation(err):
 		return fmt.Errorf("gormstore: %s: %w (%w)", op, notify.ErrDuplicate, err)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("gormstore: %s: the service or template it belongs to does not exist: %w (%w)",
+			op, notify.ErrNotFound, err)
 	case errors.Is(err, sql.ErrNoRows), errors.Is(err, gorm.ErrRecordNotFound):
 		return fmt.Errorf("gormstore: %s: %w", op, notify.ErrNotFound)
 	}
@@ -305,4 +308,18 @@ func isUniqueViolation(err error) bool {
 		return lite.Code() == 2067 || lite.Code() == 1555
 	}
 	return errors.Is(err, gorm.ErrDuplicatedKey)
+}
+
+// isForeignKeyViolation recognises PostgreSQL's 23503 and SQLite's
+// SQLITE_CONSTRAINT_FOREIGNKEY (787).
+func isForeignKeyViolation(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		return pg.SQLState() == "23503"
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		return lite.Code() == 787
+	}
+	return errors.Is(err, gorm.ErrForeignKeyViolated)
 }
