@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,6 +72,13 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 				}
 			}
 		}()
+		if !cleanPath(r.URL.Path) {
+			// ServeMux would redirect to the cleaned path with an HTML
+			// body; no route has such a path.
+			info.module, info.handler = "app", "not_found"
+			h.writeError(rec, r, errURLNotFound)
+			return
+		}
 		if r.ContentLength > h.opts.MaxBodyBytes {
 			h.writeError(rec, r, errTooLarge)
 			return
@@ -80,6 +88,21 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// cleanPath reports whether p is a rooted path without empty, "." or ".."
+// segments (a trailing slash is allowed: no route has one, so it is 404).
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		if s == "." || s == ".." || (s == "" && i != len(segs)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 // requestID keeps the caller's X-Request-Id when it is short and plain,
