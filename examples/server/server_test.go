@@ -331,3 +331,71 @@ func TestServerSeedFile(t *testing.T) {
 	cancel()
 	assert.Empty(t, stdout.String())
 }
+
+// startServer runs the server with args until the test ends and returns
+// its address.
+func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	runCtx, cancel := context.WithCancel(context.Background())
+	addrCh := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(runCtx, append([]string{"-addr", "127.0.0.1:0", "-secret-key", "s"}, args...),
+			func(string) string { return "" }, io.Discard, io.Discard, func(a string) { addrCh <- a })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done)
+	})
+	select {
+	case a := <-addrCh:
+		return a
+	case err := <-done:
+		t.Fatalf("server stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return ""
+}
+
+// TestServerRoles: an api process and a worker process share one database;
+// the worker's sweeper delivers what the api accepted.
+func TestServerRoles(t *testing.T) {
+	dir := t.TempDir()
+	seedPath := filepath.Join(dir, "seed.json")
+	require.NoError(t, os.WriteFile(seedPath, []byte(seedDoc), 0o600))
+	db := filepath.Join(dir, "shared.db")
+	api := startServer(t, "-role", "api", "-db", db, "-seed", seedPath)
+	worker := startServer(t, "-role", "worker", "-db", db)
+
+	res, err := http.Get("http://" + worker + "/_status")
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	res, err = http.Get("http://" + worker + "/v2/templates")
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "a worker serves only /_status")
+
+	call := func(method, path, body string) (int, map[string]any) {
+		tok, err := notify.NewToken(seedService, "33333333-3333-4333-8333-333333333333", time.Now())
+		require.NoError(t, err)
+		req, err := http.NewRequest(method, "http://"+api+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&m))
+		return res.StatusCode, m
+	}
+	status, body := call(http.MethodPost, "/v2/notifications/sms",
+		`{"phone_number": "07700 900123", "template_id": "`+seedSMS.String()+`", "personalisation": {"code": "1"}}`)
+	require.Equal(t, http.StatusCreated, status, "%v", body)
+	id := body["id"].(string)
+	require.Eventually(t, func() bool {
+		_, got := call(http.MethodGet, "/v2/notifications/"+id, "")
+		return got["status"] == "delivered"
+	}, 20*time.Second, 200*time.Millisecond)
+}
