@@ -44,7 +44,7 @@ func BenchmarkSendSMS(b *testing.B) {
 				Content: "Hello ((name)), your appointment is on ((date)). Reply STOP to opt out."})
 			key, _ := n.CreateAPIKey(ctx, svc.ID, "k", notify.KeyTypeLive)
 			caller := &notify.Caller{Service: svc, Key: key}
-			req := &notify.SMSRequest{PhoneNumber: "07700 900123", TemplateID: tpl.ID,
+			req := &notify.SMSRequest{PhoneNumber: "07723 456789", TemplateID: tpl.ID,
 				Personalisation: map[string]any{"name": "Sam", "date": "1 December"}}
 			b.ReportAllocs()
 			b.ResetTimer()
