@@ -479,29 +479,7 @@ func tplPyNumber(f float64) string {
 		}
 		return strconv.FormatFloat(f, 'f', 0, 64)
 	}
-	return tplPyFloat(f)
-}
-
-// tplPyFloat is Python's repr() of a float.
-func tplPyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsRune(s, '.') {
-		s += ".0"
-	}
-	return s
+	return floatRepr(f)
 }
 
 // tplPyJSONNumber renders a JSON number as Python's json module would load
@@ -517,7 +495,7 @@ func tplPyJSONNumber(n json.Number) string {
 	if err != nil && !math.IsInf(f, 0) {
 		return s
 	}
-	return tplPyFloat(f)
+	return floatRepr(f)
 }
 
 // tplIsSpace reports whether Python's str.isspace() is true for r.
