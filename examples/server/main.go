@@ -259,8 +259,10 @@ func openStore(ctx context.Context, o *options) (*gormstore.Store, error) {
 // again by the workers' sweeper.
 type sweepOnlyQueue struct{}
 
+// Enqueue drops t: the sweeper queues the notification again.
 func (sweepOnlyQueue) Enqueue(context.Context, string, notify.Task) error { return nil }
 
+// Consume waits for ctx: an API process runs no workers.
 func (sweepOnlyQueue) Consume(ctx context.Context, _ string, _ notify.Handler) error {
 	<-ctx.Done()
 	return nil
