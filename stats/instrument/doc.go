@@ -1,0 +1,63 @@
+// Package instrument wraps the adapters of a Notifier so that every call is
+// counted and timed on a notify.Stats, the way upstream GOV.UK Notify's
+// statsd decorators wrapped every DAO and task function (SPEC A8, B9). The
+// adapters themselves stay free of metrics code.
+//
+// Store (see [Store]) emits, for every call, a counter and a timing under
+// the same name, dao.{method}, where method is the Store method in
+// snake_case:
+//
+//	dao.ping
+//	dao.create_service
+//	dao.get_service
+//	dao.update_service
+//	dao.add_team_member
+//	dao.list_team_members
+//	dao.add_guest_list_entry
+//	dao.list_guest_list
+//	dao.create_api_key
+//	dao.list_api_keys
+//	dao.revoke_api_key
+//	dao.create_template
+//	dao.update_template
+//	dao.get_template
+//	dao.get_template_version
+//	dao.list_templates
+//	dao.create_notification
+//	dao.get_notification
+//	dao.list_notifications
+//	dao.count_notifications
+//	dao.claim_notification
+//	dao.release_notification
+//	dao.transition_notification
+//	dao.find_notification_by_provider_reference
+//	dao.list_sweepable
+//	dao.create_inbound_sms
+//	dao.list_inbound_sms
+//	dao.load_or_store_setting
+//
+// Calls are counted whether they succeed or fail: a lookup that finds
+// nothing is an ordinary outcome, not a store failure.
+//
+// Queue (see [Queue]) emits:
+//
+//	queue.enqueue.{queue}        counter + timing of every Enqueue
+//	queue.enqueue.{queue}.error  counter, when Enqueue fails
+//	tasks.{task name}            counter + timing of every handled task
+//	tasks.{task name}.error      counter, when the handler returns an error
+//
+// Provider (see [Provider]) emits, for every Send:
+//
+//	clients.{provider}.request-time  timing
+//	clients.{provider}.success       counter, when Send succeeds
+//	clients.{provider}.error         counter, when Send fails
+//
+// [Prefix] puts a prefix such as "notifications.api." before every name.
+//
+// Optional abilities of the wrapped value are kept where they matter: a
+// wrapped Provider implements notify.ReceiptSimulator exactly when the
+// inner one does, every wrapper has Close() error when the inner value has
+// it, and a prefixed Stats implements notify.Gauger when the inner one
+// does. Every wrapper also has Unwrap, which returns the wrapped value (for
+// abilities the wrapper does not pass on, such as a store's archiving).
+package instrument
