@@ -15,6 +15,7 @@ import (
 	notify "github.com/notifykit/notify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 )
 
 func TestClosedStore(t *testing.T) {
@@ -23,6 +24,11 @@ func TestClosedStore(t *testing.T) {
 		st := newStore(t)
 		require.NoError(t, st.Close())
 		require.NoError(t, st.Close(), "closing twice")
+		for _, db := range []*gorm.DB{st.w, st.r} {
+			sqlDB, err := db.DB()
+			require.NoError(t, err)
+			assert.ErrorContains(t, sqlDB.Ping(), "database is closed", "a pool was left open")
+		}
 		ctx := context.Background()
 		assert.ErrorIs(t, st.Ping(ctx), notify.ErrClosed)
 		_, err := st.GetNotification(ctx, uuid.New())

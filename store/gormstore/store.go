@@ -121,6 +121,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 		return nil, fmt.Errorf("gormstore: open postgres: %w", err)
 	}
 	if err := configurePool(db, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
+		_ = sqlDB.Close()
 		return nil, err
 	}
 	s := &Store{dialect: dialectPostgres, w: db, r: db}
@@ -160,10 +161,11 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: open sqlite %s: %w", path, err)
 	}
+	s := &Store{dialect: dialectSQLite, w: w}
 	if err := configurePool(w, 1, 1, opts); err != nil {
+		_ = s.closePools()
 		return nil, err
 	}
-	s := &Store{dialect: dialectSQLite, w: w}
 	// The writer sets WAL mode and creates the schema before readers open.
 	if err := s.start(ctx, target); err != nil {
 		return nil, err
@@ -176,11 +178,11 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 		_ = s.Close()
 		return nil, fmt.Errorf("gormstore: open sqlite %s (readers): %w", path, err)
 	}
+	s.r = r
 	if err := configurePool(r, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
-	s.r = r
 	return s, nil
 }
 
@@ -204,10 +206,10 @@ func configurePool(db *gorm.DB, maxOpen, maxIdle int, opts Options) error {
 	return nil
 }
 
-// start pings and migrates; on failure it closes what was opened.
+// start migrates; on failure it closes what was opened.
 func (s *Store) start(ctx context.Context, target int) error {
 	if err := s.migrate(ctx, target); err != nil {
-		s.closePools()
+		_ = s.closePools()
 		return err
 	}
 	return nil
@@ -224,8 +226,12 @@ func (s *Store) Close() error {
 
 func (s *Store) closePools() error {
 	var errs []error
-	for _, db := range []*gorm.DB{s.w, s.r} {
-		if db == nil || (db == s.r && s.r == s.w) {
+	pools := []*gorm.DB{s.w}
+	if s.r != s.w {
+		pools = append(pools, s.r)
+	}
+	for _, db := range pools {
+		if db == nil {
 			continue
 		}
 		if sqlDB, err := db.DB(); err == nil {
