@@ -18,7 +18,11 @@
 //   - Provider, the SMS and email gateways (provider/sandbox);
 //   - Stats, metrics.
 //
-// Package notifytest builds a ready Notifier on memory adapters for tests.
+// Every adapter is optional: notify.New(notify.Config{}) fills each nil one
+// with its in-memory default (MemoryStore, MemoryQueue, MemoryCache, a
+// built-in sandbox, DiscardStats), so a program or a test needs no set-up.
+// Package notifytest builds a ready Notifier on memory adapters for tests,
+// with the sandbox and queue exposed.
 //
 // # Keys and trial mode
 //

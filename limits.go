@@ -100,12 +100,19 @@ func (n *Notifier) countPersisted(ctx context.Context, c *Caller, created time.T
 	}
 }
 
-// noCache is the Cache used when none is configured: it always misses, so
-// the daily limit is counted from the Store every time.
-type noCache struct{}
+// NoCache is a Cache that always misses, so the daily limit is counted
+// from the Store on every check. Use it for processes that share a Store
+// but no cache: a per-process memory cache would undercount the others'
+// notifications.
+type NoCache struct{}
 
-func (noCache) Get(context.Context, string) (int64, error) { return 0, ErrCacheMiss }
-func (noCache) Set(context.Context, string, int64, time.Duration) error {
-	return nil
-}
-func (noCache) Incr(context.Context, string) (int64, error) { return 0, ErrCacheMiss }
+var _ Cache = NoCache{}
+
+// Get always misses.
+func (NoCache) Get(context.Context, string) (int64, error) { return 0, ErrCacheMiss }
+
+// Set does nothing.
+func (NoCache) Set(context.Context, string, int64, time.Duration) error { return nil }
+
+// Incr always misses.
+func (NoCache) Incr(context.Context, string) (int64, error) { return 0, ErrCacheMiss }

@@ -37,14 +37,17 @@ var (
 	DefaultSimulatedNumbers = []string{"+447700900000", "+447700900111", "+447700900222"}
 )
 
-// Config configures a Notifier. Every field is optional except Store and
-// Queue; zero values take the documented defaults.
+// Config configures a Notifier. Every field is optional: zero values take
+// the documented defaults, so notify.New(notify.Config{}) is a working
+// Notifier kept entirely in memory.
 type Config struct {
-	// Store is the system of record (required; store/memstore for tests).
+	// Store is the system of record. Nil: a MemoryStore (store/memstore).
 	Store Store
-	// Queue carries delivery tasks (required; queue/memqueue in one process).
+	// Queue carries delivery tasks. Nil: a MemoryQueue (queue/memqueue),
+	// consumed by Run.
 	Queue Queue
-	// Cache holds the daily counters. Nil: none, the Store counts each time.
+	// Cache holds the daily counters. Nil: a MemoryCache (cache/memcache).
+	// Processes that share a Store but no cache should use NoCache.
 	Cache Cache
 	// Stats receives metrics. Nil: DiscardStats.
 	Stats Stats
@@ -106,17 +109,18 @@ type Notifier struct {
 	simPhones map[string]bool
 }
 
-// New returns a Notifier. It fails if Store or Queue is missing or if the
-// development secret key cannot be loaded.
+// New returns a Notifier, filling every nil adapter with its in-memory
+// default. It fails on an invalid Config or when the development secret key
+// cannot be loaded from the Store.
 func New(cfg Config) (*Notifier, error) {
 	if cfg.Store == nil {
-		return nil, errors.New("notify: Config.Store is required (store/memstore.New() keeps everything in memory)")
+		cfg.Store = NewMemoryStore()
 	}
 	if cfg.Queue == nil {
-		return nil, errors.New("notify: Config.Queue is required (queue/memqueue.New() runs in process)")
+		cfg.Queue = NewMemoryQueue(MemoryQueueOptions{})
 	}
 	if cfg.Cache == nil {
-		cfg.Cache = noCache{}
+		cfg.Cache = NewMemoryCache()
 	}
 	if cfg.Stats == nil {
 		cfg.Stats = DiscardStats{}

@@ -656,12 +656,35 @@ func TestGetAndList(t *testing.T) {
 	assert.Len(t, team, 1)
 }
 
-func TestNewValidatesConfig(t *testing.T) {
+func TestNewDefaultsToMemoryAdapters(t *testing.T) {
 	t.Parallel()
-	_, err := notify.New(notify.Config{Queue: memqueue.New(memqueue.Options{})})
-	assert.ErrorContains(t, err, "Store")
-	_, err = notify.New(notify.Config{Store: memstore.New()})
-	assert.ErrorContains(t, err, "Queue")
+	n, err := notify.New(notify.Config{Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Defaults", Restricted: true, MessageLimit: 1})
+	require.NoError(t, err)
+	require.NoError(t, n.AddTeamMember(ctx, notify.TeamMember{ServiceID: svc.ID, MobileNumber: teamPhone}))
+	key, err := n.CreateAPIKey(ctx, svc.ID, "k", notify.KeyTypeLive)
+	require.NoError(t, err)
+	tpl, err := n.CreateTemplate(ctx, notify.Template{ServiceID: svc.ID, Type: notify.SMS, Name: "t", Content: "Hi"})
+	require.NoError(t, err)
+	c := &notify.Caller{Service: svc, Key: key}
+	nt, err := n.SendSMS(ctx, c, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: tpl.ID})
+	require.NoError(t, err)
+	_, err = n.SendSMS(ctx, c, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: tpl.ID})
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (1) for today")
+
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(runCtx) }()
+	require.Eventually(t, func() bool {
+		got, err := n.Get(ctx, c, nt.ID)
+		return err == nil && got.Status == notify.StatusDelivered
+	}, 10*time.Second, 5*time.Millisecond, "the default queue and sandbox deliver")
+	cancel()
+	require.NoError(t, <-done)
+
+	_, err = notify.New(notify.Config{ClaimLease: -time.Second})
+	assert.Error(t, err, "negative durations are refused")
 }
 
 func TestDevelopmentSecretKeyIsSharedThroughTheStore(t *testing.T) {
