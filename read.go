@@ -25,6 +25,9 @@ func (n *Notifier) Get(ctx context.Context, c *Caller, id uuid.UUID) (*Notificat
 	return nt, nil
 }
 
+// PageSize is the number of items in a page of List and ReceivedTexts.
+func (n *Notifier) PageSize() int { return n.cfg.PageSize }
+
 // List returns a page (PageSize, newest first) of the caller's service's
 // notifications sent with the caller's key type, filtered by q (nil: no
 // filter).

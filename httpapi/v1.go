@@ -149,7 +149,7 @@ func (h *Handler) getNotificationsV1(w http.ResponseWriter, r *http.Request, c *
 		return
 	}
 	page := V1NotificationsPage{Notifications: make([]V1Notification, len(list)), Total: len(list),
-		PageSize: notify.DefaultPageSize}
+		PageSize: h.n.PageSize()}
 	for i := range list {
 		page.Notifications[i] = v1Notification(&list[i])
 	}
