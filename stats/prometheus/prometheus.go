@@ -1,0 +1,412 @@
+// Package prometheus is a notify.Stats that records the Notifier's metrics
+// as Prometheus counters and histograms with labels, instead of the dotted
+// StatsD names the rest of notify emits (SPEC A8). It is built on
+// github.com/prometheus/client_golang.
+//
+// Names are mapped as follows (namespace "notify" by default; durations in
+// seconds; "counter" means Incr, "timing" means Timing):
+//
+//	dao.{method}                          counter  notify_dao_calls_total{method}
+//	dao.{method}                          timing   notify_dao_duration_seconds{method}
+//	tasks.{task}                          counter  notify_tasks_total{task}
+//	tasks.{task}                          timing   notify_task_duration_seconds{task}
+//	tasks.{task}.error                    counter  notify_task_errors_total{task}
+//	queue.enqueue.{queue}                 counter  notify_queue_enqueued_total{queue}
+//	queue.enqueue.{queue}                 timing   notify_queue_enqueue_duration_seconds{queue}
+//	queue.enqueue.{queue}.error           counter  notify_queue_enqueue_errors_total{queue}
+//	clients.{provider}.success|error      counter  notify_provider_sends_total{provider,result}
+//	clients.{provider}.request-time       timing   notify_provider_request_duration_seconds{provider}
+//	callback.{provider}.{status}          counter  notify_receipts_total{provider,status}
+//	callback.{provider}.{status}.elapsed-time
+//	                                      timing   notify_receipt_elapsed_seconds{provider,status}
+//	{sms|email|letter}.total-time         timing   notify_send_duration_seconds{type,key="all"}
+//	{type}.test-key.total-time            timing   notify_send_duration_seconds{type,key="test"}
+//	{type}.live-key.total-time            timing   notify_send_duration_seconds{type,key="live"}
+//	{METHOD}.{module}.{handler}.{status}  counter  notify_http_requests_total{method,module,handler,code}
+//	{METHOD}.{module}.{handler}.{status}  timing   notify_http_request_duration_seconds{method,module,handler,code}
+//	anything else                         counter  notify_events_total{name}
+//	anything else                         timing   notify_event_duration_seconds{name}
+//	any name                              gauge    notify_gauge{name}
+//
+// For example dao.create_notification becomes
+// notify_dao_calls_total{method="create_notification"},
+// clients.sandbox.success becomes
+// notify_provider_sends_total{provider="sandbox",result="success"} and
+// POST.v2_notifications.post_sms_notification.201 becomes
+// notify_http_requests_total{method="POST",module="v2_notifications",handler="post_sms_notification",code="201"}.
+// An HTTP name is one of four parts whose first is an HTTP method in
+// capitals and whose last is a three-digit status code. A name whose kind
+// does not fit its pattern (a Timing of clients.mmg.success, say) falls to
+// the generic families.
+//
+// The send and receipt histograms measure whole deliveries, so they use
+// Options.DeliveryBuckets (10 ms to an hour); the others use
+// Options.Buckets (prometheus.DefBuckets, 5 ms to 10 s).
+package prometheus
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/notifykit/notify"
+)
+
+// DefaultNamespace is the default of Options.Namespace.
+const DefaultNamespace = "notify"
+
+// DefaultDeliveryBuckets is the default of Options.DeliveryBuckets, in
+// seconds.
+var DefaultDeliveryBuckets = []float64{0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600}
+
+// maxCached bounds the name cache; names past it are still recorded, only
+// mapped again on every call.
+const maxCached = 10000
+
+// Options configure a Stats. Zero values select the defaults.
+type Options struct {
+	// Namespace is the first part of every metric name (default
+	// DefaultNamespace).
+	Namespace string
+	// TrimPrefix is removed from the start of every name before it is
+	// mapped, for names that carry a StatsD prefix such as
+	// "notifications.api.".
+	TrimPrefix string
+	// Buckets are the bounds, in seconds, of the call and request duration
+	// histograms (default prometheus.DefBuckets).
+	Buckets []float64
+	// DeliveryBuckets are the bounds, in seconds, of
+	// notify_send_duration_seconds and notify_receipt_elapsed_seconds
+	// (default DefaultDeliveryBuckets).
+	DeliveryBuckets []float64
+}
+
+// Stats is a notify.Stats and notify.Gauger that records on Prometheus
+// collectors. It is safe for concurrent use. Create it with New.
+type Stats struct {
+	trim string
+
+	daoCalls, tasks, taskErrors, enqueued, enqueueErrors *prom.CounterVec
+	providerSends, receipts, httpRequests, events        *prom.CounterVec
+	daoDuration, taskDuration, enqueueDuration           *prom.HistogramVec
+	providerDuration, receiptElapsed, sendDuration       *prom.HistogramVec
+	httpDuration, eventDuration                          *prom.HistogramVec
+	gauges                                               *prom.GaugeVec
+
+	mu        sync.RWMutex
+	counters  map[string]prom.Counter
+	observers map[string]prom.Observer
+}
+
+var (
+	_ notify.Stats  = (*Stats)(nil)
+	_ notify.Gauger = (*Stats)(nil)
+)
+
+// New returns a Stats whose collectors are registered on reg. Collectors
+// already registered there by another Stats with the same options are
+// shared, so several Stats may record on one registry. It fails when reg
+// refuses a collector.
+func New(reg prom.Registerer, opts Options) (*Stats, error) {
+	if reg == nil {
+		return nil, errors.New("prometheus: nil Registerer")
+	}
+	ns := opts.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	buckets := opts.Buckets
+	if len(buckets) == 0 {
+		buckets = prom.DefBuckets
+	}
+	delivery := opts.DeliveryBuckets
+	if len(delivery) == 0 {
+		delivery = DefaultDeliveryBuckets
+	}
+	s := &Stats{
+		trim:      opts.TrimPrefix,
+		counters:  map[string]prom.Counter{},
+		observers: map[string]prom.Observer{},
+	}
+	r := registrar{reg: reg, ns: ns}
+	s.daoCalls = r.counter("dao_calls_total", "Store calls, by method.", "method")
+	s.daoDuration = r.histogram("dao_duration_seconds", "Duration of Store calls, by method.", buckets, "method")
+	s.tasks = r.counter("tasks_total", "Tasks handled, by task name.", "task")
+	s.taskErrors = r.counter("task_errors_total", "Tasks whose handler failed, by task name.", "task")
+	s.taskDuration = r.histogram("task_duration_seconds", "Duration of task handlers, by task name.", buckets, "task")
+	s.enqueued = r.counter("queue_enqueued_total", "Enqueue calls, by queue.", "queue")
+	s.enqueueErrors = r.counter("queue_enqueue_errors_total", "Failed Enqueue calls, by queue.", "queue")
+	s.enqueueDuration = r.histogram("queue_enqueue_duration_seconds", "Duration of Enqueue calls, by queue.", buckets, "queue")
+	s.providerSends = r.counter("provider_sends_total", "Provider sends, by provider and result (success or error).", "provider", "result")
+	s.providerDuration = r.histogram("provider_request_duration_seconds", "Duration of provider sends, by provider.", buckets, "provider")
+	s.receipts = r.counter("receipts_total", "Delivery receipts applied, by provider and status.", "provider", "status")
+	s.receiptElapsed = r.histogram("receipt_elapsed_seconds", "Time from send to delivery receipt, by provider and status.", delivery, "provider", "status")
+	s.sendDuration = r.histogram("send_duration_seconds", "Time from creation to hand-over to the provider, by type and key (all, test or live).", delivery, "type", "key")
+	s.httpRequests = r.counter("http_requests_total", "HTTP requests, by method, module, handler and status code.", "method", "module", "handler", "code")
+	s.httpDuration = r.histogram("http_request_duration_seconds", "Duration of HTTP requests, by method, module, handler and status code.", buckets, "method", "module", "handler", "code")
+	s.events = r.counter("events_total", "Other counters, by StatsD name.", "name")
+	s.eventDuration = r.histogram("event_duration_seconds", "Other timings, by StatsD name.", buckets, "name")
+	s.gauges = r.gauge("gauge", "Gauges, by StatsD name.", "name")
+	if r.err != nil {
+		return nil, r.err
+	}
+	return s, nil
+}
+
+// Handler returns the /metrics handler of g (a *prometheus.Registry, or
+// prometheus.DefaultGatherer).
+func Handler(g prom.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+// Incr adds one to the counter name maps to.
+func (s *Stats) Incr(name string) {
+	s.mu.RLock()
+	c, ok := s.counters[name]
+	s.mu.RUnlock()
+	if !ok {
+		c = s.counterFor(name)
+		if c == nil {
+			return
+		}
+		s.mu.Lock()
+		if len(s.counters) < maxCached {
+			s.counters[name] = c
+		}
+		s.mu.Unlock()
+	}
+	c.Inc()
+}
+
+// Timing observes d, in seconds, on the histogram name maps to.
+func (s *Stats) Timing(name string, d time.Duration) {
+	s.mu.RLock()
+	o, ok := s.observers[name]
+	s.mu.RUnlock()
+	if !ok {
+		o = s.observerFor(name)
+		if o == nil {
+			return
+		}
+		s.mu.Lock()
+		if len(s.observers) < maxCached {
+			s.observers[name] = o
+		}
+		s.mu.Unlock()
+	}
+	o.Observe(d.Seconds())
+}
+
+// Gauge sets notify_gauge{name} to value.
+func (s *Stats) Gauge(name string, value float64) {
+	if g, err := s.gauges.GetMetricWithLabelValues(strings.TrimPrefix(name, s.trim)); err == nil {
+		g.Set(value)
+	}
+}
+
+// counterFor maps a counter name; nil when a label value is not valid.
+func (s *Stats) counterFor(full string) prom.Counter {
+	name := strings.TrimPrefix(full, s.trim)
+	vec, labels := s.mapCounter(name)
+	c, err := vec.GetMetricWithLabelValues(labels...)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// observerFor maps a timing name; nil when a label value is not valid.
+func (s *Stats) observerFor(full string) prom.Observer {
+	name := strings.TrimPrefix(full, s.trim)
+	vec, labels := s.mapTiming(name)
+	o, err := vec.GetMetricWithLabelValues(labels...)
+	if err != nil {
+		return nil
+	}
+	return o
+}
+
+// mapCounter returns the family and labels of the counter name.
+func (s *Stats) mapCounter(name string) (*prom.CounterVec, []string) {
+	head, rest, _ := strings.Cut(name, ".")
+	switch head {
+	case "dao":
+		if rest != "" {
+			return s.daoCalls, []string{rest}
+		}
+	case "tasks":
+		if task, ok := strings.CutSuffix(rest, ".error"); ok && task != "" {
+			return s.taskErrors, []string{task}
+		}
+		if rest != "" {
+			return s.tasks, []string{rest}
+		}
+	case "queue":
+		if q, ok := strings.CutPrefix(rest, "enqueue."); ok && q != "" {
+			if qe, ok := strings.CutSuffix(q, ".error"); ok && qe != "" {
+				return s.enqueueErrors, []string{qe}
+			}
+			return s.enqueued, []string{q}
+		}
+	case "clients":
+		if p, result, ok := cutLast(rest); ok && (result == "success" || result == "error") {
+			return s.providerSends, []string{p, result}
+		}
+	case "callback":
+		if p, status, ok := strings.Cut(rest, "."); ok && p != "" && status != "" && !strings.Contains(status, ".") {
+			return s.receipts, []string{p, status}
+		}
+	}
+	if parts, ok := httpName(name); ok {
+		return s.httpRequests, parts[:]
+	}
+	return s.events, []string{name}
+}
+
+// mapTiming returns the family and labels of the timing name.
+func (s *Stats) mapTiming(name string) (*prom.HistogramVec, []string) {
+	head, rest, _ := strings.Cut(name, ".")
+	switch head {
+	case "dao":
+		if rest != "" {
+			return s.daoDuration, []string{rest}
+		}
+	case "tasks":
+		if rest != "" {
+			return s.taskDuration, []string{rest}
+		}
+	case "queue":
+		if q, ok := strings.CutPrefix(rest, "enqueue."); ok && q != "" {
+			return s.enqueueDuration, []string{q}
+		}
+	case "clients":
+		if p, ok := strings.CutSuffix(rest, ".request-time"); ok && p != "" {
+			return s.providerDuration, []string{p}
+		}
+	case "callback":
+		if ps, ok := strings.CutSuffix(rest, ".elapsed-time"); ok {
+			if p, status, ok := strings.Cut(ps, "."); ok && p != "" && status != "" && !strings.Contains(status, ".") {
+				return s.receiptElapsed, []string{p, status}
+			}
+		}
+	case "sms", "email", "letter":
+		switch rest {
+		case "total-time":
+			return s.sendDuration, []string{head, "all"}
+		case "test-key.total-time":
+			return s.sendDuration, []string{head, "test"}
+		case "live-key.total-time":
+			return s.sendDuration, []string{head, "live"}
+		}
+	}
+	if parts, ok := httpName(name); ok {
+		return s.httpDuration, parts[:]
+	}
+	return s.eventDuration, []string{name}
+}
+
+// cutLast splits s around its last dot.
+func cutLast(s string) (before, after string, ok bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
+// httpMethods are the methods an HTTP request name may start with.
+var httpMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
+	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true,
+}
+
+// httpName splits {METHOD}.{module}.{handler}.{status}.
+func httpName(name string) ([4]string, bool) {
+	var p [4]string
+	rest := name
+	for i := range 3 {
+		var ok bool
+		p[i], rest, ok = strings.Cut(rest, ".")
+		if !ok || p[i] == "" {
+			return p, false
+		}
+	}
+	p[3] = rest
+	if !httpMethods[p[0]] || len(p[3]) != 3 {
+		return p, false
+	}
+	for i := range 3 {
+		if c := p[3][i]; c < '0' || c > '9' {
+			return p, false
+		}
+	}
+	return p, true
+}
+
+// registrar registers collectors, reusing ones already registered, and
+// keeps the first error.
+type registrar struct {
+	reg prom.Registerer
+	ns  string
+	err error
+}
+
+// register registers c, or returns the equal collector already there.
+func (r *registrar) register(c prom.Collector) prom.Collector {
+	if r.err != nil {
+		return c
+	}
+	err := r.reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var are prom.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		return are.ExistingCollector
+	}
+	r.err = fmt.Errorf("prometheus: register: %w", err)
+	return c
+}
+
+func (r *registrar) counter(name, help string, labels ...string) *prom.CounterVec {
+	c := prom.NewCounterVec(prom.CounterOpts{Namespace: r.ns, Name: name, Help: help}, labels)
+	got, ok := r.register(c).(*prom.CounterVec)
+	if !ok {
+		r.fail(name)
+		return c
+	}
+	return got
+}
+
+func (r *registrar) histogram(name, help string, buckets []float64, labels ...string) *prom.HistogramVec {
+	h := prom.NewHistogramVec(prom.HistogramOpts{Namespace: r.ns, Name: name, Help: help, Buckets: buckets}, labels)
+	got, ok := r.register(h).(*prom.HistogramVec)
+	if !ok {
+		r.fail(name)
+		return h
+	}
+	return got
+}
+
+func (r *registrar) gauge(name, help string, labels ...string) *prom.GaugeVec {
+	g := prom.NewGaugeVec(prom.GaugeOpts{Namespace: r.ns, Name: name, Help: help}, labels)
+	got, ok := r.register(g).(*prom.GaugeVec)
+	if !ok {
+		r.fail(name)
+		return g
+	}
+	return got
+}
+
+// fail records that name is registered as a collector of another type.
+func (r *registrar) fail(name string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("prometheus: %s_%s is already registered as another kind of collector", r.ns, name)
+	}
+}
