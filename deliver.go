@@ -277,17 +277,22 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 			slog.String("notification_id", nt.ID.String()), slog.String("status", string(nt.Status)), slog.String("receipt_status", string(r.Status)))
 		return nil
 	}
+	status, from := r.Status, ReceiptableStatuses
+	if r.TemporaryIfPending && status == StatusPermanentFailure && nt.Status == StatusPending {
+		// Only while it is still pending: one conditional update decides.
+		status, from = StatusTemporaryFailure, []Status{StatusPending}
+	}
 	now := n.now()
-	updated, err := n.store.TransitionNotification(ctx, nt.ID, ReceiptableStatuses, NotificationUpdate{Status: r.Status, UpdatedAt: now})
+	updated, err := n.store.TransitionNotification(ctx, nt.ID, from, NotificationUpdate{Status: status, UpdatedAt: now})
 	if errors.Is(err, ErrConflict) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, err)
 	}
-	n.stats.Incr("callback." + r.Provider + "." + string(r.Status))
+	n.stats.Incr("callback." + r.Provider + "." + string(status))
 	if updated.SentAt != nil {
-		n.stats.Timing("callback."+r.Provider+"."+string(r.Status)+".elapsed-time", now.Sub(*updated.SentAt))
+		n.stats.Timing("callback."+r.Provider+"."+string(status)+".elapsed-time", now.Sub(*updated.SentAt))
 	}
 	return nil
 }

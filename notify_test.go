@@ -710,3 +710,24 @@ func TestDevelopmentSecretKeyIsSharedThroughTheStore(t *testing.T) {
 	assert.NotContains(t, string(keys[0].EncryptedSecret), key.Secret, "secrets are encrypted at rest")
 	assert.Empty(t, keys[0].Secret)
 }
+
+func TestFiretextFailureWhilePendingIsTemporary(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, notify.Service{})
+	send := func() uuid.UUID {
+		nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+		require.NoError(t, err)
+		require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
+		return nt.ID
+	}
+	pending := send()
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: pending, Status: notify.StatusPending}))
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: pending,
+		Status: notify.StatusPermanentFailure, TemporaryIfPending: true}))
+	assert.Equal(t, notify.StatusTemporaryFailure, f.env.Get(t, pending).Status)
+
+	sending := send()
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: sending,
+		Status: notify.StatusPermanentFailure, TemporaryIfPending: true}))
+	assert.Equal(t, notify.StatusPermanentFailure, f.env.Get(t, sending).Status, "only a pending notification is softened")
+}

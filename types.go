@@ -335,7 +335,11 @@ type Receipt struct {
 	Status            Status
 	// ProviderStatus is the raw status, kept for logs.
 	ProviderStatus string
-	At             time.Time
+	// TemporaryIfPending turns a permanent-failure into a temporary-failure
+	// when the notification is pending (Firetext's rule for a failure
+	// without a refining code, SPEC B7.3).
+	TemporaryIfPending bool
+	At                 time.Time
 }
 
 // InboundSMS is a text message received on one of the service's numbers.
