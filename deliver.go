@@ -110,11 +110,8 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 		return fmt.Errorf("notify: deliver %s: %w", nt.ID, err)
 	}
 	p := n.providerFor(nt)
-	start := time.Now()
 	ref, err := p.Send(ctx, msg)
-	n.stats.Timing("clients."+p.Name()+".request-time", time.Since(start))
 	if err != nil {
-		n.stats.Incr("clients." + p.Name() + ".error")
 		if IsPermanent(err) || t.Attempt >= n.cfg.MaxDeliveryAttempts {
 			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
 			return n.failDelivery(ctx, nt, err)
@@ -123,7 +120,6 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 		n.release(ctx, nt.ID)
 		return fmt.Errorf("notify: deliver %s via %s: %w", nt.ID, p.Name(), err)
 	}
-	n.stats.Incr("clients." + p.Name() + ".success")
 
 	sentAt := n.now()
 	status := StatusSending

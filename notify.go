@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,8 +50,15 @@ type Config struct {
 	// Cache holds the daily counters. Nil: a MemoryCache (cache/memcache).
 	// Processes that share a Store but no cache should use NoCache.
 	Cache Cache
-	// Stats receives metrics. Nil: DiscardStats.
+	// Stats receives metrics. Nil: DiscardStats. When set, the Notifier
+	// wraps its Store, Queue and providers with InstrumentStore,
+	// InstrumentQueue and InstrumentProvider, so adapters need no metrics
+	// code, and every name carries StatsPrefix.
 	Stats Stats
+	// StatsPrefix goes before every metric name ("notifications.api.");
+	// NoStatsPrefix sends bare names.
+	StatsPrefix   string
+	NoStatsPrefix bool
 	// Logger receives structured logs. Nil: slog.Default().
 	Logger *slog.Logger
 	// Providers are the real providers. The first of a channel is used;
@@ -122,8 +130,21 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Cache == nil {
 		cfg.Cache = NewMemoryCache()
 	}
+	setDefault(&cfg.StatsPrefix, DefaultStatsPrefix)
 	if cfg.Stats == nil {
 		cfg.Stats = DiscardStats{}
+	} else {
+		if !cfg.NoStatsPrefix {
+			cfg.Stats = PrefixStats(cfg.Stats, cfg.StatsPrefix)
+		}
+		cfg.Store = InstrumentStore(cfg.Store, cfg.Stats)
+		cfg.Queue = InstrumentQueue(cfg.Queue, cfg.Stats)
+		cfg.Providers = slices.Clone(cfg.Providers) // the caller's slice stays as it was
+		for i, p := range cfg.Providers {
+			if p != nil {
+				cfg.Providers[i] = InstrumentProvider(p, cfg.Stats)
+			}
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -133,6 +154,9 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = builtinSandbox{}
+	}
+	if _, discard := cfg.Stats.(DiscardStats); !discard {
+		cfg.Sandbox = InstrumentProvider(cfg.Sandbox, cfg.Stats)
 	}
 	setDefault(&cfg.TrialModeURL, DefaultTrialModeURL)
 	setDefault(&cfg.DefaultSMSSender, DefaultSMSSender)
@@ -199,8 +223,13 @@ func setDefault[T comparable](p *T, v T) {
 
 func (n *Notifier) now() time.Time { return n.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// Store returns the Notifier's store.
+// Store returns the Notifier's store (instrumented when Config.Stats is
+// set).
 func (n *Notifier) Store() Store { return n.store }
+
+// Stats returns the Notifier's metrics sink, prefixed: the HTTP API records
+// its request metrics there.
+func (n *Notifier) Stats() Stats { return n.stats }
 
 // ---------------------------------------------------------------------------
 // Administration: services, keys, templates, team and guest list.

@@ -53,7 +53,9 @@ type Options struct {
 	// Logger receives the access log and internal errors. Nil:
 	// slog.Default().
 	Logger *slog.Logger
-	// Stats receives a counter and a timing per request. Nil: none.
+	// Stats receives a counter and a timing per request, named
+	// {METHOD}.{module}.{handler}.{status_code}. Nil: the Notifier's
+	// Stats (with its prefix).
 	Stats notify.Stats
 	// MaxBodyBytes caps request bodies; larger ones get 413 (4 MiB).
 	MaxBodyBytes int64
@@ -92,6 +94,9 @@ func New(n *notify.Notifier, opts Options) *Handler {
 	}
 	if opts.SMSRate <= 0 {
 		opts.SMSRate = DefaultSMSRate
+	}
+	if opts.Stats == nil {
+		opts.Stats = n.Stats() // the Notifier's sink, with its prefix
 	}
 	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	h.routes()
