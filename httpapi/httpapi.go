@@ -139,9 +139,9 @@ func (h *Handler) routes() {
 	h.handle("POST /v2/template/{id}/preview", "v2_template", "post_template_preview", true, h.postTemplatePreview)
 	h.handle("GET /v2/templates", "v2_templates", "get_templates", true, h.getTemplates)
 	h.handle("GET /v2/received-text-messages", "v2_inbound_sms", "get_inbound_sms", true, h.getReceivedTexts)
-	h.handle("POST /notifications/{type}", "notifications", "send_notification", true, h.postNotificationV1)
-	h.handle("GET /notifications/{id}", "notifications", "get_notification_by_id", true, h.getNotificationV1)
-	h.handle("GET /notifications", "notifications", "get_all_notifications", true, h.getNotificationsV1)
+	h.handle("POST /notifications/{type}", "v1_notifications", "send_notification", true, h.postNotificationV1)
+	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
+	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
 	h.mux.HandleFunc("/", h.fallback)
 }

@@ -19,7 +19,8 @@
 //	-role ROLE         api, worker or all (all)
 //	-secret-key KEY    encrypts API key secrets at rest (or NOTIFY_SECRET_KEY)
 //	-redis ADDR        Redis queue and cache (not available yet: refused)
-//	-statsd ADDR       statsd metrics (not available yet: refused)
+//	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
+//	                   always serves them for Prometheus)
 //	-token KEY         print a bearer token for an API key string and exit
 //
 // It stops gracefully on SIGINT or SIGTERM.
@@ -83,7 +84,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
 	fs.StringVar(&o.redis, "redis", "", "Redis address for the queue and cache (not available in this build)")
-	fs.StringVar(&o.statsd, "statsd", "", "statsd address for metrics (not available in this build)")
+	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -101,9 +102,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	if o.redis != "" {
 		return nil, errors.New("-redis: the Redis queue and cache are not part of this build yet; run without -redis (in-process queue and cache)")
-	}
-	if o.statsd != "" {
-		return nil, errors.New("-statsd: statsd metrics are not part of this build yet; run without -statsd")
 	}
 	return o, nil
 }
@@ -139,7 +137,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
+	stats, metricsHandler, closeStats, err := openStats(o)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
+
 	cfg := notify.Config{
+		Stats:     stats,
 		Store:     store,
 		Logger:    log,
 		Sandbox:   sandbox.New(sandbox.Options{}),
@@ -193,12 +198,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	var handler http.Handler
+	var api http.Handler
 	if o.role == roleWorker {
-		handler = httpapi.Status(store, httpapi.Options{Logger: log})
+		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		handler = httpapi.New(n, httpapi.Options{Logger: log})
+		api = httpapi.New(n, httpapi.Options{Logger: log})
 	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler)
+	mux.Handle("/", api)
+	var handler http.Handler = mux
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -197,7 +197,10 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
 	assert.Equal(t, "worker", o.role)
-	for _, args := range [][]string{{"-role", "boss"}, {"-redis", "127.0.0.1:6379"}, {"-statsd", "127.0.0.1:8125"}, {"extra"}} {
+	o, err = parseFlags([]string{"-statsd", "127.0.0.1:8125"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:8125", o.statsd)
+	for _, args := range [][]string{{"-role", "boss"}, {"-redis", "127.0.0.1:6379"}, {"extra"}} {
 		_, err := parseFlags(args, env, io.Discard)
 		assert.Error(t, err, args)
 	}

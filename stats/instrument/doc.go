@@ -52,6 +52,42 @@
 //	clients.{provider}.success       counter, when Send succeeds
 //	clients.{provider}.error         counter, when Send fails
 //
+// The Notifier itself emits (SPEC A8, B9):
+//
+//	sms.total-time, email.total-time            timing, created → handed to the provider
+//	{sms|email}.test-key.total-time             the same, simulate keys
+//	{sms|email}.live-key.total-time             the same, live and team keys
+//	callback.{provider}.{status}                counter, each applied receipt (the
+//	                                            sandbox's fake receipts as callback.sandbox.*)
+//	callback.{provider}.{status}.elapsed-time   timing, sent_at → receipt
+//
+// The HTTP API (package httpapi) emits, per request, a counter and a timing
+// named {METHOD}.{module}.{handler}.{status_code}, for example
+// POST.v2_notifications.post_sms_notification.201:
+//
+//	module            handler                          route
+//	v2_notifications  post_sms_notification            POST /v2/notifications/sms
+//	v2_notifications  post_email_notification          POST /v2/notifications/email
+//	v2_notifications  post_letter_notification         POST /v2/notifications/letter (refused)
+//	v2_notifications  get_notification_by_id           GET /v2/notifications/{id}
+//	v2_notifications  get_notifications                GET /v2/notifications
+//	v2_template       get_template_by_id               GET /v2/template/{id}
+//	v2_template       get_template_by_id_and_version   GET /v2/template/{id}/version/{n}
+//	v2_template       post_template_preview            POST /v2/template/{id}/preview
+//	v2_templates      get_templates                    GET /v2/templates
+//	v2_inbound_sms    get_inbound_sms                  GET /v2/received-text-messages
+//	v1_notifications  send_notification                POST /notifications/{type}
+//	v1_notifications  get_notification_by_id           GET /notifications/{id}
+//	v1_notifications  get_all_notifications            GET /notifications
+//	status            show_status                      GET /_status
+//	app               not_found, method_not_allowed    anything else
+//
+// Every name carries the Notifier's prefix, "notifications.api." by default
+// (notify.Config.StatsPrefix). When notify.Config.Stats is set the Notifier
+// applies these wrappers itself (they are notify.InstrumentStore,
+// notify.InstrumentQueue and notify.InstrumentProvider), so adapters
+// contain no metrics code; this package is for wiring them by hand.
+//
 // [Prefix] puts a prefix such as "notifications.api." before every name.
 //
 // Optional abilities of the wrapped value are kept where they matter: a
