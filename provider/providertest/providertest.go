@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -326,13 +327,25 @@ func checkShape(t *testing.T, sh Shape, want, got notify.Message) {
 	}
 }
 
-// secretForms are the ways a secret could leak: as is, and base64-encoded
-// (as in HTTP basic auth or SMTP AUTH) when long enough to be telling.
+// secretForms are the ways a secret could leak: as is, URL-encoded, and
+// inside base64 (HTTP basic auth, SMTP AUTH) at any alignment: for each of
+// the three offsets, the base64 of the whole 3-byte groups of the secret,
+// which appears unchanged whatever surrounds it. Groups shorter than six
+// bytes are skipped as too likely to match by chance.
 func secretForms(s string) []string {
 	forms := []string{s}
-	if len(s) >= 8 {
-		forms = append(forms, base64.StdEncoding.EncodeToString([]byte(s)),
-			strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s)), "="))
+	if q := url.QueryEscape(s); q != s {
+		forms = append(forms, q)
+	}
+	for skip := range 3 {
+		if skip > len(s) {
+			break
+		}
+		rest := s[skip:]
+		full := len(rest) / 3 * 3
+		if full >= 6 {
+			forms = append(forms, base64.StdEncoding.EncodeToString([]byte(rest[:full])))
+		}
 	}
 	return forms
 }
