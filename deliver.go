@@ -65,17 +65,17 @@ func (builtinSandbox) SimulateReceipt(m Message, ref string) Receipt {
 		Status: SimulatedStatus(m.Type, m.To)}
 }
 
-// providerFor picks the provider of a notification: the sandbox for
-// simulated ones and for channels without a real provider, else the first
-// real provider of the channel.
-func (n *Notifier) providerFor(nt *Notification) Provider {
+// providersFor returns the providers to try for a notification, in order:
+// the sandbox alone for simulated ones and for channels without a real
+// provider, else the channel's pool (weighted choice, then failover).
+func (n *Notifier) providersFor(nt *Notification) ([]Provider, *providerPool) {
 	if nt.Queue == QueueResearchMode || nt.KeyType == KeyTypeSimulate {
-		return n.sandbox
+		return []Provider{n.sandbox}, nil
 	}
-	if ps := n.providers[nt.Type]; len(ps) > 0 {
-		return ps[0]
+	if pool := n.pools[nt.Type]; pool != nil {
+		return pool.order(), pool
 	}
-	return n.sandbox
+	return []Provider{n.sandbox}, nil
 }
 
 // Deliver is the worker's handler for a delivery task. It claims the
@@ -109,8 +109,12 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 		n.release(ctx, nt.ID)
 		return fmt.Errorf("notify: deliver %s: %w", nt.ID, err)
 	}
-	p := n.providerFor(nt)
-	ref, err := p.Send(ctx, msg)
+	candidates, pool := n.providersFor(nt)
+	var failed func(Provider)
+	if pool != nil {
+		failed = pool.failed
+	}
+	p, ref, err := sendVia(ctx, candidates, func(p Provider) (string, error) { return p.Send(ctx, msg) }, failed)
 	if err != nil {
 		if IsPermanent(err) || t.Attempt >= n.cfg.MaxDeliveryAttempts {
 			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))

@@ -61,9 +61,12 @@ type Config struct {
 	NoStatsPrefix bool
 	// Logger receives structured logs. Nil: slog.Default().
 	Logger *slog.Logger
-	// Providers are the real providers. The first of a channel is used;
+	// Providers are the real providers. Several of a channel share its
+	// traffic by priority and fail over to each other (ProviderChoice);
 	// with none for a channel, that channel goes to the Sandbox.
 	Providers []Provider
+	// ProviderChoice tunes the choice among several providers of a channel.
+	ProviderChoice ProviderChoice
 	// Sandbox receives simulate-key and research-mode notifications, and
 	// every notification of a channel without a real provider. Nil: a
 	// built-in sandbox that sends nothing and simulates receipts.
@@ -111,7 +114,7 @@ type Notifier struct {
 	stats     Stats
 	log       *slog.Logger
 	sandbox   Provider
-	providers map[NotificationType][]Provider
+	pools     map[NotificationType]*providerPool
 	secrets   *secretBox
 	simEmails map[string]bool
 	simPhones map[string]bool
@@ -178,14 +181,21 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	n := &Notifier{
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
-		log: cfg.Logger, sandbox: cfg.Sandbox, providers: map[NotificationType][]Provider{},
+		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
 	}
+	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
 		if p == nil {
 			return nil, errors.New("notify: Config.Providers contains nil")
 		}
-		n.providers[p.Type()] = append(n.providers[p.Type()], p)
+		if p.Type() != SMS && p.Type() != Email {
+			return nil, fmt.Errorf("notify: provider %q: Type must be sms or email, not %q", p.Name(), p.Type())
+		}
+		byType[p.Type()] = append(byType[p.Type()], p)
+	}
+	for typ, ps := range byType {
+		n.pools[typ] = newProviderPool(ps, cfg.ProviderChoice, cfg.Clock)
 	}
 	for _, e := range cfg.SimulatedEmails {
 		n.simEmails[strings.ToLower(strings.TrimSpace(e))] = true

@@ -731,3 +731,35 @@ func TestFiretextFailureWhilePendingIsTemporary(t *testing.T) {
 		Status: notify.StatusPermanentFailure, TemporaryIfPending: true}))
 	assert.Equal(t, notify.StatusPermanentFailure, f.env.Get(t, sending).Status, "only a pending notification is softened")
 }
+
+// downProvider fails every send retryably.
+type downProvider struct{ calls atomic.Int32 }
+
+func (p *downProvider) Name() string                  { return "down" }
+func (p *downProvider) Type() notify.NotificationType { return notify.SMS }
+func (p *downProvider) Send(context.Context, notify.Message) (string, error) {
+	p.calls.Add(1)
+	return "", errors.New("503 service unavailable")
+}
+
+func TestProviderFailoverWithinOneAttempt(t *testing.T) {
+	t.Parallel()
+	down, up := &downProvider{}, &stuckProvider{}
+	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) {
+		c.Providers = []notify.Provider{down, up}
+		c.ProviderChoice = notify.ProviderChoice{ErrorThreshold: 5}
+	}))
+	for range 20 {
+		nt, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
+		require.NoError(t, err)
+		require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{Name: notify.TaskDeliverSMS, NotificationID: nt.ID, Attempt: 1}))
+		got := f.env.Get(t, nt.ID)
+		assert.Equal(t, notify.StatusSending, got.Status, "delivered on the first attempt")
+		assert.Equal(t, "stuck", got.SentBy)
+	}
+	assert.EqualValues(t, 20, up.calls.Load())
+	assert.Positive(t, down.calls.Load())
+	prio := f.env.Notifier.ProviderPriorities(notify.SMS)
+	assert.Less(t, prio["down"], 100.0, "errors lowered the failing provider's priority")
+	assert.Equal(t, 100.0, prio["stuck"])
+}
