@@ -189,11 +189,15 @@ func (n *Notifier) release(ctx context.Context, id uuid.UUID) {
 // task.
 func (n *Notifier) failDelivery(ctx context.Context, nt *Notification, cause error) error {
 	now := n.now()
-	_, err := n.store.TransitionNotification(ctx, nt.ID, []Status{StatusCreated},
+	updated, err := n.store.TransitionNotification(ctx, nt.ID, []Status{StatusCreated},
 		NotificationUpdate{Status: StatusTechnicalFailure, UpdatedAt: now})
-	if err != nil && !errors.Is(err, ErrConflict) {
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("notify: deliver %s: record technical-failure after %v: %w", nt.ID, cause, err)
 	}
+	n.queueServiceCallback(ctx, updated)
 	return nil
 }
 
@@ -290,6 +294,7 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 	if err != nil {
 		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, err)
 	}
+	n.queueServiceCallback(ctx, updated)
 	n.stats.Incr("callback." + r.Provider + "." + string(status))
 	if updated.SentAt != nil {
 		n.stats.Timing("callback."+r.Provider+"."+string(status)+".elapsed-time", now.Sub(*updated.SentAt))
@@ -334,6 +339,8 @@ func (n *Notifier) Handle(ctx context.Context, t Task) error {
 	switch t.Name {
 	case TaskDeliverSMS, TaskDeliverEmail:
 		return n.Deliver(ctx, t)
+	case TaskServiceCallback:
+		return n.sendServiceCallback(ctx, t)
 	case TaskSandboxReceipt:
 		var p receiptPayload
 		if err := json.Unmarshal(t.Payload, &p); err != nil {
@@ -351,7 +358,7 @@ func (n *Notifier) Handle(ctx context.Context, t Task) error {
 
 // RunOptions tunes Run.
 type RunOptions struct {
-	// Queues to consume (DeliveryQueues when empty).
+	// Queues to consume (DeliveryQueues and service-callbacks when empty).
 	Queues []string
 	// NoSweeper disables the periodic Sweep.
 	NoSweeper bool
@@ -367,7 +374,7 @@ func (n *Notifier) Run(ctx context.Context) error { return n.RunWith(ctx, RunOpt
 func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
 	queues := o.Queues
 	if len(queues) == 0 {
-		queues = DeliveryQueues
+		queues = append(slices.Clone(DeliveryQueues), QueueServiceCallbacks)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(queues))

@@ -67,6 +67,9 @@ type Config struct {
 	Providers []Provider
 	// ProviderChoice tunes the choice among several providers of a channel.
 	ProviderChoice ProviderChoice
+	// CallbackClient sends services' delivery-status callbacks. Nil: an
+	// http.Client with DefaultCallbackTimeout.
+	CallbackClient *http.Client
 	// Sandbox receives simulate-key and research-mode notifications, and
 	// every notification of a channel without a real provider. Nil: a
 	// built-in sandbox that sends nothing and simulates receipts.
@@ -154,6 +157,9 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.CallbackClient == nil {
+		cfg.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
 	}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = builtinSandbox{}

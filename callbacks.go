@@ -1,0 +1,156 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// TaskServiceCallback is the task that POSTs a notification's status to its
+// service's callback URL (SPEC B7.6), on the service-callbacks queue.
+const TaskServiceCallback = "send_delivery_status"
+
+// TimeFormat is the timestamp format of the API and of callbacks:
+// microseconds, UTC, with a Z.
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// DefaultCallbackTimeout bounds one delivery-status callback request.
+const DefaultCallbackTimeout = 5 * time.Second
+
+// CallbackPayload is the body of a delivery-status callback (SPEC B7.6).
+type CallbackPayload struct {
+	ID               uuid.UUID        `json:"id"`
+	Reference        *string          `json:"reference"`
+	To               string           `json:"to"`
+	Status           Status           `json:"status"`
+	CreatedAt        string           `json:"created_at"`
+	CompletedAt      *string          `json:"completed_at"`
+	SentAt           *string          `json:"sent_at"`
+	NotificationType NotificationType `json:"notification_type"`
+	TemplateID       uuid.UUID        `json:"template_id"`
+	TemplateVersion  int              `json:"template_version"`
+}
+
+// NewCallbackPayload builds the callback body of a notification.
+func NewCallbackPayload(nt *Notification) CallbackPayload {
+	format := func(t *time.Time) *string {
+		if t == nil {
+			return nil
+		}
+		s := t.UTC().Format(TimeFormat)
+		return &s
+	}
+	return CallbackPayload{
+		ID: nt.ID, Reference: nt.ClientReference, To: nt.To, Status: nt.Status,
+		CreatedAt: nt.CreatedAt.UTC().Format(TimeFormat), CompletedAt: format(nt.UpdatedAt),
+		SentAt: format(nt.SentAt), NotificationType: nt.Type, TemplateID: nt.TemplateID,
+		TemplateVersion: nt.TemplateVersion,
+	}
+}
+
+// SetServiceCallback registers (or, with an empty url, removes) the URL a
+// service's delivery statuses are POSTed to, with the bearer token sent in
+// the Authorization header. The URL must be absolute http or https; the
+// token must be at least 10 characters, as upstream requires.
+func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, callbackURL, token string) error {
+	if callbackURL != "" {
+		u, err := url.Parse(callbackURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("notify: callback URL %q must be an absolute http or https URL", callbackURL)
+		}
+		if len(token) < 10 {
+			return errors.New("notify: the callback bearer token must be at least 10 characters")
+		}
+	} else {
+		token = ""
+	}
+	svc, err := n.store.GetService(ctx, serviceID)
+	if err != nil {
+		return fmt.Errorf("notify: set service callback: %w", err)
+	}
+	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = callbackURL, token, n.now()
+	if err := n.store.UpdateService(ctx, svc); err != nil {
+		return fmt.Errorf("notify: set service callback: %w", err)
+	}
+	return nil
+}
+
+// queueServiceCallback queues the delivery-status callback of a
+// notification whose service has a callback URL. Pending is not reported
+// (upstream stores it silently). Failures are logged: the status itself is
+// recorded already.
+func (n *Notifier) queueServiceCallback(ctx context.Context, nt *Notification) {
+	if nt.Status == StatusPending {
+		return
+	}
+	svc, err := n.store.GetService(ctx, nt.ServiceID)
+	if err != nil {
+		n.log.WarnContext(ctx, "service callback: cannot load service", slog.String("notification_id", nt.ID.String()), slog.Any("error", err))
+		return
+	}
+	if svc.CallbackURL == "" {
+		return
+	}
+	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {
+		n.log.WarnContext(ctx, "service callback: enqueue failed", slog.String("notification_id", nt.ID.String()), slog.Any("error", err))
+	}
+}
+
+// sendServiceCallback POSTs the notification's current status to its
+// service's callback URL. Network errors, 429 and 5xx are retried; other
+// answers are final.
+func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
+	nt, err := n.store.GetNotification(ctx, t.NotificationID)
+	if errors.Is(err, ErrNotFound) {
+		return Permanent(fmt.Errorf("notify: service callback: %w", err))
+	}
+	if err != nil {
+		return fmt.Errorf("notify: service callback: %w", err)
+	}
+	svc, err := n.store.GetService(ctx, nt.ServiceID)
+	if err != nil {
+		return fmt.Errorf("notify: service callback: %w", err)
+	}
+	if svc.CallbackURL == "" {
+		return nil
+	}
+	body, err := json.Marshal(NewCallbackPayload(nt))
+	if err != nil {
+		return Permanent(err)
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, DefaultCallbackTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, svc.CallbackURL, bytes.NewReader(body))
+	if err != nil {
+		return Permanent(fmt.Errorf("notify: service callback: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+svc.CallbackToken)
+	res, err := n.cfg.CallbackClient.Do(req)
+	if err != nil {
+		// The error names the URL, never the token.
+		return fmt.Errorf("notify: service callback for %s: %w", nt.ID, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	_ = res.Body.Close()
+	n.stats.Incr("service-callback." + strconv.Itoa(res.StatusCode))
+	switch {
+	case res.StatusCode < 300:
+		return nil
+	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+		return fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, svc.CallbackURL, res.StatusCode)
+	default:
+		n.log.WarnContext(ctx, "service callback refused; not retried", slog.String("notification_id", nt.ID.String()), slog.Int("status", res.StatusCode))
+		return Permanent(fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, svc.CallbackURL, res.StatusCode))
+	}
+}
