@@ -160,6 +160,19 @@ type Cache interface {
 	Incr(ctx context.Context, key string) (int64, error)
 }
 
+// LimitCache is an optional Cache ability that makes the daily limit exact
+// under concurrency, across every process sharing the cache: just before a
+// notification is persisted the Notifier reserves its place with
+// IncrBelow, so two requests can never both take the last one.
+// cache/cachetest checks it when a Cache has it.
+type LimitCache interface {
+	// IncrBelow adds one to the existing counter at key only if its value
+	// is below limit, atomically, and returns the resulting value and
+	// whether it added. A missing key is not created: the error wraps
+	// ErrCacheMiss.
+	IncrBelow(ctx context.Context, key string, limit int64) (int64, bool, error)
+}
+
 // Message is what the Notifier hands a Provider.
 type Message struct {
 	NotificationID uuid.UUID

@@ -52,11 +52,7 @@ func (n *Notifier) checkDailyLimit(ctx context.Context, c *Caller) error {
 		return err
 	}
 	if count >= int64(c.Service.MessageLimit) {
-		return &Error{
-			Name:    NameTooManyRequests,
-			Status:  http.StatusTooManyRequests,
-			Message: fmt.Sprintf("Exceeded send limits (%d) for today", c.Service.MessageLimit),
-		}
+		return dailyLimitError(c.Service.MessageLimit)
 	}
 	return nil
 }
@@ -84,6 +80,48 @@ func (n *Notifier) todaysCount(ctx context.Context, serviceID uuid.UUID) (int64,
 		}
 	}
 	return int64(count), nil
+}
+
+// reserveDailySlot takes one of today's places just before a notification
+// is persisted, when the limit applies and the Cache is a LimitCache: the
+// check and the increment are then one atomic step, so concurrent requests
+// (in any process sharing the cache) never overshoot. It reports whether it
+// counted the notification; a refusal is the usual 429. When the cache
+// cannot answer, the earlier check (from the Store) stands.
+func (n *Notifier) reserveDailySlot(ctx context.Context, c *Caller, now time.Time) (bool, error) {
+	lc, ok := n.cache.(LimitCache)
+	if !ok || !n.limitApplies(c) {
+		return false, nil
+	}
+	key := DailyLimitCacheKey(c.Service.ID, now)
+	limit := int64(c.Service.MessageLimit)
+	for try := 0; try < 2; try++ {
+		_, added, err := lc.IncrBelow(ctx, key, limit)
+		switch {
+		case err == nil && added:
+			return true, nil
+		case err == nil:
+			return false, dailyLimitError(c.Service.MessageLimit)
+		case errors.Is(err, ErrCacheMiss) && try == 0:
+			// Expired since the check: count again, then retry once.
+			if _, err := n.todaysCount(ctx, c.Service.ID); err != nil {
+				return false, err
+			}
+		default:
+			n.log.WarnContext(ctx, "daily limit: cache reserve failed; the store count stands",
+				slog.String("service_id", c.Service.ID.String()), slog.Any("error", err))
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
+func dailyLimitError(limit int) *Error {
+	return &Error{
+		Name:    NameTooManyRequests,
+		Status:  http.StatusTooManyRequests,
+		Message: fmt.Sprintf("Exceeded send limits (%d) for today", limit),
+	}
 }
 
 // countPersisted increments the daily counter after a notification was

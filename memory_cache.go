@@ -135,6 +135,29 @@ func (c *MemoryCache) Incr(ctx context.Context, key string) (int64, error) {
 	return e.value, nil
 }
 
+// IncrBelow adds one to an existing counter only if its value is below
+// limit, atomically, and returns the value and whether it added. A missing
+// key is not created: the error wraps ErrCacheMiss.
+func (c *MemoryCache) IncrBelow(ctx context.Context, key string, limit int64) (int64, bool, error) {
+	if err := cacheCheckCtx(ctx); err != nil {
+		return 0, false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.lookup(key)
+	if !ok {
+		return 0, false, fmt.Errorf("memcache: incr below %q: %w", key, ErrCacheMiss)
+	}
+	if e.value >= limit {
+		return e.value, false, nil
+	}
+	e.value++
+	c.items[key] = e
+	return e.value, true, nil
+}
+
+var _ LimitCache = (*MemoryCache)(nil)
+
 // Len returns the number of keys held, expired ones not yet dropped
 // included.
 func (c *MemoryCache) Len() int {

@@ -700,11 +700,20 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		// Validated in full, but nothing is stored, counted or queued.
 		return nt, nil
 	}
-	// Persist first, then count, then queue.
+	// Take today's place atomically where the cache can, then persist
+	// first, count, and queue.
+	reserved, err := n.reserveDailySlot(ctx, d.c, now)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.store.CreateNotification(ctx, nt); err != nil {
+		// A reserved place stays taken: the counter errs on the strict
+		// side until it expires.
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
-	n.countPersisted(ctx, d.c, now)
+	if !reserved {
+		n.countPersisted(ctx, d.c, now)
+	}
 	n.enqueueDelivery(ctx, nt)
 	return nt, nil
 }

@@ -763,3 +763,29 @@ func TestProviderFailoverWithinOneAttempt(t *testing.T) {
 	assert.Less(t, prio["down"], 100.0, "errors lowered the failing provider's priority")
 	assert.Equal(t, 100.0, prio["stuck"])
 }
+
+func TestDailyLimitIsExactUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 50})
+	var wg sync.WaitGroup
+	var accepted, refused atomic.Int32
+	for range 200 {
+		wg.Go(func() {
+			_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+			switch {
+			case err == nil:
+				accepted.Add(1)
+			case notify.StatusOf(err) == http.StatusTooManyRequests:
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, 50, accepted.Load(), "exactly message_limit accepted")
+	assert.EqualValues(t, 150, refused.Load())
+	n, err := f.env.Store.CountNotifications(ctx, f.svc.ID, time.Now().Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 50, n)
+}

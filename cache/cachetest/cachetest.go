@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,8 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"IncrKeepsTTL", testIncrKeepsTTL},
 		{"SetReplacesTTL", testSetReplacesTTL},
 		{"CancelledContext", testCancelledContext},
+		{"IncrBelow", testIncrBelow},
+		{"ConcurrentIncrBelow", testConcurrentIncrBelow},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,4 +270,74 @@ func testCancelledContext(t *testing.T, c notify.Cache, key func(string) string)
 
 	requireValue(t, c, k, 5, "Incr with a cancelled context changed the value")
 	requireMiss(t, c, key("cancelled-new"), "Set with a cancelled context stored a value")
+}
+
+// testIncrBelow checks notify.LimitCache, for caches that have it.
+func testIncrBelow(t *testing.T, c notify.Cache, key func(string) string) {
+	lc, ok := c.(notify.LimitCache)
+	if !ok {
+		t.Skip("the cache is not a notify.LimitCache")
+	}
+	ctx := context.Background()
+	k := key("below")
+	_, added, err := lc.IncrBelow(ctx, k, 5)
+	require.ErrorIs(t, err, notify.ErrCacheMiss)
+	assert.False(t, added)
+	_, err = c.Get(ctx, k)
+	require.ErrorIs(t, err, notify.ErrCacheMiss, "IncrBelow must not create the key")
+
+	require.NoError(t, c.Set(ctx, k, 3, time.Hour))
+	v, added, err := lc.IncrBelow(ctx, k, 5)
+	require.NoError(t, err)
+	assert.True(t, added)
+	assert.EqualValues(t, 4, v)
+	v, added, err = lc.IncrBelow(ctx, k, 5)
+	require.NoError(t, err)
+	assert.True(t, added)
+	assert.EqualValues(t, 5, v)
+	v, added, err = lc.IncrBelow(ctx, k, 5)
+	require.NoError(t, err)
+	assert.False(t, added, "at the limit nothing is added")
+	assert.EqualValues(t, 5, v)
+	got, err := c.Get(ctx, k)
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, got)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, _, err = lc.IncrBelow(cancelled, k, 10)
+	assert.Error(t, err)
+}
+
+// testConcurrentIncrBelow: many concurrent reservations never pass the
+// limit and never lose one.
+func testConcurrentIncrBelow(t *testing.T, c notify.Cache, key func(string) string) {
+	lc, ok := c.(notify.LimitCache)
+	if !ok {
+		t.Skip("the cache is not a notify.LimitCache")
+	}
+	ctx := context.Background()
+	k := key("below-concurrent")
+	require.NoError(t, c.Set(ctx, k, 0, time.Hour))
+	const limit = 300
+	var wg sync.WaitGroup
+	var accepted atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				_, added, err := lc.IncrBelow(ctx, k, limit)
+				if !assert.NoError(t, err) {
+					return
+				}
+				if added {
+					accepted.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, limit, accepted.Load())
+	got, err := c.Get(ctx, k)
+	require.NoError(t, err)
+	assert.EqualValues(t, limit, got)
 }
