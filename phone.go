@@ -319,9 +319,11 @@ func sanitisePhoneASCII(s string) string {
 // parseUKMobileFast answers for the common plain UK mobile formats
 // "07xxxxxxxxx", "+447xxxxxxxxx", "447xxxxxxxxx" and "7xxxxxxxxx", with
 // ASCII spaces around and between the digits, when the national number is
-// certainly a GB mobile. It reports false for anything else, which then
-// takes the full rules; where it answers, it answers exactly what the full
-// rules answer (FuzzPhoneFastPathAgrees and TestPhoneFastPathExhaustive).
+// certainly a GB mobile or in the TV (drama) range 7700, which tests and
+// demos use most. It reports false for anything else, which then takes the
+// full rules; where it answers, it answers exactly what the full rules
+// answer (FuzzPhoneFastPathAgrees, TestPhoneFastPathExhaustive,
+// TestPhoneFastPathTVNumbers).
 func parseUKMobileFast(s string) (PhoneNumber, bool) {
 	s = strings.Trim(s, " ")
 	switch {
@@ -351,7 +353,7 @@ func parseUKMobileFast(s string) (PhoneNumber, bool) {
 			return PhoneNumber{}, false
 		}
 	}
-	if n != len(buf) || !isGBMobile(buf[2:]) {
+	if n != len(buf) || !(isGBMobile(buf[2:]) || isTVRange(buf[2:])) {
 		return PhoneNumber{}, false
 	}
 	return PhoneNumber{
@@ -360,6 +362,13 @@ func parseUKMobileFast(s string) (PhoneNumber, bool) {
 		Prefix:      "44",
 		UK:          true,
 	}, true
+}
+
+// isTVRange reports whether a ten-digit national number is in the range
+// the full rules accept as an Ofcom drama (TV) number: 7700 followed by a
+// digit. Such numbers are UK, not international and not landlines.
+func isTVRange(nsn []byte) bool {
+	return len(nsn) == 10 && string(nsn[:4]) == "7700"
 }
 
 // isGBMobile reports whether the ten-digit national number nsn matches the

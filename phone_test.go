@@ -493,7 +493,6 @@ func TestPhoneFastPathExhaustive(t *testing.T) {
 func TestPhoneFastPathDeclines(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
-		"07700900010",  // TV number: 7700 9…
 		"07044123456",  // personal number
 		"07623456789",  // pager range
 		"0772345678",   // too short
@@ -647,5 +646,27 @@ func TestPhoneNumberUpstreamLists(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, PhoneNotUKMobile, phoneCode(t, mustParse(t, in).Validate(false, true)))
 		})
+	}
+}
+
+// The fast path answers for TV numbers exactly as the full rules do.
+func TestPhoneFastPathTVNumbers(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	step := 1
+	if raceEnabled {
+		step = 7
+	}
+	for d := 0; d <= 9; d++ {
+		for i := 0; i < 100; i += step {
+			nsn := fmt.Sprintf("7700%d%05d", d, rng.IntN(100000))
+			for _, in := range []string{"0" + nsn, "+44" + nsn, "44" + nsn, "0" + nsn[:4] + " " + nsn[4:], "+44 " + nsn} {
+				fast, ok := parseUKMobileFast(in)
+				require.True(t, ok, in)
+				full, err := parsePhoneFull(in)
+				require.NoError(t, err, in)
+				require.Equal(t, full, fast, in)
+			}
+		}
 	}
 }
