@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -49,7 +50,7 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		if err := json.Unmarshal([]byte(got), &ids); err != nil {
 			return fmt.Errorf("demo: setting %s: %w", setupSetting, err)
 		}
-		_, err := n.Store().GetService(ctx, ids.Service)
+		err := waitForService(ctx, n, ids.Service, demoWait)
 		if err == nil {
 			fmt.Fprintf(out, "Demo service %s: SMS template %s, email template %s.\n"+
 				"Its API keys were printed at the first start (delete %s to start afresh).\n",
@@ -62,6 +63,27 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		// A first start that stopped half-way: create it now.
 	}
 	return createDemo(ctx, n, out, ids, o)
+}
+
+// demoWait is how long a process that lost the race to set up the demo
+// waits for the winner to create it before assuming the winner died.
+const demoWait = 10 * time.Second
+
+// waitForService waits up to d for the service to exist: another process
+// starting at the same moment may be creating it.
+func waitForService(ctx context.Context, n *notify.Notifier, id uuid.UUID, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		_, err := n.Store().GetService(ctx, id)
+		if !errors.Is(err, notify.ErrNotFound) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 func createDemo(ctx context.Context, n *notify.Notifier, out io.Writer, ids demoIDs, o *options) error {

@@ -18,10 +18,36 @@
 //	-seed FILE         load services, keys and templates from a JSON file (idempotent)
 //	-role ROLE         api, worker or all (all)
 //	-secret-key KEY    encrypts API key secrets at rest (or NOTIFY_SECRET_KEY)
-//	-redis ADDR        Redis queue and cache (not available yet: refused)
+//	-redis ADDR        share the queue (Redis Streams) and the daily counters
+//	                   through Redis (host:port or a redis:// URL); without it
+//	                   the queue and cache live in the process
+//	-redis-prefix P    prefix of the Redis keys (notify:)
+//	-sweep-after D     queue again notifications still created after D (1m)
+//	-visibility-timeout D
+//	                   delivery lease: a notification or task taken by a
+//	                   worker that died is taken over after D (1m)
+//	-request-timeout D cap on the work of one API request (30s)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
 //	-token KEY         print a bearer token for an API key string and exit
+//
+// Flags for reliability tests only (they make the sandbox misbehave; never
+// use them in production):
+//
+//	-sandbox-fail-rate F              fraction of sends that fail retryably
+//	-sandbox-permanent-fail-suffix S  sends to recipients ending in S fail permanently
+//	-sandbox-latency D                each send takes D
+//	-sandbox-log FILE                 append one JSON line per accepted send
+//	-sandbox-seed N                   seed of the random failures (0: random)
+//	-retry-backoff D                  first retry delay of the Redis queue (doubling, capped at 8×D)
+//
+// Any number of api and worker processes may share one PostgreSQL database
+// and one Redis, and may start at the same moment on an empty database with
+// the same -seed: migrations take a lock and seeding tolerates the other
+// processes' rows. With -redis, api processes queue each notification on
+// Redis and reserve the daily limit there atomically (rediscache's
+// IncrBelow), worker processes consume the queues and sweep; without Redis,
+// api processes leave notifications to the workers' sweeper.
 //
 // It stops gracefully on SIGINT or SIGTERM.
 package main
@@ -44,7 +70,6 @@ import (
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/cache/memcache"
 	"github.com/notifykit/notify/httpapi"
-	"github.com/notifykit/notify/provider/sandbox"
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/store/gormstore"
 )
@@ -70,7 +95,13 @@ const (
 
 // options are the command-line flags.
 type options struct {
-	addr, db, postgres, seed, role, secretKey, redis, statsd, token string
+	addr, db, postgres, seed, role, secretKey, redis, redisPrefix, statsd, token string
+
+	sweepAfter, visibilityTimeout, requestTimeout time.Duration
+	// sweepAfterSet says -sweep-after was given.
+	sweepAfterSet bool
+
+	test testOptions
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -83,12 +114,23 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
-	fs.StringVar(&o.redis, "redis", "", "Redis address for the queue and cache (not available in this build)")
+	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue and daily counters: host:port or redis://[:password@]host:port/db")
 	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
+	fs.StringVar(&o.redisPrefix, "redis-prefix", "notify:", "prefix of every Redis key (queues under {prefix}queue:, counters under {prefix}cache:)")
+	fs.DurationVar(&o.sweepAfter, "sweep-after", notify.DefaultSweepAfter, "queue again notifications still created after this long (worker and all roles)")
+	fs.DurationVar(&o.visibilityTimeout, "visibility-timeout", notify.DefaultClaimLease,
+		"delivery lease and queue visibility timeout: work taken by a worker that died is taken over after this long")
+	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	o.test.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "sweep-after" {
+			o.sweepAfterSet = true
+		}
+	})
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
@@ -100,8 +142,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
 	}
-	if o.redis != "" {
-		return nil, errors.New("-redis: the Redis queue and cache are not part of this build yet; run without -redis (in-process queue and cache)")
+	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 {
+		return nil, errors.New("-sweep-after and -visibility-timeout must be positive, -request-timeout not negative")
+	}
+	if err := o.test.check(); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -143,29 +188,51 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closeStats()
 
+	sb, closeSandbox, err := o.test.sandbox()
+	if err != nil {
+		return err
+	}
+	defer closeSandbox()
+	if o.test.active() {
+		log.Warn("test-only sandbox flags are set: the sandbox fails, slows down or logs sends on purpose")
+	}
+
 	cfg := notify.Config{
-		Stats:     stats,
-		Store:     store,
-		Logger:    log,
-		Sandbox:   sandbox.New(sandbox.Options{}),
-		SecretKey: []byte(o.secretKey),
+		Stats:      stats,
+		Store:      store,
+		Logger:     log,
+		Sandbox:    sb,
+		SecretKey:  []byte(o.secretKey),
+		SweepAfter: o.sweepAfter,
+		ClaimLease: o.visibilityTimeout,
 	}
 	var mq *memqueue.Queue
-	switch o.role {
-	case roleAPI:
+	var rq *redisQueue
+	switch {
+	case o.redis != "":
+		rq, err = openRedis(ctx, o, log)
+		if err != nil {
+			return err
+		}
+		defer rq.close(log)
+		cfg.Queue, cfg.Cache = rq.queue, rq.cache
+		log.Info("queue and daily counters on Redis", slog.String("role", o.role))
+	case o.role == roleAPI:
 		// Without a shared queue, an API process persists notifications
 		// and leaves them to the workers' sweeper; it counts the daily
 		// limit from the database, which every process shares.
 		cfg.Queue = sweepOnlyQueue{}
 		cfg.Cache = notify.NoCache{}
 		log.Info("role api: notifications are picked up by worker processes sharing the database")
-	case roleWorker:
+	case o.role == roleWorker:
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
 		cfg.Cache = notify.NoCache{}
-		// Notifications come from API processes through the database:
-		// sweep often.
-		cfg.SweepAfter = 2 * time.Second
+		if !o.sweepAfterSet {
+			// Notifications come from API processes through the
+			// database alone: sweep often.
+			cfg.SweepAfter = 2 * time.Second
+		}
 	default:
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
@@ -208,6 +275,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	mux.Handle("GET /metrics", metricsHandler)
 	mux.Handle("/", api)
 	var handler http.Handler = mux
+	if o.requestTimeout > 0 {
+		handler = withTimeout(mux, o.requestTimeout)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -251,11 +321,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if mq != nil {
 		_ = mq.Close()
 	}
+	if rq != nil {
+		_ = rq.queue.Close()
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	log.Info("stopped")
 	return err
+}
+
+// withTimeout gives every request a context that ends after d, so that no
+// request waits on an unavailable store or queue for long: the work fails
+// with the usual 500 error instead.
+func withTimeout(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 func openStore(ctx context.Context, o *options) (*gormstore.Store, error) {

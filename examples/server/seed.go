@@ -160,7 +160,9 @@ func (s *Seed) check() error {
 // settings differ is updated, a template whose content differs gets a new
 // version, a key given a revoked_at is revoked. Keys are never changed
 // otherwise (their secret cannot be). Applying the same seed twice changes
-// nothing.
+// nothing. Several processes may apply the same seed at the same moment on
+// an empty database: whatever another one created first (ErrDuplicate) is
+// read back and compared instead.
 func (s *Seed) Apply(ctx context.Context, n *notify.Notifier) error {
 	for i := range s.Services {
 		if err := applyService(ctx, n, &s.Services[i]); err != nil {
@@ -181,13 +183,20 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *SeedService) erro
 		want.Permissions = []notify.Permission{notify.PermissionSMS, notify.PermissionEmail}
 	}
 	svc, err := st.GetService(ctx, ss.ID)
-	switch {
-	case errors.Is(err, notify.ErrNotFound):
-		if _, err := n.CreateService(ctx, want); err != nil {
-			return err
+	if errors.Is(err, notify.ErrNotFound) {
+		_, err = n.CreateService(ctx, want)
+		if err == nil || !errors.Is(err, notify.ErrDuplicate) {
+			svc = nil // created as wanted, or failed
+		} else {
+			// Another process seeding at the same moment created it
+			// first: compare with what it stored.
+			svc, err = st.GetService(ctx, ss.ID)
 		}
+	}
+	switch {
 	case err != nil:
 		return err
+	case svc == nil:
 	default:
 		if svc.Name != want.Name || svc.Restricted != want.Restricted || svc.MessageLimit != want.MessageLimit ||
 			svc.ResearchMode != want.ResearchMode || !slices.Equal(svc.Permissions, want.Permissions) {
@@ -209,7 +218,7 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *SeedService) erro
 		if slices.Contains(team, tm) {
 			continue
 		}
-		if err := n.AddTeamMember(ctx, tm); err != nil {
+		if err := n.AddTeamMember(ctx, tm); err != nil && !errors.Is(err, notify.ErrDuplicate) {
 			return err
 		}
 		team = append(team, tm)
@@ -240,7 +249,11 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *SeedService) erro
 			key.ExpiryDate = &at
 		}
 		if _, err := n.AddAPIKey(ctx, key); err != nil {
-			return err
+			if !errors.Is(err, notify.ErrDuplicate) {
+				return err
+			}
+			// Created by a concurrent seed; a revocation is applied by
+			// the next load if that one stored none.
 		}
 	}
 
@@ -268,7 +281,7 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *SeedService) erro
 			if m.CreatedAt != nil {
 				in.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
 			}
-			if _, err := n.ReceiveSMS(ctx, in); err != nil {
+			if _, err := n.ReceiveSMS(ctx, in); err != nil && !errors.Is(err, notify.ErrDuplicate) {
 				return fmt.Errorf("received text %s: %w", m.ID, err)
 			}
 		}
@@ -288,7 +301,11 @@ func applyTemplate(ctx context.Context, n *notify.Notifier, serviceID uuid.UUID,
 	have, err := n.Store().GetTemplate(ctx, serviceID, t.ID)
 	if errors.Is(err, notify.ErrNotFound) {
 		_, err = n.CreateTemplate(ctx, want)
-		return err
+		if !errors.Is(err, notify.ErrDuplicate) {
+			return err
+		}
+		// Created by a concurrent seed: compare with what it stored.
+		have, err = n.Store().GetTemplate(ctx, serviceID, t.ID)
 	}
 	if err != nil {
 		return err

@@ -192,7 +192,8 @@ func TestFlags(t *testing.T) {
 	}
 	o, err := parseFlags(nil, env, io.Discard)
 	require.NoError(t, err)
-	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env"}, o)
+	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
+		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
@@ -200,7 +201,18 @@ func TestFlags(t *testing.T) {
 	o, err = parseFlags([]string{"-statsd", "127.0.0.1:8125"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8125", o.statsd)
-	for _, args := range [][]string{{"-role", "boss"}, {"-redis", "127.0.0.1:6379"}, {"extra"}} {
+	o, err = parseFlags([]string{"-redis", "127.0.0.1:6379", "-sweep-after", "3s", "-visibility-timeout", "4s",
+		"-sandbox-fail-rate", "0.5", "-sandbox-permanent-fail-suffix", "99", "-sandbox-latency", "5ms",
+		"-sandbox-log", "/tmp/x", "-retry-backoff", "100ms"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:6379", o.redis)
+	assert.Equal(t, 3*time.Second, o.sweepAfter)
+	assert.True(t, o.sweepAfterSet)
+	assert.Equal(t, 4*time.Second, o.visibilityTimeout)
+	assert.Equal(t, testOptions{sandboxFailRate: 0.5, sandboxPermFail: "99", sandboxLatency: 5 * time.Millisecond,
+		sandboxLog: "/tmp/x", retryBackoff: 100 * time.Millisecond}, o.test)
+	for _, args := range [][]string{{"-role", "boss"}, {"extra"}, {"-sweep-after", "0s"}, {"-visibility-timeout", "-1s"},
+		{"-sandbox-fail-rate", "1.5"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"}} {
 		_, err := parseFlags(args, env, io.Discard)
 		assert.Error(t, err, args)
 	}
