@@ -20,6 +20,10 @@
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
 //	GET  /_status                          health, no authentication
+//	POST /notifications/sms/{mmg,firetext}      delivery receipts (receipts.go; Options.Receipts)
+//	POST /notifications/email/ses               SES notifications through SNS
+//	POST /notifications/sms/twilio/{id}         Twilio status callbacks (X-Twilio-Signature)
+//	POST /notifications/sms/receive/{mmg,firetext}  inbound text messages (Options.InboundNumbers)
 //
 // Every answer carries an X-Request-Id header (the caller's, when it sent a
 // sensible one) and upstream's security headers; every request is logged
@@ -33,6 +37,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/notifykit/notify"
 )
@@ -65,6 +71,18 @@ type Options struct {
 	// X-Forwarded-Proto header (http or https), for use behind a proxy
 	// that terminates TLS.
 	TrustForwardedProto bool
+	// Receipts authenticates the provider webhooks, by provider
+	// ("mmg", "firetext", "ses", "twilio"; see ReceiptAuth). A provider
+	// without an entry has no webhooks: they answer 404.
+	Receipts map[string]ReceiptAuth
+	// InboundNumbers maps the numbers that receive text messages (any
+	// form; normalised) to the service that owns them. A message to
+	// another number is acknowledged, logged and dropped.
+	InboundNumbers map[string]uuid.UUID
+	// PublicURL is the scheme and host providers call this API at, e.g.
+	// "https://notify.example.com", for checking signatures that cover
+	// the URL (Twilio's). Empty: taken from the request.
+	PublicURL string
 }
 
 // Pinger is what GET /_status asks: notify.Store has it.
@@ -80,6 +98,8 @@ type Handler struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	root http.Handler
+	// inbound is Options.InboundNumbers with normalised keys.
+	inbound map[string]uuid.UUID
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -98,7 +118,7 @@ func New(n *notify.Notifier, opts Options) *Handler {
 	if opts.Stats == nil {
 		opts.Stats = n.Stats() // the Notifier's sink, with its prefix
 	}
-	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux()}
+	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux(), inbound: inboundNumbers(opts.InboundNumbers)}
 	h.routes()
 	h.root = h.middleware(h.mux)
 	return h
@@ -143,6 +163,7 @@ func (h *Handler) routes() {
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.receiptRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 
