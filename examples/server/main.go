@@ -27,6 +27,8 @@
 //	                   delivery lease: a notification or task taken by a
 //	                   worker that died is taken over after D (1m)
 //	-request-timeout D cap on the work of one API request (30s)
+//	-max-attempts N    deliveries tried before technical-failure (10)
+//	-workers N         with -redis: handlers per queue in a worker process (4)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
 //	-token KEY         print a bearer token for an API key string and exit
@@ -71,6 +73,7 @@ import (
 	"github.com/notifykit/notify/cache/memcache"
 	"github.com/notifykit/notify/httpapi"
 	"github.com/notifykit/notify/queue/memqueue"
+	"github.com/notifykit/notify/queue/redisqueue"
 	"github.com/notifykit/notify/store/gormstore"
 )
 
@@ -98,6 +101,7 @@ type options struct {
 	addr, db, postgres, seed, role, secretKey, redis, redisPrefix, statsd, token string
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
+	maxAttempts, workers                          int
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
@@ -121,6 +125,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.DurationVar(&o.sweepAfter, "sweep-after", notify.DefaultSweepAfter, "queue again notifications still created after this long (worker and all roles)")
 	fs.DurationVar(&o.visibilityTimeout, "visibility-timeout", notify.DefaultClaimLease,
 		"delivery lease and queue visibility timeout: work taken by a worker that died is taken over after this long")
+	fs.IntVar(&o.maxAttempts, "max-attempts", notify.DefaultMaxDeliveryAttempts,
+		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
+	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	o.test.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -142,8 +149,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
 	}
-	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 {
-		return nil, errors.New("-sweep-after and -visibility-timeout must be positive, -request-timeout not negative")
+	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 {
+		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
@@ -205,6 +212,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SecretKey:  []byte(o.secretKey),
 		SweepAfter: o.sweepAfter,
 		ClaimLease: o.visibilityTimeout,
+
+		MaxDeliveryAttempts: o.maxAttempts,
 	}
 	var mq *memqueue.Queue
 	var rq *redisQueue

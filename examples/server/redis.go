@@ -63,6 +63,8 @@ func openRedis(ctx context.Context, o *options, log *slog.Logger) (*redisQueue, 
 	q := redisqueue.New(client, redisqueue.Options{
 		Prefix:            o.redisPrefix + "queue:",
 		VisibilityTimeout: o.visibilityTimeout,
+		MaxAttempts:       o.maxAttempts,
+		Workers:           o.workers,
 		Backoff:           o.test.backoff(),
 		Logger:            log,
 	})

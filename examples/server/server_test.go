@@ -193,7 +193,8 @@ func TestFlags(t *testing.T) {
 	o, err := parseFlags(nil, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
-		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second}, o)
+		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
+		maxAttempts: 10, workers: 4}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
@@ -212,7 +213,7 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, testOptions{sandboxFailRate: 0.5, sandboxPermFail: "99", sandboxLatency: 5 * time.Millisecond,
 		sandboxLog: "/tmp/x", retryBackoff: 100 * time.Millisecond}, o.test)
 	for _, args := range [][]string{{"-role", "boss"}, {"extra"}, {"-sweep-after", "0s"}, {"-visibility-timeout", "-1s"},
-		{"-sandbox-fail-rate", "1.5"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"}} {
+		{"-sandbox-fail-rate", "1.5"}, {"-max-attempts", "0"}, {"-workers", "0"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"}} {
 		_, err := parseFlags(args, env, io.Discard)
 		assert.Error(t, err, args)
 	}
