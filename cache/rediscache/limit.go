@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -80,4 +81,26 @@ func parsePair(res []any) (int64, bool, error) {
 		return 0, false, fmt.Errorf("unexpected flag of type %T", res[1])
 	}
 	return v, added == 1, nil
+}
+
+// SetIfAbsent stores value at key, expiring after ttl (0: never), only if
+// the key does not exist, and reports whether it stored it (SET NX). A
+// counter seeded from the Store must not overwrite one that concurrent
+// requests have already incremented: the first seed wins and later ones
+// leave it alone. A negative ttl is an error.
+func (c *Cache) SetIfAbsent(ctx context.Context, key string, value int64, ttl time.Duration) (bool, error) {
+	if ttl < 0 {
+		return false, fmt.Errorf("rediscache: set if absent %q: negative ttl %v", key, ttl)
+	}
+	if ttl > 0 && ttl < time.Millisecond {
+		ttl = time.Millisecond // go-redis would read less than 1 ms as "no expiry"
+	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("rediscache: set if absent %q: %w", key, err)
+	}
+	ok, err := c.client.SetNX(ctx, c.key(key), value, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("rediscache: set if absent %q: %w", key, err)
+	}
+	return ok, nil
 }

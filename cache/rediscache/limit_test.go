@@ -153,3 +153,45 @@ func TestIncrBelowSharedAcrossClients(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, limit, v)
 }
+
+func TestSetIfAbsent(t *testing.T) {
+	t.Parallel()
+	c, mr := newMini(t)
+	ctx := t.Context()
+	ok, err := c.SetIfAbsent(ctx, "k", 7, time.Hour)
+	require.NoError(t, err)
+	assert.True(t, ok, "a missing key is stored")
+	got, _ := mr.Get("p:k")
+	assert.Equal(t, "7", got)
+	assert.Equal(t, time.Hour, mr.TTL("p:k"))
+
+	// Incremented meanwhile by a reservation: a later seed leaves it alone.
+	_, added, err := c.IncrBelow(ctx, "k", 50)
+	require.NoError(t, err)
+	require.True(t, added)
+	ok, err = c.SetIfAbsent(ctx, "k", 7, time.Minute)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	got, _ = mr.Get("p:k")
+	assert.Equal(t, "8", got, "SetIfAbsent overwrote an existing counter")
+	assert.Equal(t, time.Hour, mr.TTL("p:k"), "SetIfAbsent changed the expiry")
+
+	ok, err = c.SetIfAbsent(ctx, "forever", 1, 0)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Zero(t, mr.TTL("p:forever"))
+
+	_, err = c.SetIfAbsent(ctx, "neg", 1, -time.Second)
+	require.Error(t, err)
+	assert.False(t, mr.Exists("p:neg"))
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = c.SetIfAbsent(cancelled, "cancelled", 1, 0)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.False(t, mr.Exists("p:cancelled"))
+
+	mr.SetError("LOADING Redis is loading the dataset in memory")
+	_, err = c.SetIfAbsent(ctx, "down", 1, 0)
+	requireRedisError(t, err, "rediscache: set if absent")
+}
