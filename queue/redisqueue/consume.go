@@ -174,12 +174,18 @@ func (c *consumer) read(ctx context.Context) {
 		var err error
 		claimed := false
 		if time.Since(lastReclaim) >= reclaimEvery {
-			msgs, cursor, err = c.q.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			var next string
+			msgs, next, err = c.q.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 				Stream: c.k.stream, Group: opts.Group, Consumer: c.name,
 				MinIdle: opts.VisibilityTimeout, Start: cursor, Count: int64(n),
 			}).Result()
-			if err == nil && cursor == "0-0" {
-				lastReclaim = time.Now()
+			// A failed call (Redis down) returns no cursor: keep the old one,
+			// or every later XAUTOCLAIM fails on an empty start id.
+			if err == nil {
+				cursor = next
+				if cursor == "0-0" {
+					lastReclaim = time.Now()
+				}
 			}
 			claimed = len(msgs) > 0
 		}

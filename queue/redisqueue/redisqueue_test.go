@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -689,4 +692,46 @@ func TestRedisDown(t *testing.T) {
 	case <-time.After(waitFor):
 		require.FailNow(t, "Consume did not return")
 	}
+}
+
+// A consumer that saw Redis go away for longer than its reclaim interval
+// keeps consuming once Redis is back (a failed XAUTOCLAIM must not lose
+// its cursor). It runs its own redis-server, which it stops and restarts.
+func TestConsumeResumesAfterRedisOutage(t *testing.T) {
+	t.Parallel()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("SKIPPED: redis-server is not on PATH (.ci/run installs it)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	require.NoError(t, ln.Close())
+	startRedis := func() *exec.Cmd {
+		cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+	srv := startRedis()
+	client := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	t.Cleanup(func() { _ = client.Close() })
+	require.Eventually(t, func() bool { return client.Ping(t.Context()).Err() == nil }, waitFor, 20*time.Millisecond)
+
+	o := quietOptions("outage:")
+	o.VisibilityTimeout = 400 * time.Millisecond // reclaim every 100 ms
+	q := redisqueue.New(client, o)
+	var handled atomic.Int32
+	start(t, q, "q", func(context.Context, notify.Task) error { handled.Add(1); return nil })
+	require.NoError(t, q.Enqueue(t.Context(), "q", newTask()))
+	require.Eventually(t, func() bool { return handled.Load() == 1 }, waitFor, 10*time.Millisecond)
+
+	require.NoError(t, srv.Process.Kill())
+	_ = srv.Wait()
+	time.Sleep(600 * time.Millisecond) // several failed reclaims
+	startRedis()
+	require.Eventually(t, func() bool { return q.Enqueue(t.Context(), "q", newTask()) == nil }, waitFor, 50*time.Millisecond)
+	require.Eventually(t, func() bool { return handled.Load() == 2 }, waitFor, 10*time.Millisecond,
+		"the consumer reads again after the outage (Redis restarted empty)")
 }
