@@ -171,6 +171,11 @@ type LimitCache interface {
 	// whether it added. A missing key is not created: the error wraps
 	// ErrCacheMiss.
 	IncrBelow(ctx context.Context, key string, limit int64) (int64, bool, error)
+	// SetIfAbsent stores value at key, expiring after ttl, only if the key
+	// does not exist, atomically, and reports whether it stored it. The
+	// Notifier seeds a missing counter from the Store with it, so a slow
+	// request never overwrites places other requests reserved meanwhile.
+	SetIfAbsent(ctx context.Context, key string, value int64, ttl time.Duration) (bool, error)
 }
 
 // Message is what the Notifier hands a Provider.

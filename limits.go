@@ -73,11 +73,26 @@ func (n *Notifier) todaysCount(ctx context.Context, serviceID uuid.UUID) (int64,
 	if serr != nil {
 		return 0, fmt.Errorf("notify: count today's notifications: %w", serr)
 	}
-	if miss {
-		if err := n.cache.Set(ctx, key, int64(count), n.cfg.DailyLimitCacheTTL); err != nil {
+	if !miss {
+		return int64(count), nil
+	}
+	if lc, ok := n.cache.(LimitCache); ok {
+		// Seed the counter only if nobody did meanwhile: another request may
+		// already have seeded it and reserved places on top.
+		stored, err := lc.SetIfAbsent(ctx, key, int64(count), n.cfg.DailyLimitCacheTTL)
+		if err != nil {
 			n.log.WarnContext(ctx, "daily limit: cache set failed",
 				slog.String("service_id", serviceID.String()), slog.Any("error", err))
+		} else if !stored {
+			if v, err := n.cache.Get(ctx, key); err == nil {
+				return max(v, int64(count)), nil
+			}
 		}
+		return int64(count), nil
+	}
+	if err := n.cache.Set(ctx, key, int64(count), n.cfg.DailyLimitCacheTTL); err != nil {
+		n.log.WarnContext(ctx, "daily limit: cache set failed",
+			slog.String("service_id", serviceID.String()), slog.Any("error", err))
 	}
 	return int64(count), nil
 }

@@ -156,6 +156,28 @@ func (c *MemoryCache) IncrBelow(ctx context.Context, key string, limit int64) (i
 	return e.value, true, nil
 }
 
+// SetIfAbsent stores value at key, expiring after ttl (0: never), only if
+// the key does not exist, and reports whether it stored it.
+func (c *MemoryCache) SetIfAbsent(ctx context.Context, key string, value int64, ttl time.Duration) (bool, error) {
+	if err := cacheCheckCtx(ctx); err != nil {
+		return false, err
+	}
+	if ttl < 0 {
+		return false, fmt.Errorf("memcache: set if absent %q: negative ttl %v", key, ttl)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.lookup(key); ok {
+		return false, nil
+	}
+	e := cacheEntry{value: value}
+	if ttl > 0 {
+		e.expires = c.now().Add(ttl)
+	}
+	c.items[key] = e
+	return true, nil
+}
+
 var _ LimitCache = (*MemoryCache)(nil)
 
 // Len returns the number of keys held, expired ones not yet dropped

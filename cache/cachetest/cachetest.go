@@ -54,6 +54,7 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"CancelledContext", testCancelledContext},
 		{"IncrBelow", testIncrBelow},
 		{"ConcurrentIncrBelow", testConcurrentIncrBelow},
+		{"SetIfAbsent", testSetIfAbsent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -340,4 +341,37 @@ func testConcurrentIncrBelow(t *testing.T, c notify.Cache, key func(string) stri
 	got, err := c.Get(ctx, k)
 	require.NoError(t, err)
 	assert.EqualValues(t, limit, got)
+}
+
+// testSetIfAbsent checks notify.LimitCache's SetIfAbsent.
+func testSetIfAbsent(t *testing.T, c notify.Cache, key func(string) string) {
+	lc, ok := c.(notify.LimitCache)
+	if !ok {
+		t.Skip("the cache is not a notify.LimitCache")
+	}
+	ctx := context.Background()
+	k := key("absent")
+	stored, err := lc.SetIfAbsent(ctx, k, 7, time.Hour)
+	require.NoError(t, err)
+	assert.True(t, stored)
+	stored, err = lc.SetIfAbsent(ctx, k, 1, time.Hour)
+	require.NoError(t, err)
+	assert.False(t, stored, "an existing key is kept")
+	got, err := c.Get(ctx, k)
+	require.NoError(t, err)
+	assert.EqualValues(t, 7, got)
+
+	short := key("absent-ttl")
+	stored, err = lc.SetIfAbsent(ctx, short, 3, shortTTL)
+	require.NoError(t, err)
+	require.True(t, stored)
+	require.Eventually(t, func() bool {
+		_, err := c.Get(ctx, short)
+		return errors.Is(err, notify.ErrCacheMiss)
+	}, expiryDeadline, 20*time.Millisecond, "SetIfAbsent sets the expiry")
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = lc.SetIfAbsent(cancelled, key("absent-cancelled"), 1, time.Hour)
+	assert.Error(t, err)
 }
