@@ -246,18 +246,19 @@ type receiptPayload struct {
 	Ref      string `json:"ref,omitempty"`
 }
 
-// simulateReceipt queues a fake receipt on the research-mode queue so that
-// it goes through the normal receipt path; if queuing fails it is applied
-// at once.
+// simulateReceipt applies a fake receipt through the normal receipt path
+// (ApplyReceipt) right after the send was recorded. If that fails (the
+// store is briefly away) it is queued on the research-mode queue to be
+// applied later, so a simulated notification does not stay sending.
 func (n *Notifier) simulateReceipt(ctx context.Context, r Receipt) {
-	payload, _ := json.Marshal(receiptPayload{Provider: r.Provider, Status: r.Status, Ref: r.ProviderReference})
-	err := n.queue.Enqueue(ctx, QueueResearchMode, Task{Name: TaskSandboxReceipt, NotificationID: r.NotificationID, Payload: payload})
+	err := n.ApplyReceipt(ctx, r)
 	if err == nil {
 		return
 	}
-	n.log.WarnContext(ctx, "sandbox receipt: enqueue failed; applying it now", slog.Any("error", err))
-	if err := n.ApplyReceipt(ctx, r); err != nil {
-		n.log.ErrorContext(ctx, "sandbox receipt: apply failed", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
+	n.log.WarnContext(ctx, "sandbox receipt: apply failed; queuing it", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
+	payload, _ := json.Marshal(receiptPayload{Provider: r.Provider, Status: r.Status, Ref: r.ProviderReference})
+	if err := n.queue.Enqueue(ctx, QueueResearchMode, Task{Name: TaskSandboxReceipt, NotificationID: r.NotificationID, Payload: payload}); err != nil {
+		n.log.ErrorContext(ctx, "sandbox receipt: lost (apply and enqueue failed)", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
 	}
 }
 

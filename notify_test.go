@@ -789,3 +789,21 @@ func TestDailyLimitIsExactUnderConcurrency(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 50, n)
 }
+
+func TestQueuedSandboxReceiptIsApplied(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, notify.Service{})
+	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+	require.NoError(t, err)
+	_, err = f.env.Store.TransitionNotification(ctx, nt.ID, []notify.Status{notify.StatusCreated},
+		notify.NotificationUpdate{Status: notify.StatusSending, SentBy: notify.SandboxName, UpdatedAt: time.Now()})
+	require.NoError(t, err)
+	task := notify.Task{Name: notify.TaskSandboxReceipt, NotificationID: nt.ID,
+		Payload: []byte(`{"provider":"sandbox","status":"permanent-failure"}`), Attempt: 1}
+	require.NoError(t, f.env.Notifier.Handle(ctx, task))
+	assert.Equal(t, notify.StatusPermanentFailure, f.env.Get(t, nt.ID).Status)
+	err = f.env.Notifier.Handle(ctx, notify.Task{Name: notify.TaskSandboxReceipt, NotificationID: nt.ID, Payload: []byte("{")})
+	assert.True(t, notify.IsPermanent(err), "an unreadable payload is not retried")
+	err = f.env.Notifier.Handle(ctx, notify.Task{Name: "no_such_task"})
+	assert.True(t, notify.IsPermanent(err))
+}

@@ -100,7 +100,6 @@ func TestServerMetrics(t *testing.T) {
 		p + "clients.sandbox.request-time:",
 		p + "sms.total-time:",
 		p + "sms.test-key.total-time:",
-		p + "tasks.sandbox_receipt:1|c",
 		p + "callback.sandbox.delivered:1|c",
 	}
 	require.Eventually(t, func() bool {
