@@ -95,7 +95,7 @@ func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	assert.Equal(t, "technical-failure", sink.received()[0]["status"])
 	assert.Nil(t, sink.received()[0]["sent_at"])
 
-	g := newFixture(t, notify.Service{})
+	g := newFixture(t, notify.Service{}, withRealSMS(&stuckProvider{}))
 	require.NoError(t, g.env.Notifier.SetServiceCallback(ctx, g.svc.ID, sink.srv.URL, "a-long-bearer-token"))
 	nt2, err := g.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)

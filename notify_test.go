@@ -268,6 +268,13 @@ func (brokenCache) Get(context.Context, string) (int64, error)              { re
 func (brokenCache) Set(context.Context, string, int64, time.Duration) error { return errCacheDown }
 func (brokenCache) Incr(context.Context, string) (int64, error)             { return 0, errCacheDown }
 
+// withRealSMS gives the fixture a real-looking SMS provider that accepts
+// everything and sends no receipts, so tests can apply receipts themselves
+// (the sandbox applies its fake ones at once).
+func withRealSMS(p *stuckProvider) notifytest.Option {
+	return notifytest.WithConfig(func(c *notify.Config) { c.Providers = []notify.Provider{p} })
+}
+
 // failingQueue refuses every Enqueue until healed.
 type failingQueue struct {
 	notify.Queue
@@ -328,14 +335,13 @@ func TestDuplicateDeliveryJobsSendOnce(t *testing.T) {
 	require.NoError(t, f.env.Notifier.Deliver(ctx, task))
 	assert.Len(t, f.env.Sandbox.Sent(), 1)
 	got := f.env.Get(t, nt.ID)
-	assert.Equal(t, notify.StatusSending, got.Status)
+	assert.Equal(t, notify.StatusDelivered, got.Status, "sent once, then the sandbox's receipt")
 	assert.Equal(t, notify.SandboxName, got.SentBy)
 	assert.Equal(t, 1, got.BillableUnits)
 	assert.NotNil(t, got.SentAt)
 }
 
-// blockingProvider accepts the first call only when released, to model a
-// worker that dies mid-delivery.
+// stuckProvider accepts every message and never sends a receipt.
 type stuckProvider struct{ calls atomic.Int32 }
 
 func (p *stuckProvider) Name() string                  { return "stuck" }
@@ -384,7 +390,7 @@ func TestExpiredClaimIsTakenOver(t *testing.T) {
 
 func TestReceipts(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, notify.Service{})
+	f := newFixture(t, notify.Service{}, withRealSMS(&stuckProvider{}))
 	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)
 	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
@@ -406,7 +412,7 @@ func TestReceipts(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt2.ID, Attempt: 1}))
 	sent := f.env.Get(t, nt2.ID)
-	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: notify.SandboxName,
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck",
 		ProviderReference: sent.ProviderReference, Status: notify.StatusTemporaryFailure}))
 	assert.Equal(t, notify.StatusTemporaryFailure, f.env.Get(t, nt2.ID).Status)
 	// Unknown notification.
@@ -563,7 +569,8 @@ func TestSendRefusals(t *testing.T) {
 func TestSendStoresWhatTheAPINeeds(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, notify.Service{Name: "Passport Office", Permissions: []notify.Permission{
-		notify.PermissionSMS, notify.PermissionEmail, notify.PermissionInternationalSMS, notify.PermissionUKLandlines}})
+		notify.PermissionSMS, notify.PermissionEmail, notify.PermissionInternationalSMS, notify.PermissionUKLandlines}},
+		withRealSMS(&stuckProvider{}))
 	ref := "my-ref"
 	nt, err := f.env.Notifier.SendSMS(ctx, f.keys[notify.KeyTypeLive], &notify.SMSRequest{
 		PhoneNumber: "  +(44) 77009-00855\n", TemplateID: f.sms.ID, Reference: &ref,
@@ -713,7 +720,7 @@ func TestDevelopmentSecretKeyIsSharedThroughTheStore(t *testing.T) {
 
 func TestFiretextFailureWhilePendingIsTemporary(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, notify.Service{})
+	f := newFixture(t, notify.Service{}, withRealSMS(&stuckProvider{}))
 	send := func() uuid.UUID {
 		nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 		require.NoError(t, err)
