@@ -31,6 +31,12 @@
 //	-workers N         with -redis: handlers per queue in a worker process (4)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
+//	-smtp HOST:PORT    send email over SMTP instead of the sandbox
+//	                   (-smtp-user, password in $NOTIFY_SMTP_PASSWORD,
+//	                   -smtp-tls starttls|starttls-required|implicit|none)
+//	-receipt-token PROVIDER=TOKEN
+//	                   accept delivery receipts from mmg, firetext or ses
+//	                   with this bearer token (repeatable)
 //	-token KEY         print a bearer token for an API key string and exit
 //
 // Flags for reliability tests only (they make the sandbox misbehave; never
@@ -105,7 +111,8 @@ type options struct {
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
-	test testOptions
+	providers providerOptions
+	test      testOptions
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -129,6 +136,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	o.providers.register(fs)
 	o.test.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -153,6 +161,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
 	}
 	if err := o.test.check(); err != nil {
+		return nil, err
+	}
+	if err := o.providers.check(getenv); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -204,7 +215,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("test-only sandbox flags are set: the sandbox fails, slows down or logs sends on purpose")
 	}
 
+	providers, err := o.providers.providers(log)
+	if err != nil {
+		return err
+	}
+
 	cfg := notify.Config{
+		Providers:  providers,
 		Stats:      stats,
 		Store:      store,
 		Logger:     log,
@@ -278,7 +295,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Receipts: o.providers.receipts()})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
