@@ -332,7 +332,54 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 	if queued > 0 {
 		n.log.InfoContext(ctx, "sweep: queued notifications again", slog.Int("count", queued))
 	}
+	if err := n.sweepInProgress(ctx, now); err != nil {
+		return queued, err
+	}
 	return queued, nil
+}
+
+// sweepInProgress recovers notifications that were handed to a provider
+// but never got a receipt: the sandbox's (its fake receipt was lost with a
+// worker that died between recording the send and applying the receipt) get
+// their receipt again after SweepAfter, and any still sending or pending
+// after SendingTimeout becomes temporary-failure, as upstream's nightly task
+// does (SPEC B7.1).
+func (n *Notifier) sweepInProgress(ctx context.Context, now time.Time) error {
+	if sim, ok := n.sandbox.(ReceiptSimulator); ok {
+		stuck, err := n.store.ListInProgress(ctx, n.sandbox.Name(), now.Add(-n.cfg.SweepAfter), n.cfg.SweepBatch)
+		if err != nil {
+			return fmt.Errorf("notify: sweep: %w", err)
+		}
+		for i := range stuck {
+			nt := &stuck[i]
+			r := sim.SimulateReceipt(Message{NotificationID: nt.ID, Type: nt.Type, To: nt.NormalisedTo}, nt.ProviderReference)
+			if err := n.ApplyReceipt(ctx, r); err != nil {
+				return fmt.Errorf("notify: sweep: sandbox receipt for %s: %w", nt.ID, err)
+			}
+		}
+		if len(stuck) > 0 {
+			n.log.InfoContext(ctx, "sweep: applied lost sandbox receipts", slog.Int("count", len(stuck)))
+		}
+	}
+	old, err := n.store.ListInProgress(ctx, "", now.Add(-n.cfg.SendingTimeout), n.cfg.SweepBatch)
+	if err != nil {
+		return fmt.Errorf("notify: sweep: %w", err)
+	}
+	for i := range old {
+		updated, err := n.store.TransitionNotification(ctx, old[i].ID, []Status{StatusSending, StatusPending},
+			NotificationUpdate{Status: StatusTemporaryFailure, UpdatedAt: now})
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("notify: sweep: time out %s: %w", old[i].ID, err)
+		}
+		n.queueServiceCallback(ctx, updated)
+	}
+	if len(old) > 0 {
+		n.log.InfoContext(ctx, "sweep: timed out notifications without a receipt", slog.Int("count", len(old)))
+	}
+	return nil
 }
 
 // Handle runs one task of any queue the Notifier consumes.

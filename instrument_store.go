@@ -37,6 +37,7 @@ const (
 	daoTransitionNotification              = "dao.transition_notification"
 	daoFindNotificationByProviderReference = "dao.find_notification_by_provider_reference"
 	daoListSweepable                       = "dao.list_sweepable"
+	daoListInProgress                      = "dao.list_in_progress"
 	daoCreateInboundSMS                    = "dao.create_inbound_sms"
 	daoListInboundSMS                      = "dao.list_inbound_sms"
 	daoLoadOrStoreSetting                  = "dao.load_or_store_setting"
@@ -231,6 +232,12 @@ func (s *instrStore) TransitionNotification(ctx context.Context, id uuid.UUID, f
 func (s *instrStore) FindNotificationByProviderReference(ctx context.Context, instrProvider, ref string) (*Notification, error) {
 	defer s.done(daoFindNotificationByProviderReference, time.Now())
 	return s.inner.FindNotificationByProviderReference(ctx, instrProvider, ref)
+}
+
+// ListInProgress calls the wrapped store's ListInProgress.
+func (s *instrStore) ListInProgress(ctx context.Context, sentBy string, sentBefore time.Time, limit int) ([]Notification, error) {
+	defer s.done(daoListInProgress, time.Now())
+	return s.inner.ListInProgress(ctx, sentBy, sentBefore, limit)
 }
 
 // ListSweepable calls the wrapped store's ListSweepable.

@@ -93,6 +93,13 @@ type Store interface {
 	// oldest first.
 	ListSweepable(ctx context.Context, createdBefore, now time.Time, limit int) ([]Notification, error)
 
+	// ListInProgress returns up to limit notifications in StatusSending or
+	// StatusPending that were handed to a provider (SentAt) before
+	// sentBefore, sent by sentBy when it is not empty, oldest sent first.
+	// It backs the recovery of lost fake receipts and the timeout of
+	// notifications that never got a receipt.
+	ListInProgress(ctx context.Context, sentBy string, sentBefore time.Time, limit int) ([]Notification, error)
+
 	// CreateInboundSMS stores a received text message.
 	CreateInboundSMS(ctx context.Context, m *InboundSMS) error
 	// ListInboundSMS returns a service's received messages newest first,

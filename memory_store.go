@@ -530,6 +530,34 @@ func (s *MemoryStore) ListSweepable(ctx context.Context, createdBefore, now time
 	return out, nil
 }
 
+// ListInProgress returns notifications sending or pending, handed to a
+// provider (sentBy, when not empty) before sentBefore, oldest sent first.
+func (s *MemoryStore) ListInProgress(ctx context.Context, sentBy string, sentBefore time.Time, limit int) ([]Notification, error) {
+	if err := memCheckCtx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var matched []*Notification
+	for _, n := range s.notifications {
+		if (n.Status == StatusSending || n.Status == StatusPending) && n.SentAt != nil && n.SentAt.Before(sentBefore) &&
+			(sentBy == "" || n.SentBy == sentBy) {
+			matched = append(matched, n)
+		}
+	}
+	slices.SortFunc(matched, func(a, b *Notification) int {
+		return memNewerFirst(*b.SentAt, *a.SentAt, b.ID, a.ID)
+	})
+	if limit > 0 && len(matched) > limit {
+		matched = matched[:limit]
+	}
+	out := make([]Notification, len(matched))
+	for i, n := range matched {
+		out[i] = *memCopyNotification(n)
+	}
+	return out, nil
+}
+
 // CreateInboundSMS stores a received text message.
 func (s *MemoryStore) CreateInboundSMS(ctx context.Context, m *InboundSMS) error {
 	if err := memCheckCtx(ctx); err != nil {

@@ -25,6 +25,7 @@ const (
 	DefaultMaxDeliveryAttempts = 10
 	DefaultDailyLimitCacheTTL  = time.Hour
 	DefaultSweepBatch          = 1000
+	DefaultSendingTimeout      = 72 * time.Hour
 )
 
 // DefaultSimulatedEmails and DefaultSimulatedNumbers are upstream's simulated
@@ -104,6 +105,10 @@ type Config struct {
 	// MaxDeliveryAttempts is how many times a delivery is tried before the
 	// notification becomes technical-failure (10).
 	MaxDeliveryAttempts int
+	// SendingTimeout is how long a notification may stay sending or
+	// pending without a receipt before Sweep makes it temporary-failure
+	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
+	SendingTimeout time.Duration
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -176,6 +181,7 @@ func New(cfg Config) (*Notifier, error) {
 	setDefault(&cfg.SweepAfter, DefaultSweepAfter)
 	setDefault(&cfg.SweepBatch, DefaultSweepBatch)
 	setDefault(&cfg.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
+	setDefault(&cfg.SendingTimeout, DefaultSendingTimeout)
 	if cfg.SimulatedEmails == nil {
 		cfg.SimulatedEmails = DefaultSimulatedEmails
 	}

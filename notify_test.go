@@ -814,3 +814,44 @@ func TestQueuedSandboxReceiptIsApplied(t *testing.T) {
 	err = f.env.Notifier.Handle(ctx, notify.Task{Name: "no_such_task"})
 	assert.True(t, notify.IsPermanent(err))
 }
+
+func TestSweepRecoversLostSandboxReceiptsAndTimesOutSilentOnes(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	real := &stuckProvider{}
+	f := newFixture(t, notify.Service{}, withRealSMS(real), notifytest.WithConfig(func(c *notify.Config) {
+		c.Clock = func() time.Time { return *clock.Load() }
+		c.SweepAfter = time.Minute
+	}))
+	// A simulate-key notification whose worker died after recording the
+	// send: sending, sent by the sandbox, no receipt.
+	sim, err := f.sendSMS(notify.KeyTypeSimulate, "07700900002")
+	require.NoError(t, err)
+	sentAt := now
+	_, err = f.env.Store.TransitionNotification(ctx, sim.ID, []notify.Status{notify.StatusCreated},
+		notify.NotificationUpdate{Status: notify.StatusSending, SentBy: notify.SandboxName, SentAt: &sentAt, UpdatedAt: now})
+	require.NoError(t, err)
+	// A real provider's notification that never gets a receipt.
+	live, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+	require.NoError(t, err)
+	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: live.ID, Attempt: 1}))
+
+	_, err = f.env.Notifier.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, notify.StatusSending, f.env.Get(t, sim.ID).Status, "too early")
+
+	later := now.Add(2 * time.Minute)
+	clock.Store(&later)
+	_, err = f.env.Notifier.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, notify.StatusPermanentFailure, f.env.Get(t, sim.ID).Status, "the lost fake receipt is applied again")
+	assert.Equal(t, notify.StatusSending, f.env.Get(t, live.ID).Status, "a real provider's receipt may still come")
+
+	muchLater := now.Add(73 * time.Hour)
+	clock.Store(&muchLater)
+	_, err = f.env.Notifier.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, notify.StatusTemporaryFailure, f.env.Get(t, live.ID).Status, "no receipt within 3 days")
+}

@@ -32,6 +32,7 @@
 //	dao.transition_notification
 //	dao.find_notification_by_provider_reference
 //	dao.list_sweepable
+//	dao.list_in_progress
 //	dao.create_inbound_sms
 //	dao.list_inbound_sms
 //	dao.load_or_store_setting

@@ -129,6 +129,10 @@ var storeCalls = map[string]func(ctx context.Context, s notify.Store) error{
 		_, err := s.FindNotificationByProviderReference(ctx, "sandbox", "ref")
 		return err
 	},
+	"ListInProgress": func(ctx context.Context, s notify.Store) error {
+		_, err := s.ListInProgress(ctx, "", time.Now(), 10)
+		return err
+	},
 	"ListSweepable": func(ctx context.Context, s notify.Store) error {
 		_, err := s.ListSweepable(ctx, time.Now(), time.Now(), 10)
 		return err

@@ -256,6 +256,28 @@ func (s *Store) ListSweepable(ctx context.Context, createdBefore, now time.Time,
 	return s.queryList(ctx, op, s.r, query, args...)
 }
 
+// ListInProgress returns notifications sending or pending, handed to a
+// provider (sentBy, when not empty) before sentBefore, oldest sent first.
+func (s *Store) ListInProgress(ctx context.Context, sentBy string, sentBefore time.Time, limit int) ([]notify.Notification, error) {
+	const op = "list in progress"
+	if err := s.check(ctx, op); err != nil {
+		return nil, err
+	}
+	query := `SELECT ` + notificationColumns + ` FROM notifications
+		WHERE status IN ('sending', 'pending') AND sent_at IS NOT NULL AND sent_at < ?`
+	args := []any{s.ts(sentBefore)}
+	if sentBy != "" {
+		query += ` AND sent_by = ?`
+		args = append(args, sentBy)
+	}
+	query += ` ORDER BY sent_at, id`
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	return s.queryList(ctx, op, s.r, query, args...)
+}
+
 func statusStrings(in []notify.Status) []string {
 	out := make([]string, len(in))
 	for i, st := range in {

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ListNotificationsPaging", testListPaging},
 		{"CountNotifications", testCount},
 		{"ListSweepable", testSweepable},
+		{"ListInProgress", testInProgress},
 		{"InboundSMS", testInboundSMS},
 		{"Settings", testSettings},
 	}
@@ -136,6 +137,7 @@ func testCancelledContext(t *testing.T, newStore func(t *testing.T) notify.Store
 			return err
 		}},
 		{"ListSweepable", func() error { _, err := s.ListSweepable(ctx, at(time.Hour), at(time.Hour), 10); return err }},
+		{"ListInProgress", func() error { _, err := s.ListInProgress(ctx, "", at(time.Hour), 10); return err }},
 		{"CreateInboundSMS", func() error { return s.CreateInboundSMS(ctx, inbound) }},
 		{"ListInboundSMS", func() error { _, err := s.ListInboundSMS(ctx, sid, nil, 0); return err }},
 		{"LoadOrStoreSetting", func() error { _, err := s.LoadOrStoreSetting(ctx, "cancelled", "v"); return err }},
@@ -1324,6 +1326,40 @@ func testSweepable(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		require.NoError(t, err)
 		assert.Empty(t, got)
 	})
+}
+
+func testInProgress(t *testing.T, newStore func(t *testing.T) notify.Store) {
+	f := setup(t, newStore)
+	other := f.other()
+	ctx, s := f.ctx, f.store
+	cutoff := at(0)
+	mk := func(fx *fixture, status notify.Status, sentBy string, sent *time.Time) *notify.Notification {
+		n := fx.notification(-2 * time.Hour)
+		n.Status, n.SentBy, n.SentAt = status, sentBy, sent
+		return fx.create(n)
+	}
+	oldest := mk(f, notify.StatusSending, "sandbox", ptr(cutoff.Add(-time.Hour)))
+	pending := mk(other, notify.StatusPending, "sandbox", ptr(cutoff.Add(-30*time.Minute))) // every service
+	mmg := mk(f, notify.StatusSending, "mmg", ptr(cutoff.Add(-20*time.Minute)))
+	mk(f, notify.StatusSending, "sandbox", ptr(cutoff))                   // not strictly before
+	mk(f, notify.StatusSending, "sandbox", ptr(cutoff.Add(time.Minute)))  // too recent
+	mk(f, notify.StatusDelivered, "sandbox", ptr(cutoff.Add(-time.Hour))) // final
+	mk(f, notify.StatusSent, "sandbox", ptr(cutoff.Add(-time.Hour)))      // sent (international) is final
+	mk(f, notify.StatusCreated, "", nil)                                  // never handed over
+	mk(f, notify.StatusSending, "sandbox", nil)                           // no sent_at
+
+	got, err := s.ListInProgress(ctx, "sandbox", cutoff, 100)
+	require.NoError(t, err)
+	assert.Equal(t, []uuid.UUID{oldest.ID, pending.ID}, notificationIDs(got), "sandbox's, oldest sent first")
+	got, err = s.ListInProgress(ctx, "", cutoff, 100)
+	require.NoError(t, err)
+	assert.Equal(t, []uuid.UUID{oldest.ID, pending.ID, mmg.ID}, notificationIDs(got), "any provider")
+	got, err = s.ListInProgress(ctx, "", cutoff, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []uuid.UUID{oldest.ID, pending.ID}, notificationIDs(got), "limit")
+	got, err = s.ListInProgress(ctx, "ses", cutoff, 100)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 }
 
 func testInboundSMS(t *testing.T, newStore func(t *testing.T) notify.Store) {
