@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,7 +62,8 @@ func NewCallbackPayload(nt *Notification) CallbackPayload {
 
 // SetServiceCallback registers (or, with an empty url, removes) the URL a
 // service's delivery statuses are POSTed to, with the bearer token sent in
-// the Authorization header. The URL must be absolute http or https; the
+// the Authorization header. The token is stored encrypted, like API key
+// secrets. The URL must be absolute http or https; the
 // token must be at least 10 characters, as upstream requires.
 func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, callbackURL, token string) error {
 	if callbackURL != "" {
@@ -78,7 +81,15 @@ func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 	if err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
-	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = callbackURL, token, n.now()
+	stored := ""
+	if token != "" {
+		sealed, err := n.secrets.seal(token)
+		if err != nil {
+			return err
+		}
+		stored = sealedPrefix + base64.StdEncoding.EncodeToString(sealed)
+	}
+	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = callbackURL, stored, n.now()
 	if err := n.store.UpdateService(ctx, svc); err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
@@ -135,7 +146,11 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 		return Permanent(fmt.Errorf("notify: service callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+svc.CallbackToken)
+	token, err := n.callbackToken(svc)
+	if err != nil {
+		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := n.cfg.CallbackClient.Do(req)
 	if err != nil {
 		// The error names the URL, never the token.
@@ -153,4 +168,22 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 		n.log.WarnContext(ctx, "service callback refused; not retried", slog.String("notification_id", nt.ID.String()), slog.Int("status", res.StatusCode))
 		return Permanent(fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, svc.CallbackURL, res.StatusCode))
 	}
+}
+
+// sealedPrefix marks a callback token that SetServiceCallback encrypted
+// with the API secrets' key; a token without it (set on the Service
+// directly) is used as it is.
+const sealedPrefix = "sealed:"
+
+// callbackToken returns a service's callback bearer token in clear.
+func (n *Notifier) callbackToken(svc *Service) (string, error) {
+	t, ok := strings.CutPrefix(svc.CallbackToken, sealedPrefix)
+	if !ok {
+		return svc.CallbackToken, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(t)
+	if err != nil {
+		return "", fmt.Errorf("stored callback token is corrupt: %w", err)
+	}
+	return n.secrets.open(raw)
 }

@@ -116,6 +116,8 @@ func TestSetServiceCallbackValidates(t *testing.T) {
 	svc, err := f.env.Store.GetService(ctx, f.svc.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/x", svc.CallbackURL)
+	assert.NotContains(t, svc.CallbackToken, "a-long-bearer-token", "the token is stored encrypted")
+	assert.NotEmpty(t, svc.CallbackToken)
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, "", ""))
 	svc, err = f.env.Store.GetService(ctx, f.svc.ID)
 	require.NoError(t, err)
