@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -372,32 +371,9 @@ func TestClassification(t *testing.T) {
 
 func TestTimeoutIsRetryable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	// Never greet; close the connections when the test ends.
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	p := newProvider(t, smtp.Options{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: smtp.NoTLS, Timeout: 200 * time.Millisecond})
-	_, err = p.Send(context.Background(), providertest.Message(notify.Email))
+	silent := providertest.SilentServer(t) // never greets
+	p := newProvider(t, smtp.Options{Host: "127.0.0.1", Port: silent.Port, TLS: smtp.NoTLS, Timeout: 200 * time.Millisecond})
+	_, err := p.Send(context.Background(), providertest.Message(notify.Email))
 	require.Error(t, err)
 	assert.False(t, notify.IsPermanent(err), "%v", err)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -317,30 +316,8 @@ func TestSignatureVectors(t *testing.T) {
 func TestCancelledContextIsNotPermanent(t *testing.T) {
 	t.Parallel()
 	// A server that never answers: the deadline must end the call.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	p, err := twilio.New(twilio.Options{AccountSID: accountSID, AuthToken: authToken, BaseURL: "http://" + ln.Addr().String()})
+	silent := providertest.SilentServer(t)
+	p, err := twilio.New(twilio.Options{AccountSID: accountSID, AuthToken: authToken, BaseURL: "http://" + silent.String()})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
