@@ -151,10 +151,15 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	where := redactedURL(svc.CallbackURL)
 	res, err := n.cfg.CallbackClient.Do(req)
 	if err != nil {
-		// The error names the URL, never the token.
-		return fmt.Errorf("notify: service callback for %s: %w", nt.ID, err)
+		// Never the token, nor credentials in the URL.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	_ = res.Body.Close()
@@ -163,10 +168,10 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	case res.StatusCode < 300:
 		return nil
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
-		return fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, svc.CallbackURL, res.StatusCode)
+		return fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, where, res.StatusCode)
 	default:
 		n.log.WarnContext(ctx, "service callback refused; not retried", slog.String("notification_id", nt.ID.String()), slog.Int("status", res.StatusCode))
-		return Permanent(fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, svc.CallbackURL, res.StatusCode))
+		return Permanent(fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, where, res.StatusCode))
 	}
 }
 
@@ -186,4 +191,14 @@ func (n *Notifier) callbackToken(svc *Service) (string, error) {
 		return "", fmt.Errorf("stored callback token is corrupt: %w", err)
 	}
 	return n.secrets.open(raw)
+}
+
+// redactedURL is a callback URL fit for logs: scheme, host and path, with
+// no user information or query (either may carry credentials).
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }

@@ -114,7 +114,11 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	if pool != nil {
 		failed = pool.failed
 	}
-	p, ref, err := sendVia(ctx, candidates, func(p Provider) (string, error) { return p.Send(ctx, msg) }, failed)
+	// The provider calls must end before the lease does, or another worker
+	// could take the notification over and send it too.
+	sendCtx, cancelSend := context.WithDeadline(ctx, nt.ClaimedUntil.Add(-n.cfg.ClaimLease/10))
+	p, ref, err := sendVia(sendCtx, candidates, func(p Provider) (string, error) { return p.Send(sendCtx, msg) }, failed)
+	cancelSend()
 	if err != nil {
 		if IsPermanent(err) || t.Attempt >= n.cfg.MaxDeliveryAttempts {
 			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
@@ -133,17 +137,45 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	units := msg.Fragments
 	upd := NotificationUpdate{Status: status, SentAt: &sentAt, SentBy: p.Name(), BillableUnits: &units,
 		ProviderReference: ref, UpdatedAt: sentAt}
-	if _, err := n.recordSent(ctx, nt.ID, upd); err != nil {
+	// The message is with the provider now: record it even if the worker is
+	// shutting down (ctx cancelled), or the send would be repeated.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordSentTimeout)
+	defer cancel()
+	if _, err := n.recordSent(rctx, nt.ID, upd); err != nil {
 		if errors.Is(err, ErrConflict) {
-			log.WarnContext(ctx, "deliver: sent, but another worker recorded the notification first (lease expired?)")
-			return nil
+			return n.recordSentLate(rctx, log, nt.ID, upd)
 		}
 		log.ErrorContext(ctx, "deliver: sent, but the status could not be recorded", slog.Any("error", err))
 		return Permanent(fmt.Errorf("notify: deliver %s: record sent: %w", nt.ID, err))
 	}
 	n.timeTotal(nt, sentAt)
 	if sim, ok := p.(ReceiptSimulator); ok {
-		n.simulateReceipt(ctx, sim.SimulateReceipt(msg, ref))
+		n.simulateReceipt(rctx, sim.SimulateReceipt(msg, ref))
+	}
+	return nil
+}
+
+// recordSentTimeout bounds how long a worker keeps trying to record a send
+// the provider accepted.
+const recordSentTimeout = 30 * time.Second
+
+// recordSentLate handles a send whose notification left created before it
+// was recorded: a receipt that came back first (MMG and Firetext carry our
+// id), or another worker after an expired lease. The send's details
+// (sent_at, sent_by, billable units, the provider's reference) are still
+// written, keeping whatever status the notification has now.
+func (n *Notifier) recordSentLate(ctx context.Context, log *slog.Logger, id uuid.UUID, upd NotificationUpdate) error {
+	cur, err := n.store.GetNotification(ctx, id)
+	if err != nil {
+		return fmt.Errorf("notify: deliver %s: record sent: %w", id, err)
+	}
+	if cur.SentAt != nil {
+		log.WarnContext(ctx, "deliver: sent, but another worker recorded the notification first (lease expired?)")
+		return nil
+	}
+	upd.Status = cur.Status
+	if _, err := n.store.TransitionNotification(ctx, id, []Status{cur.Status}, upd); err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("notify: deliver %s: record sent: %w", id, err)
 	}
 	return nil
 }
@@ -153,7 +185,7 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 // duplicate send once the lease expires.
 func (n *Notifier) recordSent(ctx context.Context, id uuid.UUID, upd NotificationUpdate) (*Notification, error) {
 	var err error
-	for i := range 5 {
+	for i := 0; ; i++ {
 		var nt *Notification
 		nt, err = n.store.TransitionNotification(ctx, id, []Status{StatusCreated}, upd)
 		if err == nil || errors.Is(err, ErrConflict) {
@@ -162,10 +194,9 @@ func (n *Notifier) recordSent(ctx context.Context, id uuid.UUID, upd Notificatio
 		select {
 		case <-ctx.Done():
 			return nil, err
-		case <-time.After(time.Duration(100*(i+1)) * time.Millisecond):
+		case <-time.After(min(time.Duration(100*(i+1))*time.Millisecond, 2*time.Second)):
 		}
 	}
-	return nil, err
 }
 
 func (n *Notifier) timeTotal(nt *Notification, sentAt time.Time) {
@@ -315,6 +346,7 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("notify: sweep: %w", err)
 	}
 	queued := 0
+	var errs []error
 	for i := range list {
 		nt := &list[i]
 		q := nt.Queue
@@ -325,17 +357,17 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 		if err := n.queue.Enqueue(ctx, q, Task{Name: deliverTaskName(nt.Type), NotificationID: nt.ID}); err != nil {
-			return queued, fmt.Errorf("notify: sweep: enqueue %s: %w", nt.ID, err)
+			// The queue is probably down: the next sweep tries again.
+			errs = append(errs, fmt.Errorf("notify: sweep: enqueue %s: %w", nt.ID, err))
+			break
 		}
 		queued++
 	}
 	if queued > 0 {
 		n.log.InfoContext(ctx, "sweep: queued notifications again", slog.Int("count", queued))
 	}
-	if err := n.sweepInProgress(ctx, now); err != nil {
-		return queued, err
-	}
-	return queued, nil
+	errs = append(errs, n.sweepInProgress(ctx, now))
+	return queued, errors.Join(errs...)
 }
 
 // sweepInProgress recovers notifications that were handed to a provider
@@ -345,16 +377,17 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 // after SendingTimeout becomes temporary-failure, as upstream's nightly task
 // does (SPEC B7.1).
 func (n *Notifier) sweepInProgress(ctx context.Context, now time.Time) error {
+	var errs []error
 	if sim, ok := n.sandbox.(ReceiptSimulator); ok {
 		stuck, err := n.store.ListInProgress(ctx, n.sandbox.Name(), now.Add(-n.cfg.SweepAfter), n.cfg.SweepBatch)
 		if err != nil {
-			return fmt.Errorf("notify: sweep: %w", err)
+			errs = append(errs, fmt.Errorf("notify: sweep: %w", err))
 		}
 		for i := range stuck {
 			nt := &stuck[i]
 			r := sim.SimulateReceipt(Message{NotificationID: nt.ID, Type: nt.Type, To: nt.NormalisedTo}, nt.ProviderReference)
 			if err := n.ApplyReceipt(ctx, r); err != nil {
-				return fmt.Errorf("notify: sweep: sandbox receipt for %s: %w", nt.ID, err)
+				errs = append(errs, fmt.Errorf("notify: sweep: sandbox receipt for %s: %w", nt.ID, err))
 			}
 		}
 		if len(stuck) > 0 {
@@ -363,7 +396,7 @@ func (n *Notifier) sweepInProgress(ctx context.Context, now time.Time) error {
 	}
 	old, err := n.store.ListInProgress(ctx, "", now.Add(-n.cfg.SendingTimeout), n.cfg.SweepBatch)
 	if err != nil {
-		return fmt.Errorf("notify: sweep: %w", err)
+		return errors.Join(append(errs, fmt.Errorf("notify: sweep: %w", err))...)
 	}
 	for i := range old {
 		updated, err := n.store.TransitionNotification(ctx, old[i].ID, []Status{StatusSending, StatusPending},
@@ -372,14 +405,15 @@ func (n *Notifier) sweepInProgress(ctx context.Context, now time.Time) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("notify: sweep: time out %s: %w", old[i].ID, err)
+			errs = append(errs, fmt.Errorf("notify: sweep: time out %s: %w", old[i].ID, err))
+			continue
 		}
 		n.queueServiceCallback(ctx, updated)
 	}
 	if len(old) > 0 {
 		n.log.InfoContext(ctx, "sweep: timed out notifications without a receipt", slog.Int("count", len(old)))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Handle runs one task of any queue the Notifier consumes.
@@ -424,12 +458,22 @@ func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
 	if len(queues) == 0 {
 		queues = append(slices.Clone(DeliveryQueues), QueueServiceCallbacks)
 	}
+	// A consumer that stops on its own (its queue closed or failed) stops
+	// the whole run, so that the caller sees it rather than a queue that is
+	// silently no longer served.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	var wg sync.WaitGroup
 	errs := make([]error, len(queues))
 	for i, q := range queues {
 		wg.Go(func() {
-			if err := n.queue.Consume(ctx, q, n.Handle); err != nil && ctx.Err() == nil {
+			err := n.queue.Consume(ctx, q, n.Handle)
+			if ctx.Err() == nil {
+				if err == nil {
+					err = errors.New("returned before the run ended")
+				}
 				errs[i] = fmt.Errorf("notify: consume %s: %w", q, err)
+				stop()
 			}
 		})
 	}

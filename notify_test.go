@@ -855,3 +855,93 @@ func TestSweepRecoversLostSandboxReceiptsAndTimesOutSilentOnes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, notify.StatusTemporaryFailure, f.env.Get(t, live.ID).Status, "no receipt within 3 days")
 }
+
+// acceptingProvider accepts every message, then runs after (if set) before
+// returning, to model what happens around the provider's answer.
+type acceptingProvider struct {
+	calls atomic.Int32
+	after func()
+	block bool
+}
+
+func (p *acceptingProvider) Name() string                  { return "accepting" }
+func (p *acceptingProvider) Type() notify.NotificationType { return notify.SMS }
+func (p *acceptingProvider) Send(ctx context.Context, m notify.Message) (string, error) {
+	p.calls.Add(1)
+	if p.block {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	if p.after != nil {
+		p.after()
+	}
+	return "ref-" + m.NotificationID.String(), nil
+}
+
+func TestSendIsRecordedEvenIfTheWorkerIsStopping(t *testing.T) {
+	t.Parallel()
+	workCtx, stop := context.WithCancel(ctx)
+	p := &acceptingProvider{after: stop} // shutdown arrives while the provider answers
+	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Providers = []notify.Provider{p} }))
+	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+	require.NoError(t, err)
+	require.NoError(t, f.env.Notifier.Deliver(workCtx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
+	got := f.env.Get(t, nt.ID)
+	assert.Equal(t, notify.StatusSending, got.Status, "recorded despite the cancelled context: no second send later")
+	assert.Equal(t, "ref-"+nt.ID.String(), got.ProviderReference)
+}
+
+func TestReceiptBeforeTheSendIsRecordedKeepsTheSendDetails(t *testing.T) {
+	t.Parallel()
+	var f *fixture
+	var id uuid.UUID
+	p := &acceptingProvider{}
+	p.after = func() { // MMG's receipt overtakes the worker
+		require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "mmg", NotificationID: id, Status: notify.StatusDelivered}))
+	}
+	f = newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Providers = []notify.Provider{p} }))
+	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+	require.NoError(t, err)
+	id = nt.ID
+	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
+	got := f.env.Get(t, nt.ID)
+	assert.Equal(t, notify.StatusDelivered, got.Status, "the receipt's status stands")
+	assert.Equal(t, "accepting", got.SentBy)
+	assert.NotNil(t, got.SentAt)
+	assert.Equal(t, 1, got.BillableUnits)
+	assert.Equal(t, "ref-"+nt.ID.String(), got.ProviderReference)
+}
+
+func TestProviderCallsEndBeforeTheLease(t *testing.T) {
+	t.Parallel()
+	p := &acceptingProvider{block: true} // hangs until its context ends
+	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) {
+		c.Providers = []notify.Provider{p}
+		c.ClaimLease = 300 * time.Millisecond
+	}))
+	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+	require.NoError(t, err)
+	start := time.Now()
+	err = f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1})
+	require.Error(t, err, "a hanging provider is a retryable failure")
+	assert.False(t, notify.IsPermanent(err))
+	assert.Less(t, time.Since(start), 300*time.Millisecond, "given up before the lease expired")
+	assert.Equal(t, notify.StatusCreated, f.env.Get(t, nt.ID).Status)
+}
+
+func TestRunStopsWhenAConsumerStops(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	n, err := notify.New(notify.Config{Queue: q, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond)
+	require.NoError(t, q.Close())
+	select {
+	case err := <-done:
+		require.Error(t, err, "a queue that stops being consumed is reported")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run kept going without its consumers")
+	}
+}

@@ -180,27 +180,51 @@ func (n *Notifier) ProviderPriorities(typ NotificationType) map[string]float64 {
 	return nil
 }
 
-// sendVia tries the providers in order until one accepts: a retryable error
-// fails over to the next provider within the same delivery attempt, a
-// permanent one stops at once. It returns the provider that accepted, or
-// the last error.
+// sendVia tries the providers in order until one accepts: an error fails
+// over to the next provider within the same delivery attempt (a permanent
+// error may be the provider's own, such as a suspended account, so the
+// others are still tried). It returns the provider that accepted, or the
+// errors: permanent only when every provider refused permanently.
 func sendVia(ctx context.Context, ps []Provider, send func(Provider) (string, error), failed func(Provider)) (Provider, string, error) {
 	var errs []error
+	allPermanent := true
 	for _, p := range ps {
 		ref, err := send(p)
 		if err == nil {
 			return p, ref, nil
 		}
 		errs = append(errs, err)
-		if IsPermanent(err) || ctx.Err() != nil {
-			return p, "", err
-		}
+		allPermanent = allPermanent && IsPermanent(err)
 		if failed != nil {
 			failed(p)
 		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	last := ps[len(errs)-1]
 	if len(errs) == 1 {
-		return ps[0], "", errs[0]
+		return last, "", errs[0]
 	}
-	return ps[len(ps)-1], "", errors.Join(errs...)
+	if allPermanent {
+		return last, "", Permanent(errors.Join(errs...))
+	}
+	return last, "", retryableErrors(errs)
+}
+
+// retryableErrors joins the errors of an attempt that may be retried: its
+// text names every error, but errors.Is sees only the retryable ones, so
+// a provider's permanent refusal does not make the attempt permanent.
+type retryableErrors []error
+
+func (es retryableErrors) Error() string { return errors.Join(es...).Error() }
+
+func (es retryableErrors) Unwrap() []error {
+	var out []error
+	for _, e := range es {
+		if !IsPermanent(e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -80,12 +80,19 @@ func TestSendViaFailsOver(t *testing.T) {
 	assert.Equal(t, "up-ref", ref)
 	assert.Equal(t, []string{"down"}, failed)
 
-	perm := &fakeProvider{name: "perm", err: Permanent(errors.New("invalid number"))}
-	p, _, err = sendVia(context.Background(), []Provider{perm, up},
+	suspended := &fakeProvider{name: "suspended", err: Permanent(errors.New("account suspended"))}
+	p, _, err = sendVia(context.Background(), []Provider{suspended, up},
 		func(p Provider) (string, error) { return p.Send(context.Background(), Message{}) }, nil)
-	assert.True(t, IsPermanent(err))
-	assert.Equal(t, "perm", p.Name())
-	assert.EqualValues(t, 1, up.calls.Load(), "a permanent error does not fail over")
+	require.NoError(t, err, "a provider's permanent error fails over too")
+	assert.Equal(t, "up", p.Name())
+
+	invalid := &fakeProvider{name: "invalid", err: Permanent(errors.New("invalid number"))}
+	_, _, err = sendVia(context.Background(), []Provider{suspended, invalid},
+		func(p Provider) (string, error) { return p.Send(context.Background(), Message{}) }, nil)
+	assert.True(t, IsPermanent(err), "permanent when every provider refused permanently")
+	_, _, err = sendVia(context.Background(), []Provider{invalid, down},
+		func(p Provider) (string, error) { return p.Send(context.Background(), Message{}) }, nil)
+	assert.False(t, IsPermanent(err), "one retryable refusal makes the whole attempt retryable")
 
 	other := &fakeProvider{name: "other", err: errors.New("timeout")}
 	_, _, err = sendVia(context.Background(), []Provider{down, other},
