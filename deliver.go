@@ -84,7 +84,8 @@ func (n *Notifier) providersFor(nt *Notification) ([]Provider, *providerPool) {
 // provider and records status sending (sent for international SMS) only
 // after the provider accepted. A provider error releases the claim and
 // returns the error so the queue retries with backoff; a permanent error, or
-// one on the last attempt, makes the notification technical-failure.
+// one on the notification's last attempt (MaxDeliveryAttempts claims,
+// whichever tasks made them), makes the notification technical-failure.
 func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	now := n.now()
 	nt, err := n.store.ClaimNotification(ctx, t.NotificationID, now, now.Add(n.cfg.ClaimLease))
@@ -98,7 +99,7 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	case err != nil:
 		return fmt.Errorf("notify: deliver %s: claim: %w", t.NotificationID, err)
 	}
-	log := n.log.With(slog.String("notification_id", nt.ID.String()), slog.Int("attempt", t.Attempt))
+	log := n.log.With(slog.String("notification_id", nt.ID.String()), slog.Int("attempt", nt.DeliveryAttempts))
 
 	msg, err := n.message(ctx, nt)
 	if err != nil {
@@ -120,7 +121,9 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	p, ref, err := sendVia(sendCtx, candidates, func(p Provider) (string, error) { return p.Send(sendCtx, msg) }, failed)
 	cancelSend()
 	if err != nil {
-		if IsPermanent(err) || t.Attempt >= n.cfg.MaxDeliveryAttempts {
+		// Attempts are counted on the notification (each claim adds one),
+		// so tasks queued again by the sweeper share one budget.
+		if IsPermanent(err) || nt.DeliveryAttempts >= n.cfg.MaxDeliveryAttempts {
 			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
 			return n.failDelivery(ctx, nt, err)
 		}

@@ -72,8 +72,9 @@ type Store interface {
 	// since whose key type is not KeyTypeSimulate. This backs the daily limit.
 	CountNotifications(ctx context.Context, serviceID uuid.UUID, since time.Time) (int, error)
 	// ClaimNotification takes the delivery lease of a notification: in one
-	// atomic conditional update it sets ClaimedUntil to until, but only if the
-	// status is StatusCreated and ClaimedUntil is nil or not after now. It
+	// atomic conditional update it sets ClaimedUntil to until and adds one to
+	// DeliveryAttempts, but only if the status is StatusCreated and
+	// ClaimedUntil is nil or not after now. It
 	// returns the claimed notification, or an error wrapping ErrConflict when
 	// the notification is not claimable (and ErrNotFound when it is absent).
 	ClaimNotification(ctx context.Context, id uuid.UUID, now, until time.Time) (*Notification, error)

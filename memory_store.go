@@ -424,6 +424,7 @@ func (s *MemoryStore) ClaimNotification(ctx context.Context, id uuid.UUID, now, 
 		return nil, fmt.Errorf("memstore: claim notification %s (status %s): %w", id, n.Status, ErrConflict)
 	}
 	n.ClaimedUntil = &until
+	n.DeliveryAttempts++
 	return memCopyNotification(n), nil
 }
 

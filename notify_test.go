@@ -945,3 +945,41 @@ func TestRunStopsWhenAConsumerStops(t *testing.T) {
 		t.Fatal("Run kept going without its consumers")
 	}
 }
+
+func TestAttemptsAreCountedPerNotificationNotPerTask(t *testing.T) {
+	t.Parallel()
+	// The queue gives up after 2 tries, the Notifier after 4 attempts: the
+	// sweeper's tasks carry on the same budget and the notification ends
+	// technical-failure after exactly 4 provider calls.
+	now := time.Now().UTC()
+	var clock atomic.Pointer[time.Time]
+	clock.Store(&now)
+	q := memqueue.New(memqueue.Options{MaxAttempts: 2, Backoff: func(int) time.Duration { return time.Millisecond }})
+	t.Cleanup(func() { _ = q.Close() })
+	f := newFixture(t, notify.Service{}, notifytest.WithSandbox(sandbox.Options{FailRate: 1}),
+		notifytest.WithConfig(func(c *notify.Config) {
+			c.Queue = q
+			c.MaxDeliveryAttempts = 4
+			c.Clock = func() time.Time { return *clock.Load() }
+		}))
+	nt, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
+	require.NoError(t, err)
+	handle := func() {
+		for q.Len(notify.QueueSendSMS) > 0 {
+			runCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_ = q.Consume(runCtx, notify.QueueSendSMS, f.env.Notifier.Handle)
+			cancel()
+		}
+	}
+	for step := 1; step <= 5 && !f.env.Get(t, nt.ID).Status.Final(); step++ {
+		handle()
+		later := clock.Load().Add(2 * time.Minute)
+		clock.Store(&later)
+		_, err := f.env.Notifier.Sweep(ctx)
+		require.NoError(t, err)
+	}
+	got := f.env.Get(t, nt.ID)
+	assert.Equal(t, notify.StatusTechnicalFailure, got.Status)
+	assert.Equal(t, 4, got.DeliveryAttempts)
+	assert.Equal(t, 4, f.env.Sandbox.Attempts(), "one budget for every task")
+}

@@ -290,8 +290,11 @@ type Notification struct {
 	// ClaimedUntil is the delivery lease: while it is in the future, one
 	// worker owns the delivery.
 	ClaimedUntil *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    *time.Time
+	// DeliveryAttempts counts the delivery claims (ClaimNotification adds
+	// one), whichever task or worker made them: it decides the last attempt.
+	DeliveryAttempts int
+	CreatedAt        time.Time
+	UpdatedAt        *time.Time
 }
 
 // NotificationFilter selects notifications for List. Results are ordered

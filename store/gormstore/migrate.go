@@ -376,6 +376,12 @@ var migrations = []migration{
 			`CREATE INDEX ix_jobs_status_scheduled ON jobs (job_status, scheduled_for)`,
 		},
 	},
+	{
+		version:  3,
+		name:     "delivery attempts counted on the notification",
+		postgres: []string{`ALTER TABLE notifications ADD COLUMN delivery_attempts integer NOT NULL DEFAULT 0`},
+		sqlite:   []string{`ALTER TABLE notifications ADD COLUMN delivery_attempts INTEGER NOT NULL DEFAULT 0`},
+	},
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -19,10 +19,10 @@ const notificationColumns = `id, service_id, template_id, template_version, api_
 	notification_type, recipient, normalised_recipient, client_reference, personalisation, body, subject,
 	sender, reply_to, unsubscribe_url, status, queue, international, phone_prefix, rate_multiplier,
 	billable_units, sent_by, sent_at, provider_reference, job_id, job_row_number, claimed_until,
-	created_at, updated_at`
+	delivery_attempts, created_at, updated_at`
 
 var insertNotificationSQL = `INSERT INTO notifications (` + notificationColumns + `) VALUES (` +
-	strings.TrimSuffix(strings.Repeat("?, ", 30), ", ") + `)`
+	strings.TrimSuffix(strings.Repeat("?, ", 31), ", ") + `)`
 
 // CreateNotification inserts a notification in one statement (one round
 // trip). A zero CreatedAt becomes now and is written back. An existing id,
@@ -49,7 +49,7 @@ func (s *Store) CreateNotification(ctx context.Context, n *notify.Notification) 
 		n.Body, n.Subject, n.From, n.ReplyTo, nullString(n.UnsubscribeURL), string(n.Status), n.Queue,
 		n.International, n.PhonePrefix, n.RateMultiplier, n.BillableUnits, n.SentBy, s.tsp(n.SentAt),
 		emptyNull(n.ProviderReference), nullUUIDPtr(n.JobID), nullInt(n.JobRowNumber), s.tsp(n.ClaimedUntil),
-		s.ts(created), s.tsp(n.UpdatedAt)).Error
+		n.DeliveryAttempts, s.ts(created), s.tsp(n.UpdatedAt)).Error
 	if err != nil {
 		return s.wrap(ctx, op, err)
 	}
@@ -141,7 +141,7 @@ func (s *Store) ClaimNotification(ctx context.Context, id uuid.UUID, now, until 
 	if err := s.check(ctx, op); err != nil {
 		return nil, err
 	}
-	n, err := s.queryOne(ctx, op, s.w, `UPDATE notifications SET claimed_until = ?
+	n, err := s.queryOne(ctx, op, s.w, `UPDATE notifications SET claimed_until = ?, delivery_attempts = delivery_attempts + 1
 		WHERE id = ? AND status = 'created' AND (claimed_until IS NULL OR claimed_until <= ?)
 		RETURNING `+notificationColumns, s.ts(until), id.String(), s.ts(now))
 	if err != nil {
@@ -357,7 +357,7 @@ func scanNotification(rows *sql.Rows) (notify.Notification, error) {
 	err := rows.Scan(&n.ID, &n.ServiceID, &n.TemplateID, &n.TemplateVersion, &apiKeyID, &keyType, &typ,
 		&n.To, &n.NormalisedTo, &clientRef, &pers, &n.Body, &n.Subject, &n.From, &n.ReplyTo, &unsubscribe,
 		&status, &n.Queue, &international, &n.PhonePrefix, &n.RateMultiplier, &n.BillableUnits, &n.SentBy,
-		&sentAt, &providerRef, &jobID, &jobRow, &claimed, &created, &updated)
+		&sentAt, &providerRef, &jobID, &jobRow, &claimed, &n.DeliveryAttempts, &created, &updated)
 	if err != nil {
 		return n, err
 	}

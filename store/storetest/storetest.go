@@ -750,6 +750,7 @@ func testClaim(t *testing.T, newStore func(t *testing.T) notify.Store) {
 	assert.True(t, until.Equal(*got.ClaimedUntil), "claimed until %v, want %v", got.ClaimedUntil, until)
 	want := *n
 	want.ClaimedUntil = &until
+	want.DeliveryAttempts = n.DeliveryAttempts + 1
 	assertNotification(t, &want, got, "the claim returns the whole notification")
 
 	stored, err := s.GetNotification(ctx, n.ID)
@@ -841,9 +842,18 @@ func testRelease(t *testing.T, newStore func(t *testing.T) notify.Store) {
 	assert.Nil(t, got.ClaimedUntil, "release clears the lease")
 	assert.Equal(t, notify.StatusCreated, got.Status)
 
-	// Claimable again at once.
-	_, err = s.ClaimNotification(ctx, n.ID, now, now.Add(time.Hour))
+	assert.Equal(t, 1, got.DeliveryAttempts, "release keeps the attempt count")
+
+	// Claimable again at once, and each claim counts.
+	again, err := s.ClaimNotification(ctx, n.ID, now, now.Add(time.Hour))
 	require.NoError(t, err)
+	assert.Equal(t, 2, again.DeliveryAttempts)
+	refused, err := s.ClaimNotification(ctx, n.ID, now, now.Add(time.Hour))
+	require.ErrorIs(t, err, notify.ErrConflict)
+	assert.Nil(t, refused)
+	got, err = s.GetNotification(ctx, n.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.DeliveryAttempts, "a refused claim does not count")
 
 	// Releasing an unleased notification is fine.
 	m := f.create(f.notification(time.Second))
@@ -879,6 +889,7 @@ func testTransition(t *testing.T, newStore func(t *testing.T) notify.Store) {
 	want.ProviderReference = "ref-123"
 	want.UpdatedAt = ptr(at(3 * time.Second))
 	want.ClaimedUntil = nil
+	want.DeliveryAttempts = 1 // the claim above
 	assertNotification(t, &want, got, "returned by the transition")
 	stored, err := s.GetNotification(ctx, n.ID)
 	require.NoError(t, err)
