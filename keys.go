@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -86,11 +87,10 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	token := authorization[7:]
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
 
-	parsed, _, err := jwt.NewParser().ParseUnverified(token, jwt.MapClaims{})
-	if err != nil {
+	header, claims, ok := decodeUnverified(token)
+	if !ok {
 		return nil, forbidden(MsgInvalidToken)
 	}
-	claims := parsed.Claims.(jwt.MapClaims)
 	rawIss, ok := claims["iss"]
 	if !ok || rawIss == nil {
 		return nil, forbidden(MsgNoIssuer)
@@ -120,7 +120,7 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	if svc.Archived {
 		return nil, forbidden(MsgServiceArchived)
 	}
-	if alg, _ := parsed.Header["alg"].(string); alg != "HS256" {
+	if alg, _ := header["alg"].(string); alg != "HS256" {
 		return nil, forbidden(MsgAlgorithm)
 	}
 	// Active keys and keys revoked within the grace period are tried; the
@@ -156,6 +156,28 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 }
 
 var errTryNextKey = errors.New("try next key")
+
+// decodeUnverified reads a token's header and claims without checking
+// anything, as pyjwt's unverified reads do: any algorithm (or none) is
+// read, so that "algorithm used is not HS256" can be told apart from a
+// token that is not a JWT at all.
+func decodeUnverified(token string) (header, claims map[string]any, ok bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, nil, false
+	}
+	decode := func(seg string, into *map[string]any) bool {
+		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+		if err != nil {
+			return false
+		}
+		return json.Unmarshal(raw, into) == nil && *into != nil
+	}
+	if !decode(parts[0], &header) || !decode(parts[1], &claims) {
+		return nil, nil, false
+	}
+	return header, claims, true
+}
 
 // verifyToken checks one key's secret against the token. errTryNextKey means
 // the signature (or iat) did not verify with this key.

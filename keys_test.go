@@ -1,6 +1,8 @@
 package notify_test
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -19,6 +21,13 @@ func sign(t *testing.T, method jwt.SigningMethod, claims jwt.MapClaims, secret s
 	s, err := jwt.NewWithClaims(method, claims).SignedString([]byte(secret))
 	require.NoError(t, err)
 	return s
+}
+
+// rawToken builds a token from literal header and payload JSON with a
+// dummy signature.
+func rawToken(header, payload string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(header)) + "." + enc([]byte(payload)) + ".c2ln"
 }
 
 func TestAuthenticate(t *testing.T) {
@@ -52,6 +61,10 @@ func TestAuthenticate(t *testing.T) {
 		{"iat too old", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix() - 60}, live.Key.Secret), http.StatusForbidden, notify.MsgClockSkew},
 		{"iat in the future", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix() + 60}, live.Key.Secret), http.StatusForbidden, notify.MsgClockSkew},
 		{"HS512", "Bearer " + sign(t, jwt.SigningMethodHS512, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, live.Key.Secret), http.StatusForbidden, notify.MsgAlgorithm},
+		{"unknown alg", "Bearer " + rawToken(`{"alg":"foo","typ":"JWT"}`, `{"iss":"`+iss+`","iat":`+fmt.Sprint(now.Unix())+`}`), http.StatusForbidden, notify.MsgAlgorithm},
+		{"alg none", "Bearer " + rawToken(`{"alg":"none"}`, `{"iss":"`+iss+`","iat":`+fmt.Sprint(now.Unix())+`}`), http.StatusForbidden, notify.MsgAlgorithm},
+		{"no alg", "Bearer " + rawToken(`{"typ":"JWT"}`, `{"iss":"`+iss+`","iat":`+fmt.Sprint(now.Unix())+`}`), http.StatusForbidden, notify.MsgAlgorithm},
+		{"payload not JSON", "Bearer " + rawToken(`{"alg":"HS256"}`, `not json`), http.StatusForbidden, notify.MsgInvalidToken},
 		{"no iat", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss}, live.Key.Secret), http.StatusForbidden, notify.MsgKeyNotFound},
 		{"wrong secret", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, uuid.NewString()), http.StatusForbidden, notify.MsgKeyNotFound},
 		{"revoked key", "Bearer " + sign(t, jwt.SigningMethodHS256, jwt.MapClaims{"iss": iss, "iat": now.Unix()}, revoked.Key.Secret), http.StatusForbidden, notify.MsgKeyRevoked},
