@@ -69,7 +69,9 @@ type Store interface {
 	// ListNotifications returns notifications matching f, newest first.
 	ListNotifications(ctx context.Context, f NotificationFilter) ([]Notification, error)
 	// CountNotifications counts a service's notifications created at or after
-	// since whose key type is not KeyTypeSimulate. This backs the daily limit.
+	// since that were not simulated: key type not KeyTypeSimulate and queue
+	// not QueueResearchMode (research-mode services). This backs the daily
+	// limit.
 	CountNotifications(ctx context.Context, serviceID uuid.UUID, since time.Time) (int, error)
 	// ClaimNotification takes the delivery lease of a notification: in one
 	// atomic conditional update it sets ClaimedUntil to until and adds one to

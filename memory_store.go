@@ -396,7 +396,7 @@ func (s *MemoryStore) CountNotifications(ctx context.Context, serviceID uuid.UUI
 	defer s.mu.RUnlock()
 	count := 0
 	for _, n := range s.notifications {
-		if n.ServiceID == serviceID && n.KeyType != KeyTypeSimulate && !n.CreatedAt.Before(since) {
+		if n.ServiceID == serviceID && n.KeyType != KeyTypeSimulate && n.Queue != QueueResearchMode && !n.CreatedAt.Before(since) {
 			count++
 		}
 	}

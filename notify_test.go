@@ -983,3 +983,26 @@ func TestAttemptsAreCountedPerNotificationNotPerTask(t *testing.T) {
 	assert.Equal(t, 4, got.DeliveryAttempts)
 	assert.Equal(t, 4, f.env.Sandbox.Attempts(), "one budget for every task")
 }
+
+func TestResearchModeSendsNeverCountTowardsTheLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, notify.Service{ResearchMode: true, Restricted: true, MessageLimit: 2},
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = notify.NoCache{} })) // count from the Store
+	for range 3 {
+		_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+		require.NoError(t, err)
+	}
+	svc, err := f.env.Store.GetService(ctx, f.svc.ID)
+	require.NoError(t, err)
+	svc.ResearchMode = false
+	require.NoError(t, f.env.Store.UpdateService(ctx, svc))
+	live := &notify.Caller{Service: svc, Key: f.keys[notify.KeyTypeLive].Key}
+	for range 2 {
+		_, err := f.env.Notifier.SendSMS(ctx, live, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: f.sms.ID,
+			Personalisation: map[string]any{"name": "Jo"}})
+		require.NoError(t, err, "research-mode sends of the day are not counted")
+	}
+	_, err = f.env.Notifier.SendSMS(ctx, live, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: f.sms.ID,
+		Personalisation: map[string]any{"name": "Jo"}})
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (2) for today")
+}

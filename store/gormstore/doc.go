@@ -39,9 +39,9 @@
 // # Indexes
 //
 //   - ix_notifications_service_created (service_id, created_at, id) with
-//     key_type: the daily count and listings across key types. The count
-//     is an index-only range scan (PostgreSQL may take it from either of
-//     the first two indexes, which both hold key_type), never a table scan.
+//     key_type and queue: the daily count (which skips simulate keys and
+//     research mode) and listings across key types. The count is an
+//     index-only range scan, never a table scan.
 //   - ix_notifications_service_key_created (service_id, key_type,
 //     created_at DESC, id DESC): GET /v2/notifications, newest first with no
 //     sort step.

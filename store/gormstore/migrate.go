@@ -377,10 +377,19 @@ var migrations = []migration{
 		},
 	},
 	{
-		version:  3,
-		name:     "delivery attempts counted on the notification",
-		postgres: []string{`ALTER TABLE notifications ADD COLUMN delivery_attempts integer NOT NULL DEFAULT 0`},
-		sqlite:   []string{`ALTER TABLE notifications ADD COLUMN delivery_attempts INTEGER NOT NULL DEFAULT 0`},
+		version: 3,
+		name:    "delivery attempts on the notification; the daily count skips research mode",
+		postgres: []string{
+			`ALTER TABLE notifications ADD COLUMN delivery_attempts integer NOT NULL DEFAULT 0`,
+			// The daily count stays index-only with the queue it now filters on.
+			`DROP INDEX ix_notifications_service_created`,
+			`CREATE INDEX ix_notifications_service_created ON notifications (service_id, created_at, id) INCLUDE (key_type, queue)`,
+		},
+		sqlite: []string{
+			`ALTER TABLE notifications ADD COLUMN delivery_attempts INTEGER NOT NULL DEFAULT 0`,
+			`DROP INDEX ix_notifications_service_created`,
+			`CREATE INDEX ix_notifications_service_created ON notifications (service_id, created_at, id, key_type, queue)`,
+		},
 	},
 }
 

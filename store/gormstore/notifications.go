@@ -125,7 +125,7 @@ func (s *Store) CountNotifications(ctx context.Context, serviceID uuid.UUID, sin
 	}
 	var n int
 	err := s.r.WithContext(ctx).Raw(`SELECT COUNT(*) FROM notifications
-		WHERE service_id = ? AND created_at >= ? AND key_type <> 'test'`,
+		WHERE service_id = ? AND created_at >= ? AND key_type <> 'test' AND queue <> 'research-mode'`,
 		serviceID.String(), s.ts(since)).Row().Scan(&n)
 	if err != nil {
 		return 0, s.wrap(ctx, op, err)

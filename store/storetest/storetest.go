@@ -1245,6 +1245,10 @@ func testCount(t *testing.T, newStore func(t *testing.T) notify.Store) {
 	job.CreatedAt = since.Add(4 * time.Hour)
 	job.JobID = ptr(uuid.New())
 	f.create(job) // notifications from jobs count too
+	research := f.notification(0)
+	research.CreatedAt = since.Add(5 * time.Hour)
+	research.Queue = notify.QueueResearchMode // a research-mode service's live key: simulated
+	f.create(research)
 	mk(other, since.Add(time.Hour), notify.KeyTypeLive, notify.StatusCreated)
 
 	tests := []struct {
