@@ -288,13 +288,17 @@ func loadDevSecretKey(ctx context.Context, s Store) ([]byte, error) {
 	return key, nil
 }
 
+// recipientsRestricted reports whether a key of keyType of svc may send
+// only to the team and guest list: team keys always, live keys of a trial
+// service; simulate keys never.
+func recipientsRestricted(svc *Service, keyType KeyType) bool {
+	return keyType == KeyTypeTeam || (keyType == KeyTypeLive && svc.Restricted)
+}
+
 // allowedToSendTo is the seed's rule (SPEC B1.4): may a key of keyType of
 // service send to recipient, given the service's team and guest list?
 func allowedToSendTo(recipient string, svc *Service, keyType KeyType, team []TeamMember, guests []GuestListEntry) bool {
-	if keyType == KeyTypeSimulate {
-		return true
-	}
-	if keyType == KeyTypeLive && !svc.Restricted {
+	if !recipientsRestricted(svc, keyType) {
 		return true
 	}
 	want := FormatRecipient(recipient)

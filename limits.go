@@ -23,20 +23,11 @@ func startOfDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// counted reports whether notifications sent by caller count towards, and
+// limitApplies reports whether notifications sent by caller count towards, and
 // are checked against, the daily limit (SPEC A3): simulate keys and
 // research-mode services never are; live services only when configured.
 func (n *Notifier) limitApplies(c *Caller) bool {
-	if c.Key.KeyType == KeyTypeSimulate || c.Service.ResearchMode {
-		return false
-	}
-	return c.Service.Restricted || n.cfg.CheckLiveServiceLimits
-}
-
-// countsTowardsLimit reports whether a persisted notification of caller
-// increments the daily counter.
-func countsTowardsLimit(c *Caller) bool {
-	return c.Key.KeyType != KeyTypeSimulate && !c.Service.ResearchMode
+	return !simulated(c) && (c.Service.Restricted || n.cfg.CheckLiveServiceLimits)
 }
 
 // checkDailyLimit refuses with 429 TooManyRequestsError when the service
@@ -143,7 +134,7 @@ func dailyLimitError(limit int) *Error {
 // persisted, if the counter is cached; otherwise the next check counts from
 // the Store, which already includes the new row.
 func (n *Notifier) countPersisted(ctx context.Context, c *Caller, created time.Time) {
-	if !countsTowardsLimit(c) {
+	if simulated(c) { // simulate keys and research mode are never counted
 		return
 	}
 	_, err := n.cache.Incr(ctx, DailyLimitCacheKey(c.Service.ID, created))

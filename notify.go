@@ -557,10 +557,8 @@ func checkCommon(templateID uuid.UUID, ref *string, scheduled *time.Time, now ti
 		errs = append(errs, ValidationError("", "reference "+*ref+" is too long"))
 	}
 	if scheduled != nil {
-		if scheduled.Before(now.Add(-time.Minute)) {
-			errs = append(errs, ValidationError("", "scheduled_for datetime can not be in the past"))
-		} else if scheduled.After(now.Add(24 * time.Hour)) {
-			errs = append(errs, ValidationError("", "scheduled_for datetime can only be 24 hours in the future"))
+		if msg := scheduledForProblem(*scheduled, now); msg != "" {
+			errs = append(errs, ValidationError("", "scheduled_for "+msg))
 		}
 	}
 	return errs
@@ -742,7 +740,7 @@ func deliverTaskName(t NotificationType) string { return "deliver_" + string(t) 
 func (n *Notifier) checkRecipientAllowed(ctx context.Context, d *draft) error {
 	kt := d.c.Key.KeyType
 	svc := d.c.Service
-	if kt == KeyTypeSimulate || (kt == KeyTypeLive && !svc.Restricted) {
+	if !recipientsRestricted(svc, kt) {
 		return nil
 	}
 	team, err := n.store.ListTeamMembers(ctx, svc.ID)

@@ -1006,3 +1006,16 @@ func TestResearchModeSendsNeverCountTowardsTheLimit(t *testing.T) {
 		Personalisation: map[string]any{"name": "Jo"}})
 	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (2) for today")
 }
+
+func TestTypedRequestsFollowTheScheduledForWindow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, notify.Service{})
+	send := func(at time.Time) error {
+		_, err := f.env.Notifier.SendSMS(ctx, f.keys[notify.KeyTypeLive], &notify.SMSRequest{PhoneNumber: teamPhone,
+			TemplateID: f.sms.ID, Personalisation: map[string]any{"name": "Jo"}, ScheduledFor: &at})
+		return err
+	}
+	requireRefusal(t, send(time.Now().Add(-time.Second)), 400, notify.NameValidation, "scheduled_for datetime can not be in the past")
+	requireRefusal(t, send(time.Now().Add(25*time.Hour)), 400, notify.NameValidation, "scheduled_for datetime can only be 24 hours in the future")
+	require.NoError(t, send(time.Now().Add(time.Hour)))
+}

@@ -713,14 +713,27 @@ func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *schemaPr
 	switch {
 	case !ok:
 		ps.add(groupField, i, "scheduled_for "+msgDatetimeFormat)
-	case t.Before(now.Truncate(time.Microsecond)):
-		ps.add(groupField, i, "scheduled_for "+msgDatetimePast)
-	case t.After(now.Truncate(time.Microsecond).Add(24 * time.Hour)):
-		ps.add(groupField, i, "scheduled_for "+msgDatetimeFuture)
 	default:
+		if msg := scheduledForProblem(t, now); msg != "" {
+			ps.add(groupField, i, "scheduled_for "+msg)
+			return nil
+		}
 		return &t
 	}
 	return nil
+}
+
+// scheduledForProblem is the window rule of scheduled_for: not in the past
+// and at most 24 hours ahead of now. It returns the message, or "".
+func scheduledForProblem(t, now time.Time) string {
+	now = now.Truncate(time.Microsecond)
+	switch {
+	case t.Before(now):
+		return msgDatetimePast
+	case t.After(now.Add(24 * time.Hour)):
+		return msgDatetimeFuture
+	}
+	return ""
 }
 
 func hasJSONType(v any, types []string) bool {
