@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Client-compatibility check: builds examples/server, starts it on a free
+# Client-compatibility check: builds cmd/notifyd, starts it on a free
 # loopback port with a temporary SQLite file and compat/seed.json, installs
 # GOV.UK Notify's official Node client (npm ci, pinned by package-lock.json)
 # and runs check.js against it. The last line is "N passed, M failed"; the
@@ -20,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$root" && go build -o "$tmp/server" ./examples/server)
+(cd "$root" && go build -o "$tmp/server" ./cmd/notifyd)
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 
 : >"$tmp/server.log"

@@ -1,5 +1,5 @@
 // Package reliability proves, with real processes, that no accepted
-// notification is ever lost: it builds examples/server, starts its own
+// notification is ever lost: it builds cmd/notifyd, starts its own
 // PostgreSQL (.ci/postgres.sh) and redis-server processes on loopback, runs
 // api and worker server processes against them, drives the HTTP API with
 // many concurrent requests while it kills and restarts things, and

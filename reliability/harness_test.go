@@ -138,7 +138,7 @@ func setup(t *testing.T) *env {
 	})
 
 	e.bin = filepath.Join(e.dir, "server")
-	build := exec.Command("go", "build", "-o", e.bin, "./examples/server")
+	build := exec.Command("go", "build", "-o", e.bin, "./cmd/notifyd")
 	build.Dir = root
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "building the server: %s", out)

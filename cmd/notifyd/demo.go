@@ -14,7 +14,8 @@ import (
 )
 
 // setupSetting records, in the database, how it was first set up: "seed",
-// or the demo's ids (JSON).
+// or the demo's ids (JSON). The name predates the cmd/notifyd directory and
+// stays, so databases set up by earlier versions are not set up again.
 const setupSetting = "examples/server.setup"
 
 // demoIDs are the ids of the demo service and its templates.
@@ -132,7 +133,7 @@ Templates:
 Base URL: http://%s
 Try it (the -token flag prints a fresh bearer token for a key):
   curl -s http://%s/v2/notifications/sms \
-    -H "Authorization: Bearer $(go run ./examples/server -token %s)" \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token %s)" \
     -d '{"phone_number": "%s", "template_id": "%s", "personalisation": {"name": "Sam", "code": "4821"}}'
 
 `, svc.Name, svc.ID, demoEmail, demoPhone,

@@ -1,7 +1,7 @@
 // Command server runs the Notify-compatible API: code written for GOV.UK
 // Notify, with its official client libraries, works against it unchanged.
 //
-//	go run ./examples/server
+//	go run ./cmd/notifyd
 //
 // With no flags it serves on 127.0.0.1:6011, keeps everything in the SQLite
 // file notify.db, runs the delivery workers and the sweeper in the same
