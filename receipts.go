@@ -1,0 +1,120 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// SandboxName is the provider name of the sandbox (sent_by, metrics).
+const SandboxName = "sandbox"
+
+// SimulatedStatus is the status a fake receipt gives a simulated
+// notification (SPEC A2, B2.2): SMS to numbers ending 7700900003 is a
+// temporary failure and 7700900002 a permanent one; email to
+// temp-fail@simulator.notify and perm-fail@simulator.notify likewise;
+// everything else is delivered.
+func SimulatedStatus(typ NotificationType, to string) Status {
+	if typ == SMS {
+		switch {
+		case strings.HasSuffix(to, "7700900003"):
+			return StatusTemporaryFailure
+		case strings.HasSuffix(to, "7700900002"):
+			return StatusPermanentFailure
+		}
+		return StatusDelivered
+	}
+	switch strings.ToLower(to) {
+	case "temp-fail@simulator.notify":
+		return StatusTemporaryFailure
+	case "perm-fail@simulator.notify":
+		return StatusPermanentFailure
+	}
+	return StatusDelivered
+}
+
+// builtinSandbox is the Sandbox when none is configured: it sends nothing
+// and simulates receipts.
+type builtinSandbox struct{}
+
+func (builtinSandbox) Name() string           { return SandboxName }
+func (builtinSandbox) Type() NotificationType { return "" }
+func (builtinSandbox) Send(ctx context.Context, m Message) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return uuid.NewString(), nil
+}
+func (builtinSandbox) SimulateReceipt(m Message, ref string) Receipt {
+	return Receipt{Provider: SandboxName, NotificationID: m.NotificationID, ProviderReference: ref,
+		Status: SimulatedStatus(m.Type, m.To)}
+}
+
+type receiptPayload struct {
+	Provider string `json:"provider"`
+	Status   Status `json:"status"`
+	Ref      string `json:"ref,omitempty"`
+}
+
+// simulateReceipt applies a fake receipt through the normal receipt path
+// (ApplyReceipt) right after the send was recorded. If that fails (the
+// store is briefly away) it is queued on the research-mode queue to be
+// applied later, so a simulated notification does not stay sending.
+func (n *Notifier) simulateReceipt(ctx context.Context, r Receipt) {
+	err := n.ApplyReceipt(ctx, r)
+	if err == nil {
+		return
+	}
+	n.log.WarnContext(ctx, "sandbox receipt: apply failed; queuing it", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
+	payload, _ := json.Marshal(receiptPayload{Provider: r.Provider, Status: r.Status, Ref: r.ProviderReference})
+	if err := n.queue.Enqueue(ctx, QueueResearchMode, Task{Name: TaskSandboxReceipt, NotificationID: r.NotificationID, Payload: payload}); err != nil {
+		n.log.ErrorContext(ctx, "sandbox receipt: lost (apply and enqueue failed)", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
+	}
+}
+
+// ApplyReceipt applies a delivery receipt: the notification's status changes
+// only while it is created, sending, pending or sent; a receipt for a
+// notification in any other status is ignored (nil). An unknown
+// notification is an error wrapping ErrNotFound.
+func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
+	var nt *Notification
+	var err error
+	if r.NotificationID != uuid.Nil {
+		nt, err = n.store.GetNotification(ctx, r.NotificationID)
+	} else {
+		nt, err = n.store.FindNotificationByProviderReference(ctx, r.Provider, r.ProviderReference)
+	}
+	if err != nil {
+		return fmt.Errorf("notify: receipt from %s: %w", r.Provider, err)
+	}
+	if !slices.Contains(ReceiptableStatuses, nt.Status) {
+		n.log.InfoContext(ctx, "receipt ignored: notification already final",
+			slog.String("notification_id", nt.ID.String()), slog.String("status", string(nt.Status)), slog.String("receipt_status", string(r.Status)))
+		return nil
+	}
+	status, from := r.Status, ReceiptableStatuses
+	if r.TemporaryIfPending && status == StatusPermanentFailure && nt.Status == StatusPending {
+		// Only while it is still pending: one conditional update decides.
+		status, from = StatusTemporaryFailure, []Status{StatusPending}
+	}
+	now := n.now()
+	updated, err := n.store.TransitionNotification(ctx, nt.ID, from, NotificationUpdate{Status: status, UpdatedAt: now})
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, err)
+	}
+	n.queueServiceCallback(ctx, updated)
+	n.stats.Incr("callback." + r.Provider + "." + string(status))
+	if updated.SentAt != nil {
+		n.stats.Timing("callback."+r.Provider+"."+string(status)+".elapsed-time", now.Sub(*updated.SentAt))
+	}
+	return nil
+}

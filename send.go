@@ -1,0 +1,416 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ---------------------------------------------------------------------------
+// Sending.
+
+// SendSMS validates req as the v2 API does and, in upstream's order (SPEC
+// B8.2), checks the daily limit, the service's permission, the template,
+// personalisation, the recipient (trial mode, team key, phone rules) and the
+// length; then persists the notification and queues it. A simulated
+// recipient gets a full result but nothing is stored, counted or queued.
+// Refusals are *Error or Errors.
+func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+	if err := n.checkDailyLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := checkSMSRequest(req, n.now()); err != nil {
+		return nil, err
+	}
+	return n.sendSMS(ctx, c, req)
+}
+
+// SendEmail is SendSMS for email.
+func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+	if err := n.checkDailyLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := checkEmailRequest(req, n.now()); err != nil {
+		return nil, err
+	}
+	return n.sendEmail(ctx, c, req)
+}
+
+// SendJSON is the v2 POST /v2/notifications/{type} flow from the raw body:
+// the daily limit is checked before the body is parsed, as upstream does.
+// typ must be SMS or Email; Letter is refused with upstream's message.
+func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	switch typ {
+	case SMS:
+		if err := n.checkDailyLimit(ctx, c); err != nil {
+			return nil, err
+		}
+		req, err := DecodeSMSRequest(body, n.now())
+		if err != nil {
+			return nil, err
+		}
+		return n.sendSMS(ctx, c, req)
+	case Email:
+		if err := n.checkDailyLimit(ctx, c); err != nil {
+			return nil, err
+		}
+		req, err := DecodeEmailRequest(body, n.now())
+		if err != nil {
+			return nil, err
+		}
+		return n.sendEmail(ctx, c, req)
+	default:
+		return nil, BadRequest("", fmt.Sprintf("%s notification type is not supported", typ))
+	}
+}
+
+// SendV1 is the v1 POST /notifications/{type} flow: {"to", "template",
+// "personalisation"}. Errors carry v1 fields.
+func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	if typ != SMS && typ != Email {
+		msg := fmt.Sprintf("%s notification type is not supported", typ)
+		if typ == Letter {
+			msg += ", please use the latest version of the client"
+		}
+		return nil, BadRequest("", msg)
+	}
+	if err := n.checkDailyLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	req, err := DecodeV1SendRequest(body)
+	if err != nil {
+		return nil, err
+	}
+	if typ == SMS {
+		r := &SMSRequest{PhoneNumber: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
+		if _, err := ParsePhoneNumber(r.PhoneNumber); err != nil {
+			return nil, BadRequest(FieldTo, phoneMessage(err))
+		}
+		return n.sendSMS(ctx, c, r)
+	}
+	r := &EmailRequest{EmailAddress: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
+	if _, err := ValidateEmail(r.EmailAddress); err != nil {
+		return nil, &Error{Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo, Message: "Not a valid email address"}
+	}
+	return n.sendEmail(ctx, c, r)
+}
+
+func phoneMessage(err error) string {
+	var pe *PhoneError
+	if errors.As(err, &pe) {
+		return pe.V2Message()
+	}
+	return err.Error()
+}
+
+// checkSMSRequest validates a typed request the way the JSON schema does.
+func checkSMSRequest(req *SMSRequest, now time.Time) error {
+	var errs Errors
+	if req == nil {
+		return ValidationError("", "phone_number is a required property")
+	}
+	if _, err := ParsePhoneNumber(req.PhoneNumber); err != nil {
+		errs = append(errs, ValidationError(FieldTo, "phone_number "+phoneMessage(err)))
+	}
+	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func checkEmailRequest(req *EmailRequest, now time.Time) error {
+	var errs Errors
+	if req == nil {
+		return ValidationError("", "email_address is a required property")
+	}
+	if _, err := ValidateEmail(req.EmailAddress); err != nil {
+		errs = append(errs, ValidationError(FieldTo, "email_address Not a valid email address"))
+	}
+	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
+	if u := req.OneClickUnsubscribeURL; u != nil && !strings.HasPrefix(*u, "https") {
+		errs = append(errs, ValidationError("", "one_click_unsubscribe_url is not a valid https url"))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func checkCommon(templateID uuid.UUID, ref *string, scheduled *time.Time, now time.Time) Errors {
+	var errs Errors
+	if templateID == uuid.Nil {
+		errs = append(errs, ValidationError(FieldTemplate, "template_id is a required property"))
+	}
+	if ref != nil && len([]rune(*ref)) > 1000 {
+		errs = append(errs, ValidationError("", "reference "+*ref+" is too long"))
+	}
+	if scheduled != nil {
+		if msg := scheduledForProblem(*scheduled, now); msg != "" {
+			errs = append(errs, ValidationError("", "scheduled_for "+msg))
+		}
+	}
+	return errs
+}
+
+// draft is a notification being prepared by a send.
+type draft struct {
+	c          *Caller
+	typ        NotificationType
+	templateID uuid.UUID
+	values     map[string]any
+	to         string
+	ref        *string
+	unsub      *string
+	senderID   *uuid.UUID
+	replyID    *uuid.UUID
+}
+
+func (n *Notifier) sendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+	return n.send(ctx, &draft{c: c, typ: SMS, templateID: req.TemplateID, values: req.Personalisation,
+		to: strings.TrimSpace(req.PhoneNumber), ref: req.Reference, senderID: req.SMSSenderID})
+}
+
+func (n *Notifier) sendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+	return n.send(ctx, &draft{c: c, typ: Email, templateID: req.TemplateID, values: req.Personalisation,
+		to: strings.TrimSpace(req.EmailAddress), ref: req.Reference, unsub: req.OneClickUnsubscribeURL,
+		replyID: req.EmailReplyToID})
+}
+
+// Refusal messages of the send flow, exact.
+const (
+	MsgTeamKeyRecipient  = "Can\u2019t send to this recipient using a team-only API key"
+	msgTrialModePrefix   = "Can\u2019t send to this recipient when service is in trial mode \u2013 see "
+	MsgInternationalSMS  = "Cannot send to international mobile numbers"
+	MsgTemplateNotFound  = "Template not found"
+	MsgTemplateDeleted   = "Template has been deleted"
+	MsgMessageEmpty      = "Your message is empty."
+	MsgNoSMSPermission   = "Service is not allowed to send text messages"
+	MsgNoEmailPermission = "Service is not allowed to send emails"
+)
+
+// send runs the checks after schema validation, in upstream's order, then
+// persists and queues.
+func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
+	svc := d.c.Service
+	// Service permission for the channel.
+	if d.typ == SMS && !svc.Can(PermissionSMS) {
+		return nil, BadRequest(FieldService, MsgNoSMSPermission)
+	}
+	if d.typ == Email && !svc.Can(PermissionEmail) {
+		return nil, BadRequest(FieldService, MsgNoEmailPermission)
+	}
+	// Template.
+	tpl, err := n.store.GetTemplate(ctx, svc.ID, d.templateID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, BadRequest(FieldTemplate, MsgTemplateNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: send: load template: %w", err)
+	}
+	if tpl.Type != d.typ {
+		return nil, BadRequest(FieldTemplate, fmt.Sprintf("%s template is not suitable for %s notification", tpl.Type, d.typ))
+	}
+	if tpl.Archived {
+		return nil, BadRequest(FieldTemplate, MsgTemplateDeleted)
+	}
+	// Personalisation and rendering.
+	if missing := MissingPersonalisation(tpl.Subject, tpl.Content, d.values); len(missing) > 0 {
+		return nil, BadRequest(FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
+	}
+	var body, subject string
+	if d.typ == SMS {
+		body = RenderSMS(tpl.Content, d.values, "")
+	} else {
+		body = RenderEmailBody(tpl.Content, d.values)
+		subject = RenderEmailSubject(tpl.Subject, d.values)
+	}
+	if strings.TrimSpace(body) == "" {
+		return nil, BadRequest(FieldContent, MsgMessageEmpty)
+	}
+	// Sender and reply-to: services have only their default ones.
+	if d.senderID != nil {
+		return nil, BadRequest("", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", d.senderID, svc.ID))
+	}
+	if d.replyID != nil {
+		return nil, BadRequest("", fmt.Sprintf("email_reply_to_id %s does not exist in database for service id %s", d.replyID, svc.ID))
+	}
+	// Recipient: trial mode and team keys, then the channel's rules.
+	if d.to == "" {
+		return nil, BadRequest(FieldTo, "Recipient can't be empty")
+	}
+	if err := n.checkRecipientAllowed(ctx, d); err != nil {
+		return nil, err
+	}
+	nt := &Notification{Type: d.typ, To: d.to}
+	if d.typ == SMS {
+		pn, err := ParsePhoneNumber(d.to)
+		if err != nil {
+			return nil, &Error{Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo, Message: phoneMessage(err)}
+		}
+		if err := pn.Validate(svc.Can(PermissionInternationalSMS), svc.Can(PermissionUKLandlines)); err != nil {
+			var pe *PhoneError
+			if errors.As(err, &pe) && pe.Code == PhoneNotUKMobile && !pn.UK {
+				return nil, BadRequest(FieldService, MsgInternationalSMS)
+			}
+			return nil, &Error{Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo, Message: phoneMessage(err)}
+		}
+		nt.NormalisedTo = pn.Normalised
+		nt.International = pn.International
+		nt.PhonePrefix = pn.Prefix
+		nt.RateMultiplier = 1
+		if e := SMSTooLong(body); e != nil {
+			return nil, e
+		}
+	} else {
+		addr, err := ValidateEmail(d.to)
+		if err != nil {
+			return nil, &Error{Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo, Message: "Not a valid email address"}
+		}
+		nt.NormalisedTo = strings.ToLower(addr)
+		if e := EmailTooLong(body); e != nil {
+			return nil, e
+		}
+	}
+	// Build.
+	now := n.now()
+	nt.ID = uuid.New()
+	nt.ServiceID = svc.ID
+	nt.TemplateID = tpl.ID
+	nt.TemplateVersion = tpl.Version
+	nt.APIKeyID = d.c.Key.ID
+	nt.KeyType = d.c.Key.KeyType
+	nt.ClientReference = d.ref
+	nt.Personalisation = d.values
+	nt.Body = body
+	nt.Subject = subject
+	nt.UnsubscribeURL = d.unsub
+	nt.Status = StatusCreated
+	nt.CreatedAt = now
+	nt.From = n.senderOf(svc, d.typ)
+	nt.Queue = n.queueFor(d.c, tpl)
+	if n.simulatedRecipient(d.typ, nt.NormalisedTo) {
+		// Validated in full, but nothing is stored, counted or queued.
+		return nt, nil
+	}
+	// Take today's place atomically where the cache can, then persist
+	// first, count, and queue.
+	reserved, err := n.reserveDailySlot(ctx, d.c, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.store.CreateNotification(ctx, nt); err != nil {
+		// A reserved place stays taken: the counter errs on the strict
+		// side until it expires.
+		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
+	}
+	if !reserved {
+		n.countPersisted(ctx, d.c, now)
+	}
+	n.enqueueDelivery(ctx, nt)
+	return nt, nil
+}
+
+// enqueueDelivery queues a persisted notification. A failure is logged and
+// swallowed: the notification stays created and Sweep queues it later.
+func (n *Notifier) enqueueDelivery(ctx context.Context, nt *Notification) {
+	task := Task{Name: deliverTaskName(nt.Type), NotificationID: nt.ID}
+	// The notification is stored: queue it even if the client has gone.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := n.queue.Enqueue(qctx, nt.Queue, task); err != nil {
+		n.log.WarnContext(ctx, "enqueue failed; the sweeper will queue the notification again",
+			slog.String("notification_id", nt.ID.String()), slog.String("queue", nt.Queue), slog.Any("error", err))
+	}
+}
+
+func deliverTaskName(t NotificationType) string { return "deliver_" + string(t) }
+
+func (n *Notifier) checkRecipientAllowed(ctx context.Context, d *draft) error {
+	kt := d.c.Key.KeyType
+	svc := d.c.Service
+	if !recipientsRestricted(svc, kt) {
+		return nil
+	}
+	team, err := n.store.ListTeamMembers(ctx, svc.ID)
+	if err != nil {
+		return fmt.Errorf("notify: send: load team: %w", err)
+	}
+	guests, err := n.store.ListGuestList(ctx, svc.ID)
+	if err != nil {
+		return fmt.Errorf("notify: send: load guest list: %w", err)
+	}
+	if allowedToSendTo(d.to, svc, kt, team, guests) {
+		return nil
+	}
+	if kt == KeyTypeTeam {
+		return BadRequest(FieldTo, MsgTeamKeyRecipient)
+	}
+	return BadRequest(FieldTo, msgTrialModePrefix+n.cfg.TrialModeURL)
+}
+
+func (n *Notifier) simulatedRecipient(typ NotificationType, normalised string) bool {
+	if typ == SMS {
+		return n.simPhones[normalised]
+	}
+	return n.simEmails[normalised]
+}
+
+// simulated reports whether notifications of caller go to the sandbox with
+// fake receipts: simulate keys and research-mode services.
+func simulated(c *Caller) bool { return c.Key.KeyType == KeyTypeSimulate || c.Service.ResearchMode }
+
+func (n *Notifier) queueFor(c *Caller, tpl *Template) string {
+	switch {
+	case simulated(c):
+		return QueueResearchMode
+	case tpl.ProcessType == ProcessPriority:
+		return QueuePriority
+	case tpl.Type == SMS:
+		return QueueSendSMS
+	default:
+		return QueueSendEmail
+	}
+}
+
+// senderOf is the SMS sender or the email From address of a service.
+func (n *Notifier) senderOf(svc *Service, typ NotificationType) string {
+	if typ == SMS {
+		if svc.SMSSender != "" {
+			return svc.SMSSender
+		}
+		return n.cfg.DefaultSMSSender
+	}
+	local := svc.EmailFrom
+	if local == "" {
+		local = EmailLocalPart(svc.Name)
+	}
+	return local + "@" + n.cfg.EmailDomain
+}
+
+// EmailLocalPart derives the local part of a service's From address from
+// its name, as upstream does: lower case, spaces become dots, and anything
+// but letters, digits, dots and hyphens is dropped.
+func EmailLocalPart(name string) string {
+	var b strings.Builder
+	lastDot := true
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			b.WriteRune(r)
+			lastDot = false
+		case r == ' ' || r == '.':
+			if !lastDot {
+				b.WriteByte('.')
+				lastDot = true
+			}
+		}
+	}
+	return strings.TrimRight(b.String(), ".")
+}
