@@ -23,48 +23,6 @@ func at(d time.Duration) time.Time { return base.Add(d).Truncate(time.Microsecon
 
 func ptr[T any](v T) *T { return &v }
 
-// fixture is a store holding one service with an SMS template, an email
-// template and a live key, which notifications made by the fixture refer to.
-type fixture struct {
-	t     *testing.T
-	ctx   context.Context
-	store notify.Store
-	svc   *notify.Service
-	sms   *notify.Template
-	email *notify.Template
-	key   *notify.APIKey
-}
-
-// setup returns a fresh store with one seeded service.
-func setup(t *testing.T, newStore func(t *testing.T) notify.Store) *fixture {
-	t.Helper()
-	s := newStore(t)
-	require.NotNil(t, s, "newStore returned nil")
-	return seedService(t, s)
-}
-
-// seedService adds a service, two templates and a key to s.
-func seedService(t *testing.T, s notify.Store) *fixture {
-	t.Helper()
-	ctx := t.Context()
-	f := &fixture{t: t, ctx: ctx, store: s}
-	f.svc = newService()
-	require.NoError(t, s.CreateService(ctx, f.svc))
-	f.sms = newTemplate(f.svc.ID, notify.SMS, "sms template")
-	require.NoError(t, s.CreateTemplate(ctx, f.sms))
-	f.email = newTemplate(f.svc.ID, notify.Email, "email template")
-	require.NoError(t, s.CreateTemplate(ctx, f.email))
-	f.key = newAPIKey(f.svc.ID, notify.KeyTypeLive, at(0))
-	require.NoError(t, s.CreateAPIKey(ctx, f.key))
-	return f
-}
-
-// other seeds a second service in the same store.
-func (f *fixture) other() *fixture {
-	f.t.Helper()
-	return seedService(f.t, f.store)
-}
-
 func newService() *notify.Service {
 	id := uuid.New()
 	return &notify.Service{
@@ -267,4 +225,11 @@ func race(n int, fn func(i int) error) []error {
 		<-done
 	}
 	return errs
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
