@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,90 +22,7 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/provider/sandbox"
-	"github.com/notifykit/notify/store/memstore"
 )
-
-// TestSeedConcurrent: processes starting at the same moment with the same
-// seed on an empty database all succeed and leave what one load leaves.
-func TestSeedConcurrent(t *testing.T) {
-	t.Parallel()
-	seed, err := ParseSeed([]byte(seedDoc))
-	require.NoError(t, err)
-
-	alone := newNotifier(t)
-	require.NoError(t, seed.Apply(ctx(), alone))
-	want := snap(t, alone)
-
-	for round := range 5 {
-		st := slowReads{memstore.New()}
-		const procs = 6
-		errs := make([]error, procs)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		var first *notify.Notifier
-		for i := range procs {
-			n, err := notify.New(notify.Config{Store: st, Queue: sweepOnlyQueue{}, SecretKey: []byte("k"),
-				Logger: slog.New(slog.DiscardHandler)})
-			require.NoError(t, err)
-			if i == 0 {
-				first = n
-			}
-			wg.Go(func() {
-				<-start
-				errs[i] = seed.Apply(ctx(), n)
-			})
-		}
-		close(start)
-		wg.Wait()
-		for i, err := range errs {
-			require.NoError(t, err, "round %d, process %d", round, i)
-		}
-		got := snap(t, first)
-		// Creation times differ from the lone load's; everything else must not.
-		got.svc.CreatedAt, got.svc.UpdatedAt = want.svc.CreatedAt, want.svc.UpdatedAt
-		for i := range got.keys {
-			got.keys[i].CreatedAt = want.keys[i].CreatedAt
-		}
-		for i := range got.tpls {
-			got.tpls[i].CreatedAt, got.tpls[i].UpdatedAt = want.tpls[i].CreatedAt, want.tpls[i].UpdatedAt
-		}
-		require.Equal(t, want, got, "round %d", round)
-	}
-}
-
-// slowReads widens the window between a seed's read and its create, so
-// that concurrent loads all find nothing and all try to create.
-type slowReads struct{ notify.Store }
-
-func (s slowReads) GetService(ctx context.Context, id uuid.UUID) (*notify.Service, error) {
-	svc, err := s.Store.GetService(ctx, id)
-	time.Sleep(10 * time.Millisecond)
-	return svc, err
-}
-
-func (s slowReads) GetTemplate(ctx context.Context, serviceID, id uuid.UUID) (*notify.Template, error) {
-	tpl, err := s.Store.GetTemplate(ctx, serviceID, id)
-	time.Sleep(10 * time.Millisecond)
-	return tpl, err
-}
-
-func (s slowReads) ListAPIKeys(ctx context.Context, serviceID uuid.UUID) ([]notify.APIKey, error) {
-	keys, err := s.Store.ListAPIKeys(ctx, serviceID)
-	time.Sleep(10 * time.Millisecond)
-	return keys, err
-}
-
-func (s slowReads) ListTeamMembers(ctx context.Context, serviceID uuid.UUID) ([]notify.TeamMember, error) {
-	team, err := s.Store.ListTeamMembers(ctx, serviceID)
-	time.Sleep(10 * time.Millisecond)
-	return team, err
-}
-
-func (s slowReads) ListInboundSMS(ctx context.Context, serviceID uuid.UUID, olderThan *uuid.UUID, limit int) ([]notify.InboundSMS, error) {
-	list, err := s.Store.ListInboundSMS(ctx, serviceID, olderThan, limit)
-	time.Sleep(10 * time.Millisecond)
-	return list, err
-}
 
 func TestSandboxFlags(t *testing.T) {
 	t.Parallel()
@@ -243,8 +159,6 @@ func TestServerRedis(t *testing.T) {
 		t.Skip("NOTIFY_TEST_REDIS_ADDR not set: skipping the server's Redis test")
 	}
 	dir := t.TempDir()
-	seedPath := filepath.Join(dir, "seed.json")
-	require.NoError(t, os.WriteFile(seedPath, []byte(seedDoc), 0o600))
 	db := filepath.Join(dir, "shared.db")
 	prefix := "server-test-" + uuid.NewString() + ":"
 	client := redis.NewClient(&redis.Options{Addr: addr})

@@ -80,6 +80,7 @@ import (
 	"github.com/notifykit/notify/httpapi"
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/queue/redisqueue"
+	"github.com/notifykit/notify/seed"
 	"github.com/notifykit/notify/store/gormstore"
 )
 
@@ -270,17 +271,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	if o.seed != "" {
-		seed, err := ReadSeed(o.seed)
+		sf, err := seed.Read(o.seed)
 		if err != nil {
 			return err
 		}
-		if err := seed.Apply(ctx, n); err != nil {
+		if err := seed.Apply(ctx, n, sf); err != nil {
 			return err
 		}
 		if _, err := store.LoadOrStoreSetting(ctx, setupSetting, "seed"); err != nil {
 			return err
 		}
-		log.Info("seed loaded", slog.String("file", o.seed), slog.Int("services", len(seed.Services)))
+		log.Info("seed loaded", slog.String("file", o.seed), slog.Int("services", len(sf.Services)))
 	} else if o.role != roleWorker {
 		if err := demo(ctx, n, stdout, o); err != nil {
 			return err

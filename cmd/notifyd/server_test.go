@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,167 +19,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/notifykit/notify"
-	"github.com/notifykit/notify/store/memstore"
 )
 
-const seedDoc = `{"services": [{
-  "id": "11111111-1111-4111-8111-111111111111", "name": "Seeded", "restricted": true, "message_limit": 5,
-  "research_mode": false, "permissions": ["sms", "email", "international_sms"],
-  "team_members": [{"email_address": "team@example.gov.uk", "mobile_number": "07700 900123"}],
-  "guest_list": ["guest@example.gov.uk", "07700 900456"],
-  "api_keys": [
-    {"id": "22222222-2222-4222-8222-222222222222", "name": "live", "key_type": "normal", "secret": "33333333-3333-4333-8333-333333333333"},
-    {"id": "44444444-4444-4444-8444-444444444444", "name": "old", "key_type": "normal", "secret": "55555555-5555-4555-8555-555555555555",
-     "revoked_at": "2026-01-01T00:00:00Z"}
-  ],
-  "templates": [
-    {"id": "66666666-6666-4666-8666-666666666666", "type": "sms", "name": "Code", "content": "Code ((code))", "process_type": "priority"},
-    {"id": "77777777-7777-4777-8777-777777777777", "type": "email", "name": "Hi", "subject": "Hi ((name))", "content": "Hello ((name))"}
-  ],
-  "received_text_messages": [
-    {"id": "88888888-8888-4888-8888-888888888888", "notify_number": "07700900999", "user_number": "447700900123",
-     "content": "Hi", "created_at": "2026-01-02T03:04:05.123456Z"}
-  ]}]}`
+// seedPath is the seed file the server tests start with: the seed
+// package's own test file, which uses every field of the format.
+var seedPath = filepath.Join("..", "..", "seed", "testdata", "seed.json")
 
+// Ids in seedPath.
 var (
 	seedService = uuid.MustParse("11111111-1111-4111-8111-111111111111")
 	seedSMS     = uuid.MustParse("66666666-6666-4666-8666-666666666666")
 )
-
-func newNotifier(t *testing.T) *notify.Notifier {
-	t.Helper()
-	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: sweepOnlyQueue{}, SecretKey: []byte("k"),
-		Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	return n
-}
-
-// snapshot is what a seed load can change.
-type snapshot struct {
-	svc    notify.Service
-	team   []notify.TeamMember
-	guests []notify.GuestListEntry
-	keys   []notify.APIKey
-	tpls   []notify.Template
-	texts  []notify.InboundSMS
-}
-
-func snap(t *testing.T, n *notify.Notifier) snapshot {
-	t.Helper()
-	st := n.Store()
-	svc, err := st.GetService(ctx(), seedService)
-	require.NoError(t, err)
-	var s snapshot
-	s.svc = *svc
-	s.team, err = st.ListTeamMembers(ctx(), seedService)
-	require.NoError(t, err)
-	s.guests, err = st.ListGuestList(ctx(), seedService)
-	require.NoError(t, err)
-	s.keys, err = st.ListAPIKeys(ctx(), seedService)
-	require.NoError(t, err)
-	for i := range s.keys {
-		s.keys[i].EncryptedSecret = nil // sealed with a fresh nonce each time
-	}
-	s.tpls, err = st.ListTemplates(ctx(), seedService, "")
-	require.NoError(t, err)
-	s.texts, err = st.ListInboundSMS(ctx(), seedService, nil, 0)
-	require.NoError(t, err)
-	return s
-}
-
-func ctx() context.Context { return context.Background() }
-
-func TestSeedIdempotent(t *testing.T) {
-	t.Parallel()
-	n := newNotifier(t)
-	seed, err := ParseSeed([]byte(seedDoc))
-	require.NoError(t, err)
-	require.NoError(t, seed.Apply(ctx(), n))
-	first := snap(t, n)
-	assert.True(t, first.svc.Restricted)
-	assert.Equal(t, 5, first.svc.MessageLimit)
-	assert.Equal(t, []notify.Permission{"sms", "email", "international_sms"}, first.svc.Permissions)
-	assert.Len(t, first.team, 1)
-	assert.Len(t, first.guests, 2)
-	require.Len(t, first.keys, 2)
-	require.Len(t, first.tpls, 2)
-	for _, k := range first.keys {
-		assert.Equal(t, k.Name == "old", k.Revoked(), k.Name)
-	}
-	assert.Equal(t, "team@example.gov.uk", first.tpls[0].CreatedBy)
-	require.Len(t, first.texts, 1)
-	assert.Equal(t, "Hi", first.texts[0].Content)
-	assert.Equal(t, time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC), first.texts[0].CreatedAt.UTC())
-
-	require.NoError(t, seed.Apply(ctx(), n))
-	assert.Equal(t, first, snap(t, n), "a second load changes nothing")
-
-	// The seeded key authenticates; the revoked one is refused as revoked.
-	live := "live-" + seedService.String() + "-33333333-3333-4333-8333-333333333333"
-	sid, secret, err := notify.ParseKey(live)
-	require.NoError(t, err)
-	tok, err := notify.NewToken(sid, secret, time.Now())
-	require.NoError(t, err)
-	c, err := n.Authenticate(ctx(), "Bearer "+tok)
-	require.NoError(t, err)
-	assert.Equal(t, notify.KeyTypeLive, c.Key.KeyType)
-	tok, err = notify.NewToken(seedService, "55555555-5555-4555-8555-555555555555", time.Now())
-	require.NoError(t, err)
-	_, err = n.Authenticate(ctx(), "Bearer "+tok)
-	// Revoked on 2026-01-01: more than 7 days ago it is "not found".
-	require.Error(t, err)
-	assert.Contains(t, []string{notify.MsgKeyRevoked, notify.MsgKeyNotFound}, err.Error())
-}
-
-func TestSeedUpdates(t *testing.T) {
-	t.Parallel()
-	n := newNotifier(t)
-	seed, err := ParseSeed([]byte(seedDoc))
-	require.NoError(t, err)
-	require.NoError(t, seed.Apply(ctx(), n))
-
-	changed, err := ParseSeed([]byte(strings.NewReplacer(`"Code ((code))"`, `"Your code: ((code))"`,
-		`"message_limit": 5`, `"message_limit": 9`).Replace(seedDoc)))
-	require.NoError(t, err)
-	require.NoError(t, changed.Apply(ctx(), n))
-	tpl, err := n.Store().GetTemplate(ctx(), seedService, seedSMS)
-	require.NoError(t, err)
-	assert.Equal(t, 2, tpl.Version)
-	assert.Equal(t, "Your code: ((code))", tpl.Content)
-	assert.Equal(t, notify.ProcessPriority, tpl.ProcessType)
-	old, err := n.Store().GetTemplateVersion(ctx(), seedService, seedSMS, 1)
-	require.NoError(t, err)
-	assert.Equal(t, "Code ((code))", old.Content)
-	svc, err := n.Store().GetService(ctx(), seedService)
-	require.NoError(t, err)
-	assert.Equal(t, 9, svc.MessageLimit)
-	// Loading the changed seed again changes nothing more.
-	require.NoError(t, changed.Apply(ctx(), n))
-	tpl, err = n.Store().GetTemplate(ctx(), seedService, seedSMS)
-	require.NoError(t, err)
-	assert.Equal(t, 2, tpl.Version)
-}
-
-func TestSeedRefusals(t *testing.T) {
-	t.Parallel()
-	cases := map[string]string{
-		"unknown field":    `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "nmae": 1}]}`,
-		"no id":            `{"services": [{"name": "x"}]}`,
-		"bad key type":     `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "live", "secret": "33333333-3333-4333-8333-333333333333"}]}]}`,
-		"secret not uuid":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "team", "secret": "short"}]}]}`,
-		"letter template":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "templates": [{"id": "22222222-2222-4222-8222-222222222222", "name": "t", "type": "letter"}]}]}`,
-		"bad permission":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "permissions": ["letter"]}]}`,
-		"trailing garbage": `{"services": []} {}`,
-		"not json":         `services:`,
-	}
-	for name, doc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			_, err := ParseSeed([]byte(doc))
-			assert.Error(t, err)
-		})
-	}
-}
 
 func TestFlags(t *testing.T) {
 	t.Parallel()
@@ -334,8 +183,6 @@ func TestServerToken(t *testing.T) {
 
 func TestServerSeedFile(t *testing.T) {
 	dir := t.TempDir()
-	seedPath := filepath.Join(dir, "seed.json")
-	require.NoError(t, os.WriteFile(seedPath, []byte(seedDoc), 0o600))
 	for range 2 {
 		var stdout bytes.Buffer
 		runCtx, cancel := context.WithCancel(context.Background())
@@ -384,8 +231,6 @@ func startServer(t *testing.T, args ...string) string {
 // the worker's sweeper delivers what the api accepted.
 func TestServerRoles(t *testing.T) {
 	dir := t.TempDir()
-	seedPath := filepath.Join(dir, "seed.json")
-	require.NoError(t, os.WriteFile(seedPath, []byte(seedDoc), 0o600))
 	db := filepath.Join(dir, "shared.db")
 	api := startServer(t, "-role", "api", "-db", db, "-seed", seedPath)
 	worker := startServer(t, "-role", "worker", "-db", db)

@@ -1,0 +1,212 @@
+// Package seed reads and applies seed files: JSON documents that describe
+// services with their team, guest list, API keys (with known secrets),
+// templates and received text messages, so that a Notifier starts with
+// the services its callers expect. cmd/notifyd loads one with -seed FILE;
+// tests and programs that embed a Notifier can load one with Read or Parse
+// and Apply.
+//
+// A seed file looks like this:
+//
+//	{"services": [{
+//	  "id": "2ef392a9-d69e-4560-b9b5-27321ec76628", "name": "Passports", "restricted": true,
+//	  "message_limit": 50, "research_mode": false,
+//	  "permissions": ["sms", "email", "international_sms", "sms_to_uk_landlines"],
+//	  "team_members": [{"email_address": "me@example.gov.uk", "mobile_number": "07700 900123"}],
+//	  "guest_list": ["guest@example.gov.uk", "07700 900456"],
+//	  "api_keys": [{"id": "4be73d68-8abc-402f-993b-397f27c08df3", "name": "backend", "key_type": "normal",
+//	                "secret": "578f95c2-7724-4b29-8c1d-bc34219c0062", "revoked_at": null}],
+//	  "templates": [{"id": "beb97f53-b4d3-46e4-ba41-506a2a9a18ee", "type": "sms", "name": "Code",
+//	                 "subject": "", "content": "Your code is ((code))", "process_type": "normal"}],
+//	  "received_text_messages": [{"id": "57135b4e-86e6-4535-855d-552e3000707a", "notify_number": "07700900999",
+//	                              "user_number": "447700900123", "content": "Hi", "created_at": "2026-01-01T10:00:00Z"}]
+//	}]}
+//
+// Every service needs an id and a name; every key an id, a name, a
+// key_type and a secret; every template an id, a name and a type; every
+// received text an id. The rest is optional, with these defaults:
+// restricted true (trial mode), message_limit 50, permissions
+// ["sms", "email"], process_type "normal". key_type is "normal" (live),
+// "team" or "test"; a template's type is "sms" or "email"; the secret must
+// be a UUID string, and the key string callers use is
+// {name}-{service_id}-{secret} (here
+// backend-2ef392a9-d69e-4560-b9b5-27321ec76628-578f95c2-7724-4b29-8c1d-bc34219c0062).
+// Unknown fields and data after the document are refused, so that a typo
+// does not go unnoticed.
+//
+// Applying a file is idempotent: what is missing is created, a service
+// whose settings differ is updated, a template whose name, subject,
+// content or process_type differ gets a new version, and a key listed with
+// revoked_at is revoked. Keys are otherwise never changed (a secret cannot
+// be). Applying the same file twice changes nothing, and several processes
+// may apply the same file at the same moment on an empty database: each
+// takes whatever another created first.
+//
+// received_text_messages is an extension of GOV.UK Notify's data: it gives
+// GET /v2/received-text-messages something to return without an inbound
+// SMS provider.
+package seed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/notifykit/notify"
+)
+
+// File is a seed file: services with their team, guest list, API keys
+// (with given secrets), templates and received text messages. Applying it
+// is idempotent: a second Apply changes nothing.
+type File struct {
+	Services []Service `json:"services"`
+}
+
+// Service is one service of a seed file, with what belongs to it.
+type Service struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	// Restricted is trial mode; absent means true, as for new services.
+	Restricted *bool `json:"restricted"`
+	// MessageLimit is the daily limit; 0 means notify.DefaultMessageLimit.
+	MessageLimit int  `json:"message_limit"`
+	ResearchMode bool `json:"research_mode"`
+	// Permissions default to sending SMS and email when absent.
+	Permissions []notify.Permission `json:"permissions"`
+	TeamMembers []TeamMember        `json:"team_members"`
+	GuestList   []string            `json:"guest_list"`
+	APIKeys     []APIKey            `json:"api_keys"`
+	Templates   []Template          `json:"templates"`
+	// ReceivedTexts are text messages the service has received (an
+	// extension of the seed format, for GET /v2/received-text-messages).
+	ReceivedTexts []ReceivedText `json:"received_text_messages"`
+}
+
+// ReceivedText is a text message the service received. Without
+// created_at it is stamped with the time it is applied.
+type ReceivedText struct {
+	ID           uuid.UUID  `json:"id"`
+	NotifyNumber string     `json:"notify_number"`
+	UserNumber   string     `json:"user_number"`
+	Content      string     `json:"content"`
+	CreatedAt    *time.Time `json:"created_at"`
+}
+
+// TeamMember is a team member of a seeded service: a trial service may
+// send to its team.
+type TeamMember struct {
+	EmailAddress string `json:"email_address"`
+	MobileNumber string `json:"mobile_number"`
+}
+
+// APIKey is an API key with a known secret; the key string is
+// {name}-{service_id}-{secret}. A key given RevokedAt is stored revoked,
+// or revoked if it exists already.
+type APIKey struct {
+	ID        uuid.UUID      `json:"id"`
+	Name      string         `json:"name"`
+	KeyType   notify.KeyType `json:"key_type"`
+	Secret    string         `json:"secret"`
+	RevokedAt *time.Time     `json:"revoked_at"`
+}
+
+// Template is a template; when its name, subject, content or process type
+// changes between two applies, the second stores a new version. Its type
+// cannot change.
+type Template struct {
+	ID          uuid.UUID               `json:"id"`
+	Type        notify.NotificationType `json:"type"`
+	Name        string                  `json:"name"`
+	Subject     string                  `json:"subject"`
+	Content     string                  `json:"content"`
+	ProcessType notify.ProcessType      `json:"process_type"`
+}
+
+// Read reads and checks the seed file at path. Unknown fields are refused
+// so that a typo does not go unnoticed.
+func Read(path string) (*File, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	return Parse(raw)
+}
+
+// Parse decodes and checks a seed document: one JSON object, with no
+// unknown field and nothing after it.
+func Parse(raw []byte) (*File, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("seed: unexpected data after the JSON document")
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// check refuses what Apply could not store: missing ids and names, unknown
+// permissions, key types, template types and process types, secrets that
+// are not UUIDs.
+func (f *File) check() error {
+	for i, svc := range f.Services {
+		where := fmt.Sprintf("seed: services[%d]", i)
+		if svc.ID == uuid.Nil {
+			return fmt.Errorf("%s: id is required", where)
+		}
+		if strings.TrimSpace(svc.Name) == "" {
+			return fmt.Errorf("%s: name is required", where)
+		}
+		if svc.MessageLimit < 0 {
+			return fmt.Errorf("%s: message_limit must not be negative", where)
+		}
+		for _, p := range svc.Permissions {
+			if !slices.Contains([]notify.Permission{notify.PermissionSMS, notify.PermissionEmail,
+				notify.PermissionInternationalSMS, notify.PermissionUKLandlines}, p) {
+				return fmt.Errorf("%s: unknown permission %q", where, p)
+			}
+		}
+		for j, k := range svc.APIKeys {
+			kw := fmt.Sprintf("%s.api_keys[%d]", where, j)
+			if k.ID == uuid.Nil || strings.TrimSpace(k.Name) == "" {
+				return fmt.Errorf("%s: id and name are required", kw)
+			}
+			if !k.KeyType.Valid() {
+				return fmt.Errorf("%s: key_type %q is not normal, team or test", kw, k.KeyType)
+			}
+			if _, ok := notify.ParseUUID(k.Secret); !ok {
+				return fmt.Errorf("%s: secret must be a UUID string", kw)
+			}
+		}
+		for j, m := range svc.ReceivedTexts {
+			if m.ID == uuid.Nil {
+				return fmt.Errorf("%s.received_text_messages[%d]: id is required", where, j)
+			}
+		}
+		for j, t := range svc.Templates {
+			tw := fmt.Sprintf("%s.templates[%d]", where, j)
+			if t.ID == uuid.Nil || strings.TrimSpace(t.Name) == "" {
+				return fmt.Errorf("%s: id and name are required", tw)
+			}
+			if t.Type != notify.SMS && t.Type != notify.Email {
+				return fmt.Errorf("%s: type %q is not sms or email", tw, t.Type)
+			}
+			if t.ProcessType != "" && t.ProcessType != notify.ProcessNormal && t.ProcessType != notify.ProcessPriority {
+				return fmt.Errorf("%s: process_type %q is not normal or priority", tw, t.ProcessType)
+			}
+		}
+	}
+	return nil
+}
