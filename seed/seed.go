@@ -64,7 +64,9 @@ import (
 
 // File is a seed file: services with their team, guest list, API keys
 // (with given secrets), templates and received text messages. Applying it
-// is idempotent: a second Apply changes nothing.
+// is idempotent: a second Apply changes nothing. A File marshalled with
+// encoding/json leaves out the optional fields it does not set, and Parse
+// reads it back unchanged.
 type File struct {
 	Services []Service `json:"services"`
 }
@@ -74,19 +76,19 @@ type Service struct {
 	ID   uuid.UUID `json:"id"`
 	Name string    `json:"name"`
 	// Restricted is trial mode; absent means true, as for new services.
-	Restricted *bool `json:"restricted"`
+	Restricted *bool `json:"restricted,omitzero"`
 	// MessageLimit is the daily limit; 0 means notify.DefaultMessageLimit.
-	MessageLimit int  `json:"message_limit"`
-	ResearchMode bool `json:"research_mode"`
+	MessageLimit int  `json:"message_limit,omitzero"`
+	ResearchMode bool `json:"research_mode,omitzero"`
 	// Permissions default to sending SMS and email when absent.
-	Permissions []notify.Permission `json:"permissions"`
-	TeamMembers []TeamMember        `json:"team_members"`
-	GuestList   []string            `json:"guest_list"`
-	APIKeys     []APIKey            `json:"api_keys"`
-	Templates   []Template          `json:"templates"`
+	Permissions []notify.Permission `json:"permissions,omitzero"`
+	TeamMembers []TeamMember        `json:"team_members,omitzero"`
+	GuestList   []string            `json:"guest_list,omitzero"`
+	APIKeys     []APIKey            `json:"api_keys,omitzero"`
+	Templates   []Template          `json:"templates,omitzero"`
 	// ReceivedTexts are text messages the service has received (an
 	// extension of the seed format, for GET /v2/received-text-messages).
-	ReceivedTexts []ReceivedText `json:"received_text_messages"`
+	ReceivedTexts []ReceivedText `json:"received_text_messages,omitzero"`
 }
 
 // ReceivedText is a text message the service received. Without
@@ -96,7 +98,7 @@ type ReceivedText struct {
 	NotifyNumber string     `json:"notify_number"`
 	UserNumber   string     `json:"user_number"`
 	Content      string     `json:"content"`
-	CreatedAt    *time.Time `json:"created_at"`
+	CreatedAt    *time.Time `json:"created_at,omitzero"`
 }
 
 // TeamMember is a team member of a seeded service: a trial service may
@@ -114,7 +116,7 @@ type APIKey struct {
 	Name      string         `json:"name"`
 	KeyType   notify.KeyType `json:"key_type"`
 	Secret    string         `json:"secret"`
-	RevokedAt *time.Time     `json:"revoked_at"`
+	RevokedAt *time.Time     `json:"revoked_at,omitzero"`
 }
 
 // Template is a template; when its name, subject, content or process type
@@ -124,9 +126,9 @@ type Template struct {
 	ID          uuid.UUID               `json:"id"`
 	Type        notify.NotificationType `json:"type"`
 	Name        string                  `json:"name"`
-	Subject     string                  `json:"subject"`
+	Subject     string                  `json:"subject,omitzero"`
 	Content     string                  `json:"content"`
-	ProcessType notify.ProcessType      `json:"process_type"`
+	ProcessType notify.ProcessType      `json:"process_type,omitzero"`
 }
 
 // Read reads and checks the seed file at path. Unknown fields are refused

@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,6 +184,24 @@ func TestApplyChecks(t *testing.T) {
 	_, err = n.Store().GetService(ctx(), seedService)
 	require.ErrorIs(t, err, notify.ErrNotFound, "nothing is applied from a refused file")
 	assert.Error(t, seed.Apply(ctx(), n, nil))
+}
+
+// TestMarshalRoundTrip: a File written with encoding/json reads back as
+// it was, optional fields left out included, and an empty permission list
+// stays empty (not the default).
+func TestMarshalRoundTrip(t *testing.T) {
+	t.Parallel()
+	f, err := seed.Read(seedPath)
+	require.NoError(t, err)
+	f.Services = append(f.Services, seed.Service{ID: uuid.New(), Name: "bare", Permissions: []notify.Permission{}})
+	raw, err := json.Marshal(f)
+	require.NoError(t, err)
+	back, err := seed.Parse(raw)
+	require.NoError(t, err)
+	assert.Equal(t, f, back)
+	bare, err := json.Marshal(back.Services[1])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id": "`+f.Services[1].ID.String()+`", "name": "bare", "permissions": []}`, string(bare))
 }
 
 func TestReadMissingFile(t *testing.T) {
