@@ -30,6 +30,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/seed"
 )
 
 // envGate is the variable that turns the scenarios on.
@@ -78,16 +79,17 @@ const (
 
 // seedJSON is the -seed file of every server process.
 func seedJSON() []byte {
-	svc := func(s service, name string) map[string]any {
-		return map[string]any{
-			"id": s.ID, "name": name, "restricted": s.Restricted, "message_limit": s.Limit,
-			"team_members": []map[string]string{{"email_address": "team@example.gov.uk", "mobile_number": teamNumber}},
-			"api_keys":     []map[string]any{{"id": uuid.NewSHA1(s.ID, []byte("key")), "name": "live", "key_type": "normal", "secret": s.Secret}},
-			"templates": []map[string]any{{"id": s.Template, "type": "sms", "name": "Reliability",
-				"content": "Reliability check ((n))", "process_type": "normal"}},
+	svc := func(s service, name string) seed.Service {
+		return seed.Service{
+			ID: s.ID, Name: name, Restricted: &s.Restricted, MessageLimit: s.Limit,
+			TeamMembers: []seed.TeamMember{{EmailAddress: "team@example.gov.uk", MobileNumber: teamNumber}},
+			APIKeys: []seed.APIKey{{ID: uuid.NewSHA1(s.ID, []byte("key")), Name: "live", KeyType: notify.KeyTypeLive,
+				Secret: s.Secret}},
+			Templates: []seed.Template{{ID: s.Template, Type: notify.SMS, Name: "Reliability",
+				Content: "Reliability check ((n))", ProcessType: notify.ProcessNormal}},
 		}
 	}
-	b, _ := json.Marshal(map[string]any{"services": []any{
+	b, _ := json.Marshal(seed.File{Services: []seed.Service{
 		svc(liveService, "Reliability live"), svc(trial50, "Reliability trial 50"), svc(trial10, "Reliability trial 10"),
 	}})
 	return b
