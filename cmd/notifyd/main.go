@@ -39,15 +39,9 @@
 //	                   with this bearer token (repeatable)
 //	-token KEY         print a bearer token for an API key string and exit
 //
-// Flags for reliability tests only (they make the sandbox misbehave; never
-// use them in production):
-//
-//	-sandbox-fail-rate F              fraction of sends that fail retryably
-//	-sandbox-permanent-fail-suffix S  sends to recipients ending in S fail permanently
-//	-sandbox-latency D                each send takes D
-//	-sandbox-log FILE                 append one JSON line per accepted send
-//	-sandbox-seed N                   seed of the random failures (0: random)
-//	-retry-backoff D                  first retry delay of the Redis queue (doubling, capped at 8×D)
+// A few more flags exist for the reliability tests only (they make the
+// sandbox misbehave on purpose): -help does not list them, and testflags.go
+// describes them.
 //
 // Any number of api and worker processes may share one PostgreSQL database
 // and one Redis, and may start at the same moment on an empty database with
@@ -117,7 +111,7 @@ type options struct {
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
-	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs := flag.NewFlagSet("notifyd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := &options{}
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:6011", "listen address")
@@ -138,7 +132,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	o.providers.register(fs)
-	o.test.register(fs)
+	testOnly := o.test.register(fs)
+	fs.Usage = func() { printUsage(fs, testOnly) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,15 @@ import (
 
 // testOptions are flags for reliability tests only: they make the sandbox
 // provider fail, slow down or log what it accepts, and shorten the Redis
-// queue's retry delays. They are never needed in production.
+// queue's retry delays. They are never needed in production, so -help does
+// not list them (see register); they are accepted all the same:
+//
+//	-sandbox-fail-rate F              fraction of sends that fail retryably
+//	-sandbox-permanent-fail-suffix S  sends to recipients ending in S fail permanently
+//	-sandbox-latency D                each send takes D
+//	-sandbox-log FILE                 append one JSON line per accepted send
+//	-sandbox-seed N                   seed of the random failures (0: random)
+//	-retry-backoff D                  first retry delay of the Redis queue (doubling, capped at 8×D)
 type testOptions struct {
 	sandboxFailRate float64
 	sandboxPermFail string
@@ -27,13 +35,36 @@ type testOptions struct {
 	sandboxFailSeed uint64
 }
 
-func (t *testOptions) register(fs *flag.FlagSet) {
-	fs.Float64Var(&t.sandboxFailRate, "sandbox-fail-rate", 0, "TEST ONLY: fraction (0 to 1) of sandbox sends that fail with a retryable error")
-	fs.StringVar(&t.sandboxPermFail, "sandbox-permanent-fail-suffix", "", "TEST ONLY: sandbox sends to recipients ending in this suffix fail permanently")
-	fs.DurationVar(&t.sandboxLatency, "sandbox-latency", 0, "TEST ONLY: how long each sandbox send takes")
-	fs.StringVar(&t.sandboxLog, "sandbox-log", "", "TEST ONLY: append one JSON line per send the sandbox accepted to this file (shared by processes)")
-	fs.DurationVar(&t.retryBackoff, "retry-backoff", 0, "TEST ONLY: first retry delay of the Redis queue, doubling up to 8 times it (0: the queue's default, 1s doubling to 5m)")
-	fs.Uint64Var(&t.sandboxFailSeed, "sandbox-seed", 0, "TEST ONLY: seed of the sandbox's random failures (0: random)")
+// register adds the test-only flags to fs and returns them as a flag set
+// of their own, so that fs's usage can leave them out (printUsage).
+func (t *testOptions) register(fs *flag.FlagSet) *flag.FlagSet {
+	test := flag.NewFlagSet("test-only", flag.ContinueOnError)
+	test.Float64Var(&t.sandboxFailRate, "sandbox-fail-rate", 0, "TEST ONLY: fraction (0 to 1) of sandbox sends that fail with a retryable error")
+	test.StringVar(&t.sandboxPermFail, "sandbox-permanent-fail-suffix", "", "TEST ONLY: sandbox sends to recipients ending in this suffix fail permanently")
+	test.DurationVar(&t.sandboxLatency, "sandbox-latency", 0, "TEST ONLY: how long each sandbox send takes")
+	test.StringVar(&t.sandboxLog, "sandbox-log", "", "TEST ONLY: append one JSON line per send the sandbox accepted to this file (shared by processes)")
+	test.DurationVar(&t.retryBackoff, "retry-backoff", 0, "TEST ONLY: first retry delay of the Redis queue, doubling up to 8 times it (0: the queue's default, 1s doubling to 5m)")
+	test.Uint64Var(&t.sandboxFailSeed, "sandbox-seed", 0, "TEST ONLY: seed of the sandbox's random failures (0: random)")
+	test.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
+	return test
+}
+
+// printUsage writes fs's usage message, as the flag package would, without
+// the flags of hidden.
+func printUsage(fs, hidden *flag.FlagSet) {
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	shown.SetOutput(fs.Output())
+	fs.VisitAll(func(f *flag.Flag) {
+		if hidden.Lookup(f.Name) != nil {
+			return
+		}
+		shown.Var(f.Value, f.Name, f.Usage)
+		// The default shown is the one registered, not a value parsed
+		// before -help.
+		shown.Lookup(f.Name).DefValue = f.DefValue
+	})
+	fmt.Fprintf(shown.Output(), "Usage of %s:\n", fs.Name())
+	shown.PrintDefaults()
 }
 
 func (t *testOptions) check() error {
