@@ -25,10 +25,11 @@
 // key_type and a secret; every template an id, a name and a type; every
 // received text an id. The rest is optional, with these defaults:
 // restricted true (trial mode), message_limit 50, permissions
-// ["sms", "email"], process_type "normal". key_type is "normal" (live),
-// "team" or "test"; a template's type is "sms" or "email"; the secret must
-// be a UUID string, and the key string callers use is
-// {name}-{service_id}-{secret} (here
+// ["sms", "email"] (the others are "international_sms" and
+// "sms_to_uk_landlines"), process_type "normal" (the other is "priority").
+// key_type is "normal" (live), "team" or "test"; a template's type is "sms"
+// or "email"; the secret must be a UUID string, and the key string callers
+// use is {name}-{service_id}-{secret} (here
 // backend-2ef392a9-d69e-4560-b9b5-27321ec76628-578f95c2-7724-4b29-8c1d-bc34219c0062).
 // Unknown fields and data after the document are refused, so that a typo
 // does not go unnoticed.
