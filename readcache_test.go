@@ -45,6 +45,16 @@ func (s *rcStore) count(ctx context.Context, method string) error {
 	return err
 }
 
+// holdGetService makes GetService calls wait, once they have read, until
+// the returned channel is closed.
+func (s *rcStore) holdGetService() chan struct{} {
+	h := make(chan struct{})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = h
+	return h
+}
+
 // wait blocks, once GetService has read, until hold is closed.
 func (s *rcStore) wait(ctx context.Context) error {
 	s.mu.Lock()
@@ -448,10 +458,7 @@ func rcWaitFor(t *testing.T, cond func() bool) {
 func TestReadCacheCoalescesConcurrentMisses(t *testing.T) {
 	t.Parallel()
 	e := newRCEnv(t, nil)
-	hold := make(chan struct{})
-	e.store.mu.Lock()
-	e.store.hold = hold
-	e.store.mu.Unlock()
+	hold := e.store.holdGetService()
 
 	const callers = 16
 	var wg sync.WaitGroup
@@ -480,13 +487,6 @@ func TestReadCacheLoadsRacingAWriteCacheNothingStale(t *testing.T) {
 	t.Parallel()
 	e := newRCEnv(t, nil)
 	st := e.n.Store()
-	hold := func() chan struct{} {
-		h := make(chan struct{})
-		e.store.mu.Lock()
-		e.store.hold = h
-		e.store.mu.Unlock()
-		return h
-	}
 	load := func() chan *notify.Service {
 		out := make(chan *notify.Service, 1)
 		go func() {
@@ -506,7 +506,7 @@ func TestReadCacheLoadsRacingAWriteCacheNothingStale(t *testing.T) {
 	// A load reads the service and is slow to return; meanwhile the
 	// service is archived through this process. What the load read is
 	// not cached.
-	h := hold()
+	h := e.store.holdGetService()
 	before := load()
 	rcWaitFor(t, func() bool { return e.store.n("GetService") == 1 })
 	setArchived(true)
@@ -520,7 +520,7 @@ func TestReadCacheLoadsRacingAWriteCacheNothingStale(t *testing.T) {
 	// A read that starts after a write does not share a load that started
 	// before it.
 	e.clock.Advance(notify.DefaultReadCacheTTL)
-	h = hold()
+	h = e.store.holdGetService()
 	before = load()
 	rcWaitFor(t, func() bool { return e.store.n("GetService") == 3 })
 	setArchived(false)
@@ -534,10 +534,7 @@ func TestReadCacheLoadsRacingAWriteCacheNothingStale(t *testing.T) {
 func TestReadCacheWaiterOutlivesACancelledLeader(t *testing.T) {
 	t.Parallel()
 	e := newRCEnv(t, nil)
-	hold := make(chan struct{})
-	e.store.mu.Lock()
-	e.store.hold = hold
-	e.store.mu.Unlock()
+	hold := e.store.holdGetService()
 
 	leaderCtx, cancel := context.WithCancel(context.Background())
 	leaderErr := make(chan error, 1)
