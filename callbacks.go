@@ -77,7 +77,9 @@ func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 	} else {
 		token = ""
 	}
-	svc, err := n.store.GetService(ctx, serviceID)
+	// Read-modify-write: read past the read cache so that a change made
+	// by another process within its TTL is not overwritten.
+	svc, err := uncached(n.store).GetService(ctx, serviceID)
 	if err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}

@@ -109,6 +109,19 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
+
+	// ReadCacheTTL is how long the Notifier keeps in process what
+	// authentication, sending and delivery read from the Store: services,
+	// API keys, templates (current and past versions), team members and
+	// guest lists (2s). A change made through the Notifier, its methods or
+	// Notifier.Store, takes effect at once; one made by another process
+	// sharing the Store, or directly on Config.Store, shows within
+	// ReadCacheTTL. Failed reads are never cached. A negative value
+	// disables the cache: every read goes to the Store.
+	ReadCacheTTL time.Duration
+	// ReadCacheSize caps the entries of that cache, the least recently used
+	// going first when it is full (10000). It must not be negative.
+	ReadCacheSize int
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -191,6 +204,15 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.PageSize < 0 || cfg.ClaimLease < 0 || cfg.SweepAfter < 0 || cfg.MaxDeliveryAttempts < 0 {
 		return nil, errors.New("notify: Config durations and counts must not be negative")
 	}
+	// Read cache in front of the Store (readcache.go).
+	if cfg.ReadCacheSize < 0 {
+		return nil, errors.New("notify: Config.ReadCacheSize must not be negative")
+	}
+	setDefault(&cfg.ReadCacheTTL, DefaultReadCacheTTL)
+	setDefault(&cfg.ReadCacheSize, DefaultReadCacheSize)
+	if cfg.ReadCacheTTL > 0 {
+		cfg.Store = newCachedStore(cfg.Store, cfg.ReadCacheTTL, cfg.ReadCacheSize, cfg.Clock, cfg.Stats)
+	}
 	n := &Notifier{
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
@@ -245,8 +267,10 @@ func setDefault[T comparable](p *T, v T) {
 
 func (n *Notifier) now() time.Time { return n.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// Store returns the Notifier's store (instrumented when Config.Stats is
-// set).
+// Store returns the Notifier's store: instrumented when Config.Stats is
+// set, behind the read cache unless Config.ReadCacheTTL is negative. Writes
+// through it update the cache at once; when cached, its Unwrap method
+// returns the store behind the cache.
 func (n *Notifier) Store() Store { return n.store }
 
 // Stats returns the Notifier's metrics sink, prefixed: the HTTP API records
