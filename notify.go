@@ -43,7 +43,8 @@ var (
 // the documented defaults, so notify.New(notify.Config{}) is a working
 // Notifier kept entirely in memory.
 type Config struct {
-	// Store is the system of record. Nil: a MemoryStore (store/memstore).
+	// Store is the system of record. Required: memstore.New() keeps it in
+	// memory; gormstore.OpenPostgres and OpenSQLite keep it in a database.
 	Store Store
 	// Queue carries delivery tasks. Nil: a MemoryQueue (queue/memqueue),
 	// consumed by Run.
@@ -133,7 +134,7 @@ type Notifier struct {
 // cannot be loaded from the Store.
 func New(cfg Config) (*Notifier, error) {
 	if cfg.Store == nil {
-		cfg.Store = NewMemoryStore()
+		return nil, errors.New("notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database")
 	}
 	if cfg.Queue == nil {
 		cfg.Queue = NewMemoryQueue(MemoryQueueOptions{})

@@ -663,9 +663,19 @@ func TestGetAndList(t *testing.T) {
 	assert.Len(t, team, 1)
 }
 
-func TestNewDefaultsToMemoryAdapters(t *testing.T) {
+func TestNewRequiresAStoreAndAQueue(t *testing.T) {
 	t.Parallel()
-	n, err := notify.New(notify.Config{Logger: slog.New(slog.DiscardHandler)})
+	q := memqueue.New(memqueue.Options{})
+	t.Cleanup(func() { _ = q.Close() })
+	_, err := notify.New(notify.Config{Queue: q})
+	require.ErrorContains(t, err, "notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database")
+}
+
+func TestNewDefaultsTheOptionalAdapters(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	t.Cleanup(func() { _ = q.Close() })
+	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	svc, err := n.CreateService(ctx, notify.Service{Name: "Defaults", Restricted: true, MessageLimit: 1})
 	require.NoError(t, err)
@@ -686,11 +696,11 @@ func TestNewDefaultsToMemoryAdapters(t *testing.T) {
 	require.Eventually(t, func() bool {
 		got, err := n.Get(ctx, c, nt.ID)
 		return err == nil && got.Status == notify.StatusDelivered
-	}, 10*time.Second, 5*time.Millisecond, "the default queue and sandbox deliver")
+	}, 10*time.Second, 5*time.Millisecond, "the built-in sandbox delivers")
 	cancel()
 	require.NoError(t, <-done)
 
-	_, err = notify.New(notify.Config{ClaimLease: -time.Second})
+	_, err = notify.New(notify.Config{Store: memstore.New(), Queue: q, ClaimLease: -time.Second})
 	assert.Error(t, err, "negative durations are refused")
 }
 
@@ -932,7 +942,7 @@ func TestProviderCallsEndBeforeTheLease(t *testing.T) {
 func TestRunStopsWhenAConsumerStops(t *testing.T) {
 	t.Parallel()
 	q := memqueue.New(memqueue.Options{})
-	n, err := notify.New(notify.Config{Queue: q, Logger: slog.New(slog.DiscardHandler)})
+	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
