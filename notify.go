@@ -46,8 +46,9 @@ type Config struct {
 	// Store is the system of record. Required: memstore.New() keeps it in
 	// memory; gormstore.OpenPostgres and OpenSQLite keep it in a database.
 	Store Store
-	// Queue carries delivery tasks. Nil: a MemoryQueue (queue/memqueue),
-	// consumed by Run.
+	// Queue carries delivery tasks, consumed by Run. Required:
+	// memqueue.New in a single process, redisqueue.New to share one
+	// between processes.
 	Queue Queue
 	// Cache holds the daily counters. Nil: a MemoryCache (cache/memcache).
 	// Processes that share a Store but no cache should use NoCache.
@@ -137,7 +138,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database")
 	}
 	if cfg.Queue == nil {
-		cfg.Queue = NewMemoryQueue(MemoryQueueOptions{})
+		return nil, errors.New("notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes")
 	}
 	if cfg.Cache == nil {
 		cfg.Cache = NewMemoryCache()

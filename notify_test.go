@@ -669,6 +669,8 @@ func TestNewRequiresAStoreAndAQueue(t *testing.T) {
 	t.Cleanup(func() { _ = q.Close() })
 	_, err := notify.New(notify.Config{Queue: q})
 	require.ErrorContains(t, err, "notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database")
+	_, err = notify.New(notify.Config{Store: memstore.New()})
+	require.ErrorContains(t, err, "notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes")
 }
 
 func TestNewDefaultsTheOptionalAdapters(t *testing.T) {
