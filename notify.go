@@ -50,8 +50,10 @@ type Config struct {
 	// memqueue.New in a single process, redisqueue.New to share one
 	// between processes.
 	Queue Queue
-	// Cache holds the daily counters. Nil: a MemoryCache (cache/memcache).
-	// Processes that share a Store but no cache should use NoCache.
+	// Cache holds the daily counters. Nil: no cache, the daily limit is
+	// counted from the Store on every check. memcache.New suits a single
+	// process; processes that share a Store share rediscache.New or none
+	// (a per-process cache would undercount the others' notifications).
 	Cache Cache
 	// Stats receives metrics. Nil: DiscardStats. When set, the Notifier
 	// wraps its Store, Queue and providers with InstrumentStore,
@@ -141,7 +143,7 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes")
 	}
 	if cfg.Cache == nil {
-		cfg.Cache = NewMemoryCache()
+		cfg.Cache = noCache{}
 	}
 	setDefault(&cfg.StatsPrefix, DefaultStatsPrefix)
 	if cfg.Stats == nil {

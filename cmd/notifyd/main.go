@@ -248,12 +248,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// and leaves them to the workers' sweeper; it counts the daily
 		// limit from the database, which every process shares.
 		cfg.Queue = sweepOnlyQueue{}
-		cfg.Cache = notify.NoCache{}
 		log.Info("role api: notifications are picked up by worker processes sharing the database")
 	case o.role == roleWorker:
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
-		cfg.Cache = notify.NoCache{}
 		if !o.sweepAfterSet {
 			// Notifications come from API processes through the
 			// database alone: sweep often.
