@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,15 +54,11 @@ type Config struct {
 	// process; processes that share a Store share rediscache.New or none
 	// (a per-process cache would undercount the others' notifications).
 	Cache Cache
-	// Stats receives metrics. Nil: DiscardStats. When set, the Notifier
-	// wraps its Store, Queue and providers with InstrumentStore,
-	// InstrumentQueue and InstrumentProvider, so adapters need no metrics
-	// code, and every name carries StatsPrefix.
+	// Stats receives the Notifier's own metrics, and the HTTP API's. Nil:
+	// DiscardStats. Names are used as given: instrument.Config (package
+	// stats/instrument) puts a prefix before them and wraps the Store,
+	// Queue, providers and sandbox so that their calls are measured too.
 	Stats Stats
-	// StatsPrefix goes before every metric name ("notifications.api.");
-	// NoStatsPrefix sends bare names.
-	StatsPrefix   string
-	NoStatsPrefix bool
 	// Logger receives structured logs. Nil: slog.Default().
 	Logger *slog.Logger
 	// Providers are the real providers. Several of a channel share its
@@ -145,21 +140,8 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Cache == nil {
 		cfg.Cache = noCache{}
 	}
-	setDefault(&cfg.StatsPrefix, DefaultStatsPrefix)
 	if cfg.Stats == nil {
 		cfg.Stats = DiscardStats{}
-	} else {
-		if !cfg.NoStatsPrefix {
-			cfg.Stats = PrefixStats(cfg.Stats, cfg.StatsPrefix)
-		}
-		cfg.Store = InstrumentStore(cfg.Store, cfg.Stats)
-		cfg.Queue = InstrumentQueue(cfg.Queue, cfg.Stats)
-		cfg.Providers = slices.Clone(cfg.Providers) // the caller's slice stays as it was
-		for i, p := range cfg.Providers {
-			if p != nil {
-				cfg.Providers[i] = InstrumentProvider(p, cfg.Stats)
-			}
-		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -171,10 +153,7 @@ func New(cfg Config) (*Notifier, error) {
 		cfg.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
 	}
 	if cfg.Sandbox == nil {
-		cfg.Sandbox = builtinSandbox{}
-	}
-	if _, discard := cfg.Stats.(DiscardStats); !discard {
-		cfg.Sandbox = InstrumentProvider(cfg.Sandbox, cfg.Stats)
+		cfg.Sandbox = BuiltinSandbox()
 	}
 	setDefault(&cfg.TrialModeURL, DefaultTrialModeURL)
 	setDefault(&cfg.DefaultSMSSender, DefaultSMSSender)
@@ -240,6 +219,12 @@ func New(cfg Config) (*Notifier, error) {
 	return n, nil
 }
 
+// BuiltinSandbox returns the Sandbox of a Notifier configured without one:
+// it sends nothing and fakes each receipt with SimulatedStatus. Code that
+// wraps Config.Sandbox, such as stats/instrument, wraps this one when the
+// field is nil.
+func BuiltinSandbox() Provider { return builtinSandbox{} }
+
 func setDefault[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
@@ -249,12 +234,11 @@ func setDefault[T comparable](p *T, v T) {
 
 func (n *Notifier) now() time.Time { return n.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// Store returns the Notifier's store (instrumented when Config.Stats is
-// set).
+// Store returns the Notifier's store, Config.Store.
 func (n *Notifier) Store() Store { return n.store }
 
-// Stats returns the Notifier's metrics sink, prefixed: the HTTP API records
-// its request metrics there.
+// Stats returns the Notifier's metrics sink, Config.Stats (DiscardStats when
+// nil): the HTTP API records its request metrics there.
 func (n *Notifier) Stats() Stats { return n.stats }
 
 // ---------------------------------------------------------------------------

@@ -80,6 +80,7 @@ import (
 	"github.com/notifykit/notify/httpapi"
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/queue/redisqueue"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/gormstore"
 )
 
@@ -262,7 +263,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.Queue = mq
 		cfg.Cache = memcache.New()
 	}
-	n, err := notify.New(cfg)
+	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 	if err != nil {
 		return err
 	}
