@@ -35,7 +35,7 @@ func TestConfig(t *testing.T) {
 	_, err = cfg.Sandbox.Send(ctx, notify.Message{})
 	require.NoError(t, err)
 	_, err = notify.New(cfg)
-	require.ErrorContains(t, err, "Config.Providers contains nil")
+	require.ErrorContains(t, err, "notify: Config.Providers[1] is nil")
 	cfg.Providers = cfg.Providers[:1]
 	n, err := notify.New(cfg)
 	require.NoError(t, err)
