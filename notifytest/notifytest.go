@@ -38,9 +38,10 @@ type Env struct {
 	Cache    *memcache.Cache
 	Sandbox  *sandbox.Sandbox
 
-	runOnce sync.Once
-	cancel  context.CancelFunc
-	done    chan struct{}
+	ownQueue *memqueue.Queue // the default queue, closed when the test ends
+	runOnce  sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // Option changes the Config or the sandbox of an Env before it is built.
@@ -64,12 +65,13 @@ func WithSandbox(o sandbox.Options) Option {
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	var sbOpts sandbox.Options
+	ownQueue := memqueue.New(memqueue.Options{
+		Backoff:     func(int) time.Duration { return 5 * time.Millisecond },
+		MaxAttempts: 20,
+	})
 	cfg := notify.Config{
-		Store: memstore.New(),
-		Queue: memqueue.New(memqueue.Options{
-			Backoff:     func(int) time.Duration { return 5 * time.Millisecond },
-			MaxAttempts: 20,
-		}),
+		Store:     memstore.New(),
+		Queue:     ownQueue,
 		Cache:     memcache.New(),
 		SecretKey: []byte("notifytest secret key"),
 		Logger:    slog.New(slog.DiscardHandler),
@@ -77,7 +79,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg, &sbOpts)
 	}
-	e := &Env{Sandbox: sandbox.New(sbOpts), done: make(chan struct{})}
+	e := &Env{Sandbox: sandbox.New(sbOpts), ownQueue: ownQueue, done: make(chan struct{})}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = e.Sandbox
 	}
@@ -115,9 +117,7 @@ func (e *Env) stop() {
 	if started {
 		<-e.done
 	}
-	if e.Queue != nil {
-		_ = e.Queue.Close()
-	}
+	_ = e.ownQueue.Close()
 }
 
 // Service creates a service. Empty Name becomes "Test service"; no
