@@ -144,19 +144,12 @@ func (n *Notifier) countPersisted(ctx context.Context, c *Caller, created time.T
 	}
 }
 
-// NoCache is a Cache that always misses, so the daily limit is counted
-// from the Store on every check. Use it for processes that share a Store
-// but no cache: a per-process memory cache would undercount the others'
-// notifications.
-type NoCache struct{}
+// noCache is the Cache of a Notifier configured without one: it always
+// misses, so the daily limit is counted from the Store on every check.
+type noCache struct{}
 
-var _ Cache = NoCache{}
+var _ Cache = noCache{}
 
-// Get always misses.
-func (NoCache) Get(context.Context, string) (int64, error) { return 0, ErrCacheMiss }
-
-// Set does nothing.
-func (NoCache) Set(context.Context, string, int64, time.Duration) error { return nil }
-
-// Incr always misses.
-func (NoCache) Incr(context.Context, string) (int64, error) { return 0, ErrCacheMiss }
+func (noCache) Get(context.Context, string) (int64, error)              { return 0, ErrCacheMiss }
+func (noCache) Set(context.Context, string, int64, time.Duration) error { return nil }
+func (noCache) Incr(context.Context, string) (int64, error)             { return 0, ErrCacheMiss }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -39,27 +38,33 @@ var (
 	DefaultSimulatedNumbers = []string{"+447700900000", "+447700900111", "+447700900222"}
 )
 
-// Config configures a Notifier. Every field is optional: zero values take
-// the documented defaults, so notify.New(notify.Config{}) is a working
-// Notifier kept entirely in memory.
+// Config configures a Notifier. Store and Queue are required: package
+// notify holds the rules and imports no adapter, so the caller chooses them,
+// memstore.New and memqueue.New for a test or a single process,
+// gormstore.OpenPostgres or OpenSQLite and redisqueue.New for a deployment.
+// Every other field is optional: a nil Cache means no cache (daily limits
+// are counted from the Store), a nil Stats discards metrics, a nil Sandbox
+// is BuiltinSandbox, and zero numbers and durations take the defaults given
+// beside each field. Negative numbers and durations are errors. Package
+// notifytest builds a Notifier on memory adapters in one call.
 type Config struct {
-	// Store is the system of record. Nil: a MemoryStore (store/memstore).
+	// Store is the system of record. Required: memstore.New() keeps it in
+	// memory; gormstore.OpenPostgres and OpenSQLite keep it in a database.
 	Store Store
-	// Queue carries delivery tasks. Nil: a MemoryQueue (queue/memqueue),
-	// consumed by Run.
+	// Queue carries delivery tasks, consumed by Run. Required:
+	// memqueue.New in a single process, redisqueue.New to share one
+	// between processes.
 	Queue Queue
-	// Cache holds the daily counters. Nil: a MemoryCache (cache/memcache).
-	// Processes that share a Store but no cache should use NoCache.
+	// Cache holds the daily counters. Nil: no cache, the daily limit is
+	// counted from the Store on every check. memcache.New suits a single
+	// process; processes that share a Store share rediscache.New or none
+	// (a per-process cache would undercount the others' notifications).
 	Cache Cache
-	// Stats receives metrics. Nil: DiscardStats. When set, the Notifier
-	// wraps its Store, Queue and providers with InstrumentStore,
-	// InstrumentQueue and InstrumentProvider, so adapters need no metrics
-	// code, and every name carries StatsPrefix.
+	// Stats receives the Notifier's own metrics, and the HTTP API's. Nil:
+	// DiscardStats. Names are used as given: instrument.Config (package
+	// stats/instrument) puts a prefix before them and wraps the Store,
+	// Queue, providers and sandbox so that their calls are measured too.
 	Stats Stats
-	// StatsPrefix goes before every metric name ("notifications.api.");
-	// NoStatsPrefix sends bare names.
-	StatsPrefix   string
-	NoStatsPrefix bool
 	// Logger receives structured logs. Nil: slog.Default().
 	Logger *slog.Logger
 	// Providers are the real providers. Several of a channel share its
@@ -141,75 +146,18 @@ type Notifier struct {
 	simPhones map[string]bool
 }
 
-// New returns a Notifier, filling every nil adapter with its in-memory
-// default. It fails on an invalid Config or when the development secret key
-// cannot be loaded from the Store.
+// New validates cfg (see Config) and returns a Notifier on its adapters.
+// It fails, naming the field, when Store or Queue is missing, a number or a
+// duration is negative, a provider is nil or of neither channel, or a
+// simulated number does not parse; it also fails when the development secret
+// key cannot be loaded from the Store. To measure the adapters' calls, pass
+// cfg through instrument.Config (package stats/instrument) first.
 func New(cfg Config) (*Notifier, error) {
-	if cfg.Store == nil {
-		cfg.Store = NewMemoryStore()
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Queue == nil {
-		cfg.Queue = NewMemoryQueue(MemoryQueueOptions{})
-	}
-	if cfg.Cache == nil {
-		cfg.Cache = NewMemoryCache()
-	}
-	setDefault(&cfg.StatsPrefix, DefaultStatsPrefix)
-	if cfg.Stats == nil {
-		cfg.Stats = DiscardStats{}
-	} else {
-		if !cfg.NoStatsPrefix {
-			cfg.Stats = PrefixStats(cfg.Stats, cfg.StatsPrefix)
-		}
-		cfg.Store = InstrumentStore(cfg.Store, cfg.Stats)
-		cfg.Queue = InstrumentQueue(cfg.Queue, cfg.Stats)
-		cfg.Providers = slices.Clone(cfg.Providers) // the caller's slice stays as it was
-		for i, p := range cfg.Providers {
-			if p != nil {
-				cfg.Providers[i] = InstrumentProvider(p, cfg.Stats)
-			}
-		}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
-	if cfg.CallbackClient == nil {
-		cfg.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
-	}
-	if cfg.Sandbox == nil {
-		cfg.Sandbox = builtinSandbox{}
-	}
-	if _, discard := cfg.Stats.(DiscardStats); !discard {
-		cfg.Sandbox = InstrumentProvider(cfg.Sandbox, cfg.Stats)
-	}
-	setDefault(&cfg.TrialModeURL, DefaultTrialModeURL)
-	setDefault(&cfg.DefaultSMSSender, DefaultSMSSender)
-	setDefault(&cfg.EmailDomain, DefaultEmailDomain)
-	setDefault(&cfg.DailyLimitCacheTTL, DefaultDailyLimitCacheTTL)
-	setDefault(&cfg.PageSize, DefaultPageSize)
-	setDefault(&cfg.ClaimLease, DefaultClaimLease)
-	setDefault(&cfg.SweepAfter, DefaultSweepAfter)
-	setDefault(&cfg.SweepBatch, DefaultSweepBatch)
-	setDefault(&cfg.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
-	setDefault(&cfg.SendingTimeout, DefaultSendingTimeout)
-	if cfg.SimulatedEmails == nil {
-		cfg.SimulatedEmails = DefaultSimulatedEmails
-	}
-	if cfg.SimulatedNumbers == nil {
-		cfg.SimulatedNumbers = DefaultSimulatedNumbers
-	}
-	if cfg.PageSize < 0 || cfg.ClaimLease < 0 || cfg.SweepAfter < 0 || cfg.MaxDeliveryAttempts < 0 {
-		return nil, errors.New("notify: Config durations and counts must not be negative")
-	}
+	cfg.setDefaults()
 	// Read cache in front of the Store (readcache.go).
-	if cfg.ReadCacheSize < 0 {
-		return nil, errors.New("notify: Config.ReadCacheSize must not be negative")
-	}
-	setDefault(&cfg.ReadCacheTTL, DefaultReadCacheTTL)
-	setDefault(&cfg.ReadCacheSize, DefaultReadCacheSize)
 	if cfg.ReadCacheTTL > 0 {
 		cfg.Store = newCachedStore(cfg.Store, cfg.ReadCacheTTL, cfg.ReadCacheSize, cfg.Clock, cfg.Stats)
 	}
@@ -220,12 +168,6 @@ func New(cfg Config) (*Notifier, error) {
 	}
 	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
-		if p == nil {
-			return nil, errors.New("notify: Config.Providers contains nil")
-		}
-		if p.Type() != SMS && p.Type() != Email {
-			return nil, fmt.Errorf("notify: provider %q: Type must be sms or email, not %q", p.Name(), p.Type())
-		}
 		byType[p.Type()] = append(byType[p.Type()], p)
 	}
 	for typ, ps := range byType {
@@ -235,10 +177,7 @@ func New(cfg Config) (*Notifier, error) {
 		n.simEmails[strings.ToLower(strings.TrimSpace(e))] = true
 	}
 	for _, p := range cfg.SimulatedNumbers {
-		pn, err := ParsePhoneNumber(p)
-		if err != nil {
-			return nil, fmt.Errorf("notify: simulated number %q: %w", p, err)
-		}
+		pn, _ := ParsePhoneNumber(p) // validate parsed each one
 		n.simPhones[pn.Normalised] = true
 	}
 	key := cfg.SecretKey
@@ -258,6 +197,97 @@ func New(cfg Config) (*Notifier, error) {
 	return n, nil
 }
 
+// validate reports every problem of c at once, each naming its field.
+func (c *Config) validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database"))
+	}
+	if c.Queue == nil {
+		errs = append(errs, errors.New("notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes"))
+	}
+	for i, p := range c.Providers {
+		switch {
+		case p == nil:
+			errs = append(errs, fmt.Errorf("notify: Config.Providers[%d] is nil", i))
+		case p.Type() != SMS && p.Type() != Email:
+			errs = append(errs, fmt.Errorf("notify: provider %q: Type must be sms or email, not %q", p.Name(), p.Type()))
+		}
+	}
+	for _, f := range []struct {
+		name  string
+		value int64
+	}{
+		{"DailyLimitCacheTTL", int64(c.DailyLimitCacheTTL)},
+		{"PageSize", int64(c.PageSize)},
+		{"ReadCacheSize", int64(c.ReadCacheSize)},
+		{"ClaimLease", int64(c.ClaimLease)},
+		{"SweepAfter", int64(c.SweepAfter)},
+		{"SweepBatch", int64(c.SweepBatch)},
+		{"MaxDeliveryAttempts", int64(c.MaxDeliveryAttempts)},
+		{"SendingTimeout", int64(c.SendingTimeout)},
+		{"ProviderChoice.ErrorThreshold", int64(c.ProviderChoice.ErrorThreshold)},
+		{"ProviderChoice.ErrorWindow", int64(c.ProviderChoice.ErrorWindow)},
+		{"ProviderChoice.Recovery", int64(c.ProviderChoice.Recovery)},
+	} {
+		if f.value < 0 {
+			errs = append(errs, fmt.Errorf("notify: Config.%s must not be negative (0 takes the default)", f.name))
+		}
+	}
+	for _, p := range c.SimulatedNumbers {
+		if _, err := ParsePhoneNumber(p); err != nil {
+			errs = append(errs, fmt.Errorf("notify: Config.SimulatedNumbers: %q: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// setDefaults fills the optional fields c leaves zero.
+func (c *Config) setDefaults() {
+	if c.Cache == nil {
+		c.Cache = noCache{}
+	}
+	if c.Stats == nil {
+		c.Stats = DiscardStats{}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.CallbackClient == nil {
+		c.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
+	}
+	if c.Sandbox == nil {
+		c.Sandbox = BuiltinSandbox()
+	}
+	setDefault(&c.TrialModeURL, DefaultTrialModeURL)
+	setDefault(&c.DefaultSMSSender, DefaultSMSSender)
+	setDefault(&c.EmailDomain, DefaultEmailDomain)
+	setDefault(&c.DailyLimitCacheTTL, DefaultDailyLimitCacheTTL)
+	setDefault(&c.PageSize, DefaultPageSize)
+	setDefault(&c.ClaimLease, DefaultClaimLease)
+	setDefault(&c.SweepAfter, DefaultSweepAfter)
+	setDefault(&c.SweepBatch, DefaultSweepBatch)
+	setDefault(&c.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
+	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
+	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
+	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
+	if c.SimulatedEmails == nil {
+		c.SimulatedEmails = DefaultSimulatedEmails
+	}
+	if c.SimulatedNumbers == nil {
+		c.SimulatedNumbers = DefaultSimulatedNumbers
+	}
+}
+
+// BuiltinSandbox returns the Sandbox of a Notifier configured without one:
+// it sends nothing and fakes each receipt with SimulatedStatus. Code that
+// wraps Config.Sandbox, such as stats/instrument, wraps this one when the
+// field is nil.
+func BuiltinSandbox() Provider { return builtinSandbox{} }
+
 func setDefault[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
@@ -267,14 +297,13 @@ func setDefault[T comparable](p *T, v T) {
 
 func (n *Notifier) now() time.Time { return n.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// Store returns the Notifier's store: instrumented when Config.Stats is
-// set, behind the read cache unless Config.ReadCacheTTL is negative. Writes
-// through it update the cache at once; when cached, its Unwrap method
-// returns the store behind the cache.
+// Store returns the Notifier's store, Config.Store, behind the read cache
+// unless Config.ReadCacheTTL is negative. Writes through it update the cache
+// at once; when cached, its Unwrap method returns Config.Store.
 func (n *Notifier) Store() Store { return n.store }
 
-// Stats returns the Notifier's metrics sink, prefixed: the HTTP API records
-// its request metrics there.
+// Stats returns the Notifier's metrics sink, Config.Stats (DiscardStats when
+// nil): the HTTP API records its request metrics there.
 func (n *Notifier) Stats() Stats { return n.stats }
 
 // ---------------------------------------------------------------------------

@@ -663,9 +663,21 @@ func TestGetAndList(t *testing.T) {
 	assert.Len(t, team, 1)
 }
 
-func TestNewDefaultsToMemoryAdapters(t *testing.T) {
+func TestNewRequiresAStoreAndAQueue(t *testing.T) {
 	t.Parallel()
-	n, err := notify.New(notify.Config{Logger: slog.New(slog.DiscardHandler)})
+	q := memqueue.New(memqueue.Options{})
+	t.Cleanup(func() { _ = q.Close() })
+	_, err := notify.New(notify.Config{Queue: q})
+	require.ErrorContains(t, err, "notify: Config.Store is required: use memstore.New() for memory, gormstore.OpenPostgres or OpenSQLite for a database")
+	_, err = notify.New(notify.Config{Store: memstore.New()})
+	require.ErrorContains(t, err, "notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes")
+}
+
+func TestNewDefaultsTheOptionalAdapters(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	t.Cleanup(func() { _ = q.Close() })
+	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	svc, err := n.CreateService(ctx, notify.Service{Name: "Defaults", Restricted: true, MessageLimit: 1})
 	require.NoError(t, err)
@@ -686,12 +698,60 @@ func TestNewDefaultsToMemoryAdapters(t *testing.T) {
 	require.Eventually(t, func() bool {
 		got, err := n.Get(ctx, c, nt.ID)
 		return err == nil && got.Status == notify.StatusDelivered
-	}, 10*time.Second, 5*time.Millisecond, "the default queue and sandbox deliver")
+	}, 10*time.Second, 5*time.Millisecond, "the built-in sandbox delivers")
 	cancel()
 	require.NoError(t, <-done)
 
-	_, err = notify.New(notify.Config{ClaimLease: -time.Second})
+	_, err = notify.New(notify.Config{Store: memstore.New(), Queue: q, ClaimLease: -time.Second})
 	assert.Error(t, err, "negative durations are refused")
+}
+
+func TestNewValidatesConfig(t *testing.T) {
+	t.Parallel()
+	q := memqueue.New(memqueue.Options{})
+	t.Cleanup(func() { _ = q.Close() })
+	base := func() notify.Config {
+		return notify.Config{Store: memstore.New(), Queue: q, SecretKey: []byte("k"), Logger: slog.New(slog.DiscardHandler)}
+	}
+	tests := []struct {
+		name string
+		set  func(*notify.Config)
+		want string
+	}{
+		{"DailyLimitCacheTTL", func(c *notify.Config) { c.DailyLimitCacheTTL = -time.Second }, "notify: Config.DailyLimitCacheTTL must not be negative"},
+		{"PageSize", func(c *notify.Config) { c.PageSize = -1 }, "notify: Config.PageSize must not be negative"},
+		{"ClaimLease", func(c *notify.Config) { c.ClaimLease = -time.Second }, "notify: Config.ClaimLease must not be negative"},
+		{"SweepAfter", func(c *notify.Config) { c.SweepAfter = -time.Second }, "notify: Config.SweepAfter must not be negative"},
+		{"SweepBatch", func(c *notify.Config) { c.SweepBatch = -1 }, "notify: Config.SweepBatch must not be negative"},
+		{"MaxDeliveryAttempts", func(c *notify.Config) { c.MaxDeliveryAttempts = -1 }, "notify: Config.MaxDeliveryAttempts must not be negative"},
+		{"SendingTimeout", func(c *notify.Config) { c.SendingTimeout = -time.Hour }, "notify: Config.SendingTimeout must not be negative"},
+		{"ErrorThreshold", func(c *notify.Config) { c.ProviderChoice.ErrorThreshold = -1 }, "notify: Config.ProviderChoice.ErrorThreshold must not be negative"},
+		{"ErrorWindow", func(c *notify.Config) { c.ProviderChoice.ErrorWindow = -time.Second }, "notify: Config.ProviderChoice.ErrorWindow must not be negative"},
+		{"Recovery", func(c *notify.Config) { c.ProviderChoice.Recovery = -time.Second }, "notify: Config.ProviderChoice.Recovery must not be negative"},
+		{"nil provider", func(c *notify.Config) { c.Providers = []notify.Provider{nil} }, "notify: Config.Providers[0] is nil"},
+		{"provider of no channel", func(c *notify.Config) { c.Providers = []notify.Provider{sandbox.New(sandbox.Options{})} },
+			`notify: provider "sandbox": Type must be sms or email, not ""`},
+		{"simulated number", func(c *notify.Config) { c.SimulatedNumbers = []string{"not a number"} }, `notify: Config.SimulatedNumbers: "not a number"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := base()
+			tc.set(&cfg)
+			_, err := notify.New(cfg)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+
+	_, err := notify.New(notify.Config{PageSize: -1, SweepBatch: -1})
+	require.Error(t, err)
+	for _, want := range []string{"Config.Store is required", "Config.Queue is required", "Config.PageSize", "Config.SweepBatch"} {
+		assert.ErrorContains(t, err, want, "every problem is reported at once")
+	}
+
+	n, err := notify.New(base())
+	require.NoError(t, err)
+	assert.Equal(t, notify.DefaultPageSize, n.PageSize(), "zero takes the default")
 }
 
 func TestDevelopmentSecretKeyIsSharedThroughTheStore(t *testing.T) {
@@ -932,7 +992,7 @@ func TestProviderCallsEndBeforeTheLease(t *testing.T) {
 func TestRunStopsWhenAConsumerStops(t *testing.T) {
 	t.Parallel()
 	q := memqueue.New(memqueue.Options{})
-	n, err := notify.New(notify.Config{Queue: q, Logger: slog.New(slog.DiscardHandler)})
+	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
@@ -987,7 +1047,7 @@ func TestAttemptsAreCountedPerNotificationNotPerTask(t *testing.T) {
 func TestResearchModeSendsNeverCountTowardsTheLimit(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, notify.Service{ResearchMode: true, Restricted: true, MessageLimit: 2},
-		notifytest.WithConfig(func(c *notify.Config) { c.Cache = notify.NoCache{} })) // count from the Store
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = nil })) // no cache: count from the Store
 	for range 3 {
 		_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 		require.NoError(t, err)

@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/queue/memqueue"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/memstore"
 )
 
@@ -192,12 +194,12 @@ func newRCEnv(t testing.TB, configure func(*notify.Config)) *rcEnv {
 	t.Helper()
 	e := &rcEnv{store: newRCStore(), stats: &rcStats{n: map[string]int{}},
 		clock: &rcClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}
-	cfg := notify.Config{Store: e.store, Stats: e.stats, NoStatsPrefix: true, Clock: e.clock.Now,
+	cfg := notify.Config{Store: e.store, Queue: memqueue.New(memqueue.Options{}), Stats: e.stats, Clock: e.clock.Now,
 		SecretKey: []byte("read cache"), Logger: slog.New(slog.DiscardHandler)}
 	if configure != nil {
 		configure(&cfg)
 	}
-	n, err := notify.New(cfg)
+	n, err := notify.New(instrument.Config(cfg, ""))
 	require.NoError(t, err)
 	e.n = n
 	ctx := context.Background()
@@ -660,7 +662,7 @@ func (s *rcClosingStore) Close() error { s.closed = true; return nil }
 func TestReadCacheKeepsCloseAndUnwrap(t *testing.T) {
 	t.Parallel()
 	closing := &rcClosingStore{Store: memstore.New()}
-	n, err := notify.New(notify.Config{Store: closing, SecretKey: []byte("k")})
+	n, err := notify.New(notify.Config{Store: closing, Queue: discardQueue{}, SecretKey: []byte("k")})
 	require.NoError(t, err)
 	c, ok := n.Store().(interface{ Close() error })
 	require.True(t, ok, "Close of the store stays reachable")
@@ -671,7 +673,7 @@ func TestReadCacheKeepsCloseAndUnwrap(t *testing.T) {
 	assert.Same(t, closing, u.Unwrap())
 
 	plain := memstore.New()
-	n, err = notify.New(notify.Config{Store: plain, SecretKey: []byte("k")})
+	n, err = notify.New(notify.Config{Store: plain, Queue: discardQueue{}, SecretKey: []byte("k")})
 	require.NoError(t, err)
 	_, ok = n.Store().(interface{ Close() error })
 	assert.False(t, ok, "no Close when the store has none")

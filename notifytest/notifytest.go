@@ -28,7 +28,9 @@ import (
 	"github.com/notifykit/notify/store/memstore"
 )
 
-// Env is a Notifier on memory adapters with its parts exposed.
+// Env is a Notifier on memory adapters with its parts exposed. Store,
+// Queue and Cache are nil when an Option replaced them by adapters of
+// another kind (or, for Cache, by none).
 type Env struct {
 	Notifier *notify.Notifier
 	Store    *memstore.Store
@@ -36,12 +38,16 @@ type Env struct {
 	Cache    *memcache.Cache
 	Sandbox  *sandbox.Sandbox
 
-	runOnce sync.Once
-	cancel  context.CancelFunc
-	done    chan struct{}
+	ownQueue *memqueue.Queue // the default queue, closed when the test ends
+	runOnce  sync.Once
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // Option changes the Config or the sandbox of an Env before it is built.
+// The Config starts on memory adapters (memstore, memqueue with fast
+// retries, memcache); an Option may replace any of them, or set Cache to
+// nil so that daily limits are counted from the Store.
 type Option func(*notify.Config, *sandbox.Options)
 
 // WithConfig lets a test change the Notifier's configuration.
@@ -59,32 +65,27 @@ func WithSandbox(o sandbox.Options) Option {
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	var sbOpts sandbox.Options
+	ownQueue := memqueue.New(memqueue.Options{
+		Backoff:     func(int) time.Duration { return 5 * time.Millisecond },
+		MaxAttempts: 20,
+	})
 	cfg := notify.Config{
+		Store:     memstore.New(),
+		Queue:     ownQueue,
+		Cache:     memcache.New(),
 		SecretKey: []byte("notifytest secret key"),
 		Logger:    slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o(&cfg, &sbOpts)
 	}
-	e := &Env{Sandbox: sandbox.New(sbOpts), done: make(chan struct{})}
-	if cfg.Store == nil {
-		e.Store = memstore.New()
-		cfg.Store = e.Store
-	}
-	if cfg.Cache == nil {
-		e.Cache = memcache.New()
-		cfg.Cache = e.Cache
-	}
-	if cfg.Queue == nil {
-		e.Queue = memqueue.New(memqueue.Options{
-			Backoff:     func(int) time.Duration { return 5 * time.Millisecond },
-			MaxAttempts: 20,
-		})
-		cfg.Queue = e.Queue
-	}
+	e := &Env{Sandbox: sandbox.New(sbOpts), ownQueue: ownQueue, done: make(chan struct{})}
 	if cfg.Sandbox == nil {
 		cfg.Sandbox = e.Sandbox
 	}
+	e.Store, _ = cfg.Store.(*memstore.Store)
+	e.Queue, _ = cfg.Queue.(*memqueue.Queue)
+	e.Cache, _ = cfg.Cache.(*memcache.Cache)
 	n, err := notify.New(cfg)
 	if err != nil {
 		t.Fatalf("notifytest: %v", err)
@@ -116,9 +117,7 @@ func (e *Env) stop() {
 	if started {
 		<-e.done
 	}
-	if e.Queue != nil {
-		_ = e.Queue.Close()
-	}
+	_ = e.ownQueue.Close()
 }
 
 // Service creates a service. Empty Name becomes "Test service"; no

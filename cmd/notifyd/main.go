@@ -75,6 +75,7 @@ import (
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/queue/redisqueue"
 	"github.com/notifykit/notify/seed"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/gormstore"
 )
 
@@ -244,12 +245,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// and leaves them to the workers' sweeper; it counts the daily
 		// limit from the database, which every process shares.
 		cfg.Queue = sweepOnlyQueue{}
-		cfg.Cache = notify.NoCache{}
 		log.Info("role api: notifications are picked up by worker processes sharing the database")
 	case o.role == roleWorker:
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
-		cfg.Cache = notify.NoCache{}
 		if !o.sweepAfterSet {
 			// Notifications come from API processes through the
 			// database alone: sweep often.
@@ -260,7 +259,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.Queue = mq
 		cfg.Cache = memcache.New()
 	}
-	n, err := notify.New(cfg)
+	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	prom "github.com/prometheus/client_golang/prometheus"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/stats/prometheus"
 	"github.com/notifykit/notify/stats/statsd"
 )
@@ -18,7 +19,7 @@ import (
 // labelled series.
 func openStats(o *options) (notify.Stats, http.Handler, func(), error) {
 	reg := prom.NewRegistry()
-	ps, err := prometheus.New(reg, prometheus.Options{TrimPrefix: notify.DefaultStatsPrefix})
+	ps, err := prometheus.New(reg, prometheus.Options{TrimPrefix: instrument.DefaultPrefix})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("metrics: %w", err)
 	}

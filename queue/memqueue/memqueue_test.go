@@ -41,37 +41,6 @@ func start(t *testing.T, q *memqueue.Queue, queue string, h notify.Handler) (sto
 	return stop
 }
 
-func TestDefaultBackoff(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		attempt  int
-		min, max time.Duration
-	}{
-		{0, 900 * time.Millisecond, 1100 * time.Millisecond},
-		{1, 900 * time.Millisecond, 1100 * time.Millisecond},
-		{2, 1800 * time.Millisecond, 2200 * time.Millisecond},
-		{3, 3600 * time.Millisecond, 4400 * time.Millisecond},
-		{8, 115200 * time.Millisecond, 140800 * time.Millisecond},
-		{9, 230400 * time.Millisecond, 281600 * time.Millisecond},
-		{10, 270 * time.Second, 5 * time.Minute},
-		{64, 270 * time.Second, 5 * time.Minute},
-		{1 << 30, 270 * time.Second, 5 * time.Minute},
-	}
-	for _, tc := range tests {
-		t.Run("", func(t *testing.T) {
-			t.Parallel()
-			seen := map[time.Duration]bool{}
-			for range 200 {
-				d := memqueue.DefaultBackoff(tc.attempt)
-				assert.GreaterOrEqual(t, d, tc.min, "attempt %d", tc.attempt)
-				assert.LessOrEqual(t, d, tc.max, "attempt %d", tc.attempt)
-				seen[d] = true
-			}
-			assert.Greater(t, len(seen), 1, "attempt %d: no jitter", tc.attempt)
-		})
-	}
-}
-
 func TestBackoffAndDeadLetters(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex

@@ -40,7 +40,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	mrand "math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -51,6 +50,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	notify "github.com/notifykit/notify"
+	"github.com/notifykit/notify/internal/backoff"
 )
 
 // Defaults of Options.
@@ -72,9 +72,9 @@ const (
 	// DefaultPollInterval is the default of Options.PollInterval.
 	DefaultPollInterval = 500 * time.Millisecond
 	// DefaultBackoffBase is the first retry delay of DefaultBackoff.
-	DefaultBackoffBase = time.Second
+	DefaultBackoffBase = backoff.Base
 	// DefaultBackoffMax caps the delays of DefaultBackoff.
-	DefaultBackoffMax = 5 * time.Minute
+	DefaultBackoffMax = backoff.Max
 )
 
 // Options configures a Queue. Zero values select the defaults.
@@ -116,16 +116,8 @@ type Options struct {
 
 // DefaultBackoff doubles the delay from one second at each attempt, caps it
 // at five minutes, and spreads it by ±10% so that retries do not come in
-// waves.
-func DefaultBackoff(attempt int) time.Duration {
-	attempt = max(attempt, 1)
-	d := DefaultBackoffMax
-	if attempt <= 20 {
-		d = min(DefaultBackoffBase<<(attempt-1), DefaultBackoffMax)
-	}
-	jitter := time.Duration(mrand.Int64N(int64(d/5)+1)) - d/10
-	return min(d+jitter, DefaultBackoffMax)
-}
+// waves. The memory queue (queue/memqueue) waits the same.
+func DefaultBackoff(attempt int) time.Duration { return backoff.Default(attempt) }
 
 // Queue is a notify.Queue on Redis Streams. It is safe for concurrent use.
 // It does not own the client: closing the client is the caller's job.

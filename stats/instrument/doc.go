@@ -1,7 +1,12 @@
 // Package instrument wraps the adapters of a Notifier so that every call is
 // counted and timed on a notify.Stats, the way upstream GOV.UK Notify's
-// statsd decorators wrapped every DAO and task function (SPEC A8, B9). The
-// adapters themselves stay free of metrics code.
+// statsd decorators wrapped every DAO and task function. The adapters
+// themselves, and the notify package, stay free of metrics code.
+//
+// [Config] does it all for a notify.Config before notify.New: it prefixes
+// the Stats and wraps the Store, the Queue, the providers and the sandbox.
+//
+//	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 //
 // Store (see [Store]) emits, for every call, a counter and a timing under
 // the same name, dao.{method}, where method is the Store method in
@@ -53,7 +58,7 @@
 //	clients.{provider}.success       counter, when Send succeeds
 //	clients.{provider}.error         counter, when Send fails
 //
-// The Notifier itself emits (SPEC A8, B9):
+// The Notifier itself emits:
 //
 //	sms.total-time, email.total-time            timing, created → handed to the provider
 //	{sms|email}.test-key.total-time             the same, simulate keys
@@ -83,13 +88,10 @@
 //	status            show_status                      GET /_status
 //	app               not_found, method_not_allowed    anything else
 //
-// Every name carries the Notifier's prefix, "notifications.api." by default
-// (notify.Config.StatsPrefix). When notify.Config.Stats is set the Notifier
-// applies these wrappers itself (they are notify.InstrumentStore,
-// notify.InstrumentQueue and notify.InstrumentProvider), so adapters
-// contain no metrics code; this package is for wiring them by hand.
-//
-// [Prefix] puts a prefix such as "notifications.api." before every name.
+// Through Config every name carries its prefix argument, upstream's
+// "notifications.api." ([DefaultPrefix]) in cmd/notifyd. [Prefix] alone puts
+// a prefix before every name; [Store], [Queue] and [Provider] wrap one
+// adapter, for wiring by hand.
 //
 // Optional abilities of the wrapped value are kept where they matter: a
 // wrapped Provider implements notify.ReceiptSimulator exactly when the

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/memstore"
 )
@@ -28,4 +29,22 @@ func Example() {
 	// Output:
 	// incr notifications.api.dao.get_service
 	// true
+}
+
+// Config measures every adapter of a Notifier and prefixes every name, as
+// cmd/notifyd does.
+func ExampleConfig() {
+	q := memqueue.New(memqueue.Options{})
+	defer q.Close()
+	cfg := notify.Config{Store: memstore.New(), Queue: q, Stats: printStats{}, SecretKey: []byte("example only")}
+	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = n.CreateService(context.Background(), notify.Service{Name: "Example"})
+	fmt.Println(err)
+	// Output:
+	// incr notifications.api.dao.create_service
+	// <nil>
 }

@@ -1,4 +1,4 @@
-package notify
+package memstore
 
 import (
 	"reflect"
@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/notifykit/notify"
 )
 
-// memPtr returns a copy of the value *p points to, or nil.
-func memPtr[T any](p *T) *T {
+// clonePtr returns a copy of the value *p points to, or nil.
+func clonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil
 	}
@@ -17,52 +19,52 @@ func memPtr[T any](p *T) *T {
 	return &v
 }
 
-func memCopyService(s *Service) *Service {
+func copyService(s *notify.Service) *notify.Service {
 	c := *s
 	c.Permissions = slices.Clone(s.Permissions)
 	return &c
 }
 
-func memCopyAPIKey(k *APIKey) *APIKey {
+func copyAPIKey(k *notify.APIKey) *notify.APIKey {
 	c := *k
 	c.Secret = ""
 	c.EncryptedSecret = slices.Clone(k.EncryptedSecret)
-	c.ExpiryDate = memPtr(k.ExpiryDate)
+	c.ExpiryDate = clonePtr(k.ExpiryDate)
 	return &c
 }
 
-func memCopyTemplate(t *Template) *Template {
+func copyTemplate(t *notify.Template) *notify.Template {
 	c := *t
-	c.UpdatedAt = memPtr(t.UpdatedAt)
+	c.UpdatedAt = clonePtr(t.UpdatedAt)
 	return &c
 }
 
-func memCopyNotification(n *Notification) *Notification {
+func copyNotification(n *notify.Notification) *notify.Notification {
 	c := *n
-	c.ClientReference = memPtr(n.ClientReference)
-	c.UnsubscribeURL = memPtr(n.UnsubscribeURL)
-	c.SentAt = memPtr(n.SentAt)
-	c.JobID = memPtr(n.JobID)
-	c.JobRowNumber = memPtr(n.JobRowNumber)
-	c.ClaimedUntil = memPtr(n.ClaimedUntil)
-	c.UpdatedAt = memPtr(n.UpdatedAt)
+	c.ClientReference = clonePtr(n.ClientReference)
+	c.UnsubscribeURL = clonePtr(n.UnsubscribeURL)
+	c.SentAt = clonePtr(n.SentAt)
+	c.JobID = clonePtr(n.JobID)
+	c.JobRowNumber = clonePtr(n.JobRowNumber)
+	c.ClaimedUntil = clonePtr(n.ClaimedUntil)
+	c.UpdatedAt = clonePtr(n.UpdatedAt)
 	if n.Personalisation != nil {
 		c.Personalisation = make(map[string]any, len(n.Personalisation))
 		for k, v := range n.Personalisation {
-			c.Personalisation[k] = memDeepCopy(v)
+			c.Personalisation[k] = deepCopy(v)
 		}
 	}
 	return &c
 }
 
-func memCopyInbound(m *InboundSMS) *InboundSMS {
+func copyInbound(m *notify.InboundSMS) *notify.InboundSMS {
 	c := *m
 	return &c
 }
 
-// memDeepCopy copies the maps, slices and pointers inside a personalisation
+// deepCopy copies the maps, slices and pointers inside a personalisation
 // value so that neither the caller nor the store can see the other's changes.
-func memDeepCopy(v any) any {
+func deepCopy(v any) any {
 	switch x := v.(type) {
 	case nil, string, bool, float64, float32, int, int64, int32, uint, uint64, uint32,
 		time.Time, uuid.UUID:
@@ -73,7 +75,7 @@ func memDeepCopy(v any) any {
 		}
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = memDeepCopy(e)
+			m[k] = deepCopy(e)
 		}
 		return m
 	case []any:
@@ -82,7 +84,7 @@ func memDeepCopy(v any) any {
 		}
 		s := make([]any, len(x))
 		for i, e := range x {
-			s[i] = memDeepCopy(e)
+			s[i] = deepCopy(e)
 		}
 		return s
 	case []string:
@@ -90,12 +92,12 @@ func memDeepCopy(v any) any {
 	case []byte:
 		return slices.Clone(x)
 	}
-	return memReflectCopy(reflect.ValueOf(v)).Interface()
+	return reflectCopy(reflect.ValueOf(v)).Interface()
 }
 
-// memReflectCopy deep-copies maps, slices, arrays and pointers of any type;
+// reflectCopy deep-copies maps, slices, arrays and pointers of any type;
 // other values are returned as they are.
-func memReflectCopy(v reflect.Value) reflect.Value {
+func reflectCopy(v reflect.Value) reflect.Value {
 	switch v.Kind() {
 	case reflect.Map:
 		if v.IsNil() {
@@ -104,7 +106,7 @@ func memReflectCopy(v reflect.Value) reflect.Value {
 		m := reflect.MakeMapWithSize(v.Type(), v.Len())
 		iter := v.MapRange()
 		for iter.Next() {
-			m.SetMapIndex(iter.Key(), memReflectCopy(iter.Value()))
+			m.SetMapIndex(iter.Key(), reflectCopy(iter.Value()))
 		}
 		return m
 	case reflect.Slice:
@@ -113,13 +115,13 @@ func memReflectCopy(v reflect.Value) reflect.Value {
 		}
 		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
 		for i := range v.Len() {
-			s.Index(i).Set(memReflectCopy(v.Index(i)))
+			s.Index(i).Set(reflectCopy(v.Index(i)))
 		}
 		return s
 	case reflect.Array:
 		a := reflect.New(v.Type()).Elem()
 		for i := range v.Len() {
-			a.Index(i).Set(memReflectCopy(v.Index(i)))
+			a.Index(i).Set(reflectCopy(v.Index(i)))
 		}
 		return a
 	case reflect.Pointer:
@@ -127,13 +129,13 @@ func memReflectCopy(v reflect.Value) reflect.Value {
 			return v
 		}
 		p := reflect.New(v.Type().Elem())
-		p.Elem().Set(memReflectCopy(v.Elem()))
+		p.Elem().Set(reflectCopy(v.Elem()))
 		return p
 	case reflect.Interface:
 		if v.IsNil() {
 			return v
 		}
-		c := memReflectCopy(v.Elem())
+		c := reflectCopy(v.Elem())
 		out := reflect.New(v.Type()).Elem()
 		out.Set(c)
 		return out

@@ -1,52 +1,52 @@
-// Metrics wrappers: the seed's statsd decorator (SPEC A8).
-
-package notify
+package instrument
 
 import (
 	"context"
 	"time"
+
+	"github.com/notifykit/notify"
 )
 
-// InstrumentQueue returns q with every Enqueue counted and timed under
+// Queue returns q with every Enqueue counted and timed under
 // queue.enqueue.{queue} (plus queue.enqueue.{queue}.error when it fails),
 // and every task handled through Consume counted and timed under
 // tasks.{task name} (plus tasks.{task name}.error when the handler fails).
 // The result has a Close() error method when q has one, and
-// Unwrap() Queue. A nil q gives nil; a nil stats records nothing.
-func InstrumentQueue(q Queue, stats Stats) Queue {
+// Unwrap() notify.Queue. A nil q gives nil; a nil stats records nothing.
+func Queue(q notify.Queue, stats notify.Stats) notify.Queue {
 	if q == nil {
 		return nil
 	}
 	if stats == nil {
-		stats = DiscardStats{}
+		stats = notify.DiscardStats{}
 	}
-	w := &instrQueue{inner: q, stats: stats}
-	if c, ok := q.(instrCloser); ok {
-		return &instrClosingQueue{instrQueue: w, instrCloser: c}
+	w := &queue{inner: q, stats: stats}
+	if c, ok := q.(closer); ok {
+		return &closingQueue{queue: w, closer: c}
 	}
 	return w
 }
 
 // queue is the instrumented Queue.
-type instrQueue struct {
-	inner Queue
-	stats Stats
+type queue struct {
+	inner notify.Queue
+	stats notify.Stats
 }
 
-var _ Queue = (*instrQueue)(nil)
+var _ notify.Queue = (*queue)(nil)
 
 // closingQueue is the instrumented Queue of a queue that has Close.
-type instrClosingQueue struct {
-	*instrQueue
-	instrCloser
+type closingQueue struct {
+	*queue
+	closer
 }
 
 // Unwrap returns the wrapped queue.
-func (q *instrQueue) Unwrap() Queue { return q.inner }
+func (q *queue) Unwrap() notify.Queue { return q.inner }
 
 // Enqueue calls the wrapped queue's Enqueue.
-func (q *instrQueue) Enqueue(ctx context.Context, name string, t Task) error {
-	metric := "queue.enqueue." + instrOrUnnamed(name)
+func (q *queue) Enqueue(ctx context.Context, name string, t notify.Task) error {
+	metric := "queue.enqueue." + orUnnamed(name)
 	start := time.Now()
 	err := q.inner.Enqueue(ctx, name, t)
 	q.stats.Incr(metric)
@@ -58,7 +58,7 @@ func (q *instrQueue) Enqueue(ctx context.Context, name string, t Task) error {
 }
 
 // Consume calls the wrapped queue's Consume with h instrumented.
-func (q *instrQueue) Consume(ctx context.Context, name string, h Handler) error {
+func (q *queue) Consume(ctx context.Context, name string, h notify.Handler) error {
 	if h == nil {
 		return q.inner.Consume(ctx, name, h)
 	}
@@ -66,9 +66,9 @@ func (q *instrQueue) Consume(ctx context.Context, name string, h Handler) error 
 }
 
 // handler returns h counted and timed under tasks.{task name}.
-func (q *instrQueue) handler(h Handler) Handler {
-	return func(ctx context.Context, t Task) error {
-		metric := "tasks." + instrOrUnnamed(t.Name)
+func (q *queue) handler(h notify.Handler) notify.Handler {
+	return func(ctx context.Context, t notify.Task) error {
+		metric := "tasks." + orUnnamed(t.Name)
 		start := time.Now()
 		err := h(ctx, t)
 		q.stats.Incr(metric)
@@ -82,7 +82,7 @@ func (q *instrQueue) handler(h Handler) Handler {
 
 // orUnnamed keeps an empty name from producing a metric name ending in a
 // dot.
-func instrOrUnnamed(name string) string {
+func orUnnamed(name string) string {
 	if name == "" {
 		return "unnamed"
 	}
