@@ -32,7 +32,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/notifykit/notify"
-	"github.com/notifykit/notify/internal/smsreceipt"
+	"github.com/notifykit/notify/provider/firetext"
+	"github.com/notifykit/notify/provider/mmg"
 	"github.com/notifykit/notify/provider/ses"
 	"github.com/notifykit/notify/provider/twilio"
 )
@@ -241,7 +242,7 @@ func (h *Handler) mmgReceipt(w http.ResponseWriter, r *http.Request, _ *notify.C
 		callbackFailed(w, "MMG", m)
 		return
 	}
-	rc, err := smsreceipt.MMGReceipt(get("status"), get("CID"), get("substatus"))
+	rc, err := mmg.Receipt(get("status"), get("CID"), get("substatus"))
 	if err != nil {
 		h.log.ErrorContext(r.Context(), err.Error(), slog.String("provider", ReceiptMMG), slog.String("reference", get("CID")))
 	}
@@ -262,7 +263,7 @@ func (h *Handler) firetextReceipt(w http.ResponseWriter, r *http.Request, _ *not
 		callbackFailed(w, "Firetext", m)
 		return
 	}
-	rc, err := smsreceipt.FiretextReceipt(form.Get("status"), form.Get("reference"), form.Get("code"))
+	rc, err := firetext.Receipt(form.Get("status"), form.Get("reference"), form.Get("code"))
 	if err != nil {
 		h.log.ErrorContext(r.Context(), err.Error(), slog.String("provider", ReceiptFiretext), slog.String("reference", form.Get("reference")))
 	}
