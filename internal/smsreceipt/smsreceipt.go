@@ -1,7 +1,7 @@
 // Package smsreceipt holds what the webhooks of the SMS aggregators
 // (provider/mmg, provider/firetext, provider/twilio) share: reading their
-// JSON and form bodies as upstream does, the list of missing fields, and
-// the parts of a receipt every aggregator builds the same way.
+// JSON and form bodies as upstream does, refusing missing fields, and the
+// parts of a receipt every aggregator builds the same way.
 package smsreceipt
 
 import (
@@ -54,11 +54,14 @@ func JoinStatus(status, detail string) string {
 	return status + "/" + detail
 }
 
-// ReadJSON decodes a JSON object body, numbers kept as written. A body over
-// the server's limit gives its *http.MaxBytesError; any other unreadable
-// or malformed body a *notify.WebhookError with upstream's "Invalid JSON
-// supplied in POST data".
-func ReadJSON(r *http.Request) (map[string]any, error) {
+// JSONFields reads a JSON object body and checks that the required fields
+// are set. It returns the fields as upstream's str(value) reads them ("" for
+// a missing or null one), or the refusal: a body over the server's limit
+// gives its *http.MaxBytesError, any other unreadable or malformed body a
+// *notify.WebhookError with upstream's "Invalid JSON supplied in POST
+// data", and missing fields one with a message per field, "<prefix>
+// <field> missing".
+func JSONFields(r *http.Request, prefix string, required ...string) (func(string) string, error) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
@@ -72,12 +75,36 @@ func ReadJSON(r *http.Request) (map[string]any, error) {
 	if err := dec.Decode(&data); err != nil || data == nil {
 		return nil, &notify.WebhookError{Message: notify.MsgInvalidJSON, Err: err}
 	}
-	return data, nil
+	get := func(k string) string { return field(data, k) }
+	return get, missing(prefix, get, required)
 }
 
-// Field returns a JSON value as upstream's str(value) would, "" for a
+// FormFields is JSONFields for a form body (and the query): an unreadable
+// form gives a *notify.WebhookError with MsgInvalidForm.
+func FormFields(r *http.Request, prefix string, required ...string) (func(string) string, error) {
+	form, err := ReadForm(r)
+	if err != nil {
+		return nil, err
+	}
+	return form.Get, missing(prefix, form.Get, required)
+}
+
+// ReadForm parses a form body (and the query) and returns r.Form. A body
+// over the server's limit gives its *http.MaxBytesError; any other
+// failure a *notify.WebhookError with MsgInvalidForm.
+func ReadForm(r *http.Request) (url.Values, error) {
+	if err := r.ParseForm(); err != nil {
+		if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
+			return nil, fmt.Errorf("read form: %w", err)
+		}
+		return nil, &notify.WebhookError{Message: MsgInvalidForm, Err: err}
+	}
+	return r.Form, nil
+}
+
+// field returns a JSON value as upstream's str(value) would, "" for a
 // missing or null one.
-func Field(data map[string]any, key string) string {
+func field(data map[string]any, key string) string {
 	switch v := data[key].(type) {
 	case nil:
 		return ""
@@ -96,23 +123,9 @@ func Field(data map[string]any, key string) string {
 	}
 }
 
-// ReadForm parses a form body (and the query) and returns r.Form. A body
-// over the server's limit gives its *http.MaxBytesError; any other
-// failure a *notify.WebhookError with MsgInvalidForm.
-func ReadForm(r *http.Request) (url.Values, error) {
-	if err := r.ParseForm(); err != nil {
-		if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
-			return nil, fmt.Errorf("read form: %w", err)
-		}
-		return nil, &notify.WebhookError{Message: MsgInvalidForm, Err: err}
-	}
-	return r.Form, nil
-}
-
-// Missing returns the refusal of a request whose required fields are
-// empty, nil when none is: a *notify.WebhookError whose messages are
-// "<prefix> <field> missing".
-func Missing(prefix string, get func(string) string, fields ...string) error {
+// missing is the refusal of a request whose required fields are empty,
+// nil when none is.
+func missing(prefix string, get func(string) string, fields []string) error {
 	var out []string
 	for _, f := range fields {
 		if get(f) == "" {

@@ -99,31 +99,25 @@ func Receipt(status, reference, code string) (notify.Receipt, error) {
 }
 
 func parseReceipt(r *http.Request, log *slog.Logger) (notify.WebhookResult, error) {
-	form, err := smsreceipt.ReadForm(r)
+	get, err := smsreceipt.FormFields(r, "Firetext callback failed:", "status", "reference")
 	if err != nil {
 		return notify.WebhookResult{}, err
 	}
-	if err := smsreceipt.Missing("Firetext callback failed:", form.Get, "status", "reference"); err != nil {
-		return notify.WebhookResult{}, err
-	}
-	rc, err := Receipt(form.Get("status"), form.Get("reference"), form.Get("code"))
+	rc, err := Receipt(get("status"), get("reference"), get("code"))
 	if err != nil {
-		log.ErrorContext(r.Context(), err.Error(), slog.String("reference", form.Get("reference")))
+		log.ErrorContext(r.Context(), err.Error(), slog.String("reference", get("reference")))
 	}
 	return notify.WebhookResult{Receipts: []notify.Receipt{rc}}, nil
 }
 
 func parseInbound(r *http.Request, _ *slog.Logger) (notify.WebhookResult, error) {
-	form, err := smsreceipt.ReadForm(r)
+	get, err := smsreceipt.FormFields(r, "Firetext inbound SMS failed:", "source", "destination")
 	if err != nil {
 		return notify.WebhookResult{}, err
 	}
-	if err := smsreceipt.Missing("Firetext inbound SMS failed:", form.Get, "source", "destination"); err != nil {
-		return notify.WebhookResult{}, err
-	}
 	return notify.WebhookResult{
-		Inbound: &notify.InboundSMS{NotifyNumber: form.Get("destination"), UserNumber: form.Get("source"),
-			Content: form.Get("message"), Provider: Name},
+		Inbound: &notify.InboundSMS{NotifyNumber: get("destination"), UserNumber: get("source"),
+			Content: get("message"), Provider: Name},
 		Reply: map[string]string{"status": "ok"},
 	}, nil
 }

@@ -81,12 +81,8 @@ func Receipt(status, cid, substatus string) (notify.Receipt, error) {
 }
 
 func parseReceipt(r *http.Request, log *slog.Logger) (notify.WebhookResult, error) {
-	data, err := smsreceipt.ReadJSON(r)
+	get, err := smsreceipt.JSONFields(r, "MMG callback failed:", "status", "CID")
 	if err != nil {
-		return notify.WebhookResult{}, err
-	}
-	get := func(k string) string { return smsreceipt.Field(data, k) }
-	if err := smsreceipt.Missing("MMG callback failed:", get, "status", "CID"); err != nil {
 		return notify.WebhookResult{}, err
 	}
 	rc, err := Receipt(get("status"), get("CID"), get("substatus"))
@@ -97,12 +93,8 @@ func parseReceipt(r *http.Request, log *slog.Logger) (notify.WebhookResult, erro
 }
 
 func parseInbound(r *http.Request, _ *slog.Logger) (notify.WebhookResult, error) {
-	data, err := smsreceipt.ReadJSON(r)
+	get, err := smsreceipt.JSONFields(r, "MMG inbound SMS failed:", "MSISDN", "Number")
 	if err != nil {
-		return notify.WebhookResult{}, err
-	}
-	get := func(k string) string { return smsreceipt.Field(data, k) }
-	if err := smsreceipt.Missing("MMG inbound SMS failed:", get, "MSISDN", "Number"); err != nil {
 		return notify.WebhookResult{}, err
 	}
 	content := get("Message")
