@@ -3,10 +3,10 @@
 // against it unchanged.
 //
 // The handler decodes requests, authenticates them with
-// Notifier.Authenticate (SPEC B1.3), calls the Notifier and shapes the
-// answers (SPEC B5) and errors (SPEC A5, B4). No business rule lives here.
+// Notifier.Authenticate, calls the Notifier and shapes the answers and the
+// errors in upstream's v1 and v2 shapes. No business rule lives here.
 //
-// Routes (SPEC A6):
+// Routes:
 //
 //	POST /v2/notifications/{sms,email}     send (letter: 400 not supported)
 //	GET  /v2/notifications/{id}            one notification
