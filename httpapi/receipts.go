@@ -92,11 +92,12 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, r *http.Request, wh notify
 			return
 		}
 	}
-	if m := res.Inbound; m != nil {
+	if res.Inbound != nil {
+		m := *res.Inbound
 		if m.Provider == "" {
 			m.Provider = wh.Provider
 		}
-		if !h.receive(w, r, *m) {
+		if !h.receive(w, r, m) {
 			return
 		}
 	}
