@@ -3,10 +3,10 @@
 // against it unchanged.
 //
 // The handler decodes requests, authenticates them with
-// Notifier.Authenticate (SPEC B1.3), calls the Notifier and shapes the
-// answers (SPEC B5) and errors (SPEC A5, B4). No business rule lives here.
+// Notifier.Authenticate, calls the Notifier and shapes the answers and the
+// errors in upstream's v1 and v2 shapes. No business rule lives here.
 //
-// Routes (SPEC A6):
+// Routes:
 //
 //	POST /v2/notifications/{sms,email}     send (letter: 400 not supported)
 //	GET  /v2/notifications/{id}            one notification
@@ -20,10 +20,11 @@
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
 //	GET  /_status                          health, no authentication
-//	POST /notifications/sms/{mmg,firetext}      delivery receipts (receipts.go; Options.Receipts)
-//	POST /notifications/email/ses               SES notifications through SNS
-//	POST /notifications/sms/twilio/{id}         Twilio status callbacks (X-Twilio-Signature)
-//	POST /notifications/sms/receive/{mmg,firetext}  inbound text messages (Options.InboundNumbers)
+//
+// Providers' webhooks (delivery receipts, inbound text messages) are
+// mounted from Options.Webhooks at the routes each provider gives, e.g.
+// POST /notifications/sms/mmg (provider/mmg) or POST
+// /notifications/email/ses (provider/ses); see receipts.go.
 //
 // Every answer carries an X-Request-Id header (the caller's, when it sent a
 // sensible one) and upstream's security headers; every request is logged
@@ -71,10 +72,12 @@ type Options struct {
 	// X-Forwarded-Proto header (http or https), for use behind a proxy
 	// that terminates TLS.
 	TrustForwardedProto bool
-	// Receipts authenticates the provider webhooks, by provider
-	// ("mmg", "firetext", "ses", "twilio"; see ReceiptAuth). A provider
-	// without an entry has no webhooks: they answer 404.
-	Receipts map[string]ReceiptAuth
+	// Webhooks are the providers whose webhooks (delivery receipts,
+	// inbound text messages) the handler serves, each at the route it
+	// gives, under the module name "receipts" in metrics. A webhook
+	// without credentials answers 404. Webhooks whose routes overlap each
+	// other or the API's make New panic.
+	Webhooks []notify.WebhookProvider
 	// InboundNumbers maps the numbers that receive text messages (any
 	// form; normalised) to the service that owns them. A message to
 	// another number is acknowledged, logged and dropped.
@@ -163,7 +166,7 @@ func (h *Handler) routes() {
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
-	h.receiptRoutes()
+	h.webhookRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 

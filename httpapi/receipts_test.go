@@ -19,6 +19,9 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/httpapi"
+	"github.com/notifykit/notify/provider/firetext"
+	"github.com/notifykit/notify/provider/mmg"
+	"github.com/notifykit/notify/provider/ses"
 	"github.com/notifykit/notify/provider/twilio"
 )
 
@@ -42,11 +45,11 @@ func newReceiptEnv(t *testing.T) *receiptEnv {
 	e := newEnv(t, notify.Service{})
 	logger := slog.New(slog.NewJSONHandler(e.logs, nil))
 	h := httpapi.New(e.n, httpapi.Options{Logger: logger, Stats: e.stats, PublicURL: publicURL,
-		Receipts: map[string]httpapi.ReceiptAuth{
-			httpapi.ReceiptMMG:      {Username: mmgUser, Password: mmgPass},
-			httpapi.ReceiptFiretext: {Token: firetextToken},
-			httpapi.ReceiptSES:      {Username: sesUser, Password: sesPass},
-			httpapi.ReceiptTwilio:   {Token: twilioToken},
+		Webhooks: []notify.WebhookProvider{
+			&mmg.Receiver{Auth: notify.WebhookAuth{Username: mmgUser, Password: mmgPass}},
+			&firetext.Receiver{Auth: notify.WebhookAuth{Token: firetextToken}},
+			&ses.Receiver{Auth: notify.WebhookAuth{Username: sesUser, Password: sesPass}},
+			&twilio.Receiver{AuthToken: twilioToken},
 		},
 		InboundNumbers: map[string]uuid.UUID{inboundNumber: e.svc.ID, "40604": e.svc.ID},
 	})
@@ -384,11 +387,12 @@ func TestReceiptAuthentication(t *testing.T) {
 	t.Parallel()
 	e := newReceiptEnv(t)
 	bare := httpapi.New(e.n, httpapi.Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
-		Receipts: map[string]httpapi.ReceiptAuth{httpapi.ReceiptMMG: {}}})
+		Webhooks: []notify.WebhookProvider{&mmg.Receiver{}, &firetext.Receiver{}, &ses.Receiver{}, &twilio.Receiver{}}})
+	none := httpapi.New(e.n, httpapi.Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
 	id := e.notification(t, notify.SMS, "mmg", "", notify.StatusSending)
 	mmg := map[string]any{"status": "2", "CID": id.String()}
 	fire := url.Values{"status": {"1"}, "reference": {id.String()}, "code": {"101"}}
-	ses := snsBody(t, sesEvent("Bounce", "x", `"bounce":{"bounceType":"Permanent"}`))
+	sesBody := snsBody(t, sesEvent("Bounce", "x", `"bounce":{"bounceType":"Permanent"}`))
 	inMMG := map[string]any{"MSISDN": "447700900123", "Number": inboundNumber, "Message": "hi"}
 	inFire := url.Values{"source": {"447700900123"}, "destination": {inboundNumber}, "message": {"hi"}}
 	snsHdr := header("X-Amz-Sns-Message-Type", "Notification")
@@ -400,7 +404,7 @@ func TestReceiptAuthentication(t *testing.T) {
 	}{
 		{"mmg", "/notifications/sms/mmg", mmg, []hook{basic(mmgUser, "wrong"), basic("other", mmgPass), bearer(mmgPass)}},
 		{"firetext", "/notifications/sms/firetext", fire, []hook{bearer("wrong"), basic("firetext", firetextToken)}},
-		{"ses", "/notifications/email/ses", ses, []hook{basic(sesUser, "wrong"), basic(mmgUser, mmgPass)}},
+		{"ses", "/notifications/email/ses", sesBody, []hook{basic(sesUser, "wrong"), basic(mmgUser, mmgPass)}},
 		{"mmg inbound", "/notifications/sms/receive/mmg", inMMG, []hook{basic(mmgUser, "wrong")}},
 		{"firetext inbound", "/notifications/sms/receive/firetext", inFire, []hook{bearer("wrong")}},
 		{"twilio", "/notifications/sms/twilio/" + id.String(), url.Values{"MessageSid": {"SM"}, "MessageStatus": {"failed"}},
@@ -421,6 +425,9 @@ func TestReceiptAuthentication(t *testing.T) {
 			}
 			res = post(t, bare, c.path, c.body, basic(mmgUser, mmgPass), snsHdr)
 			assert.Equal(t, http.StatusNotFound, res.status, "not configured: the endpoint does not exist")
+			assert.Equal(t, v1err(notFound), res.body)
+			res = post(t, none, c.path, c.body, basic(mmgUser, mmgPass), snsHdr)
+			assert.Equal(t, http.StatusNotFound, res.status, "not mounted")
 			assert.Equal(t, v1err(notFound), res.body)
 		})
 	}
@@ -498,7 +505,7 @@ func TestTwilioSignatureURLFromRequest(t *testing.T) {
 	t.Parallel()
 	e := newReceiptEnv(t)
 	h := httpapi.New(e.n, httpapi.Options{Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
-		Receipts: map[string]httpapi.ReceiptAuth{httpapi.ReceiptTwilio: {Token: twilioToken}}})
+		Webhooks: []notify.WebhookProvider{&twilio.Receiver{AuthToken: twilioToken}}})
 	id := e.notification(t, notify.SMS, "twilio", "SM9", notify.StatusSending)
 	path := "/notifications/sms/twilio/" + id.String()
 	form := url.Values{"MessageSid": {"SM9"}, "MessageStatus": {"delivered"}}

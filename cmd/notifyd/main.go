@@ -290,7 +290,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Receipts: o.providers.receipts()})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks()})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)

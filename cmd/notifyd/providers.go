@@ -12,8 +12,11 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/notifykit/notify"
-	"github.com/notifykit/notify/httpapi"
+	"github.com/notifykit/notify/provider/firetext"
+	"github.com/notifykit/notify/provider/mmg"
+	"github.com/notifykit/notify/provider/ses"
 	"github.com/notifykit/notify/provider/smtp"
+	"github.com/notifykit/notify/provider/twilio"
 )
 
 // providerOptions are the flags of the real providers and of the receipt
@@ -107,14 +110,16 @@ func (p *providerOptions) providers(log *slog.Logger) ([]notify.Provider, error)
 	return []notify.Provider{sp}, nil
 }
 
-// receipts returns the credentials of the receipt webhooks.
-func (p *providerOptions) receipts() map[string]httpapi.ReceiptAuth {
-	if len(p.receiptTokens) == 0 {
-		return nil
+// webhooks returns the receipt and inbound webhooks the server mounts:
+// MMG's, Firetext's, SES's and Twilio's, each enabled by its
+// -receipt-token (a bearer token; Twilio's auth token, which signs its
+// callbacks). Without one a webhook answers 404.
+func (p *providerOptions) webhooks() []notify.WebhookProvider {
+	auth := func(name string) notify.WebhookAuth { return notify.WebhookAuth{Token: p.receiptTokens[name]} }
+	return []notify.WebhookProvider{
+		&mmg.Receiver{Auth: auth(mmg.Name)},
+		&firetext.Receiver{Auth: auth(firetext.Name)},
+		&ses.Receiver{Auth: auth(ses.Name)},
+		&twilio.Receiver{AuthToken: p.receiptTokens[twilio.Name]},
 	}
-	out := make(map[string]httpapi.ReceiptAuth, len(p.receiptTokens))
-	for provider, token := range p.receiptTokens {
-		out[provider] = httpapi.ReceiptAuth{Token: token}
-	}
-	return out
 }

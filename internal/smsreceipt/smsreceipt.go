@@ -1,9 +1,16 @@
-// Package smsreceipt maps the delivery receipts of the SMS aggregators that
-// have no provider package here (MMG and Firetext, SPEC B7.2–B7.3) to
-// notify receipts. The HTTP layer decodes; the mapping lives here.
+// Package smsreceipt holds what the webhooks of the SMS aggregators
+// (provider/mmg, provider/firetext, provider/twilio) share: reading their
+// JSON and form bodies as upstream does, refusing missing fields, and the
+// parts of a receipt every aggregator builds the same way.
 package smsreceipt
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,16 +18,12 @@ import (
 	"github.com/notifykit/notify"
 )
 
-// Provider names, as in sent_by and the callback.{provider}.{status}
-// metrics.
-const (
-	MMG      = "mmg"
-	Firetext = "firetext"
-)
+// MsgInvalidForm is the answer to a form body that does not parse.
+const MsgInvalidForm = "Invalid form data supplied in POST data"
 
-// UnknownStatusError is the error MMGReceipt and FiretextReceipt return,
-// beside a technical-failure receipt, for a status outside upstream's
-// table. Its text is upstream's: "MMG callback failed: status 9 not found."
+// UnknownStatusError is the error a receipt mapping returns, beside a
+// technical-failure receipt, for a status outside upstream's table. Its
+// text is upstream's: "MMG callback failed: status 9 not found."
 type UnknownStatusError struct {
 	// Client is upstream's client name: "MMG" or "Firetext".
 	Client string
@@ -32,83 +35,9 @@ func (e *UnknownStatusError) Error() string {
 	return e.Client + " callback failed: status " + e.Status + " not found."
 }
 
-// MMGStatus maps MMG's status (SPEC B7.2): 2 and 5 permanent-failure, 3
-// delivered, 4 temporary-failure; ok is false for any other value, which
-// upstream records as technical-failure.
-func MMGStatus(status string) (s notify.Status, ok bool) {
-	switch strings.TrimSpace(status) {
-	case "2", "5":
-		return notify.StatusPermanentFailure, true
-	case "3":
-		return notify.StatusDelivered, true
-	case "4":
-		return notify.StatusTemporaryFailure, true
-	}
-	return notify.StatusTechnicalFailure, false
-}
-
-// MMGReceipt builds the receipt of an MMG callback: cid is Notify's
-// reference (our notification id). An unknown status gives a
-// technical-failure receipt and an *UnknownStatusError for the log: the
-// receipt is still applied, as upstream does.
-func MMGReceipt(status, cid, substatus string) (notify.Receipt, error) {
-	s, ok := MMGStatus(status)
-	r := identify(notify.Receipt{Provider: MMG, Status: s, ProviderStatus: joinStatus(status, substatus)}, cid)
-	if !ok {
-		return r, &UnknownStatusError{Client: "MMG", Status: status}
-	}
-	return r, nil
-}
-
-// firetextCodes refines Firetext's status 1 (SPEC B7.3): true is
-// temporary, false permanent.
-var firetextCodes = map[string]bool{
-	"000": true, "101": false, "102": true, "103": true, "104": true,
-	"201": false, "301": false, "302": true, "401": false, "900": true,
-}
-
-// FiretextStatus maps Firetext's status and code (SPEC B7.3): 0 delivered,
-// 2 pending, 1 a failure refined by code (temporary or permanent). For
-// status 1 without a known code the status is permanent-failure and
-// temporaryIfPending is true: it becomes temporary-failure when the
-// notification is pending. Any other status is technical-failure with ok
-// false.
-func FiretextStatus(status, code string) (s notify.Status, temporaryIfPending, ok bool) {
-	switch strings.TrimSpace(status) {
-	case "0":
-		return notify.StatusDelivered, false, true
-	case "2":
-		return notify.StatusPending, false, true
-	case "1":
-		temp, known := firetextCodes[strings.TrimSpace(code)]
-		switch {
-		case !known:
-			return notify.StatusPermanentFailure, true, true
-		case temp:
-			return notify.StatusTemporaryFailure, false, true
-		default:
-			return notify.StatusPermanentFailure, false, true
-		}
-	}
-	return notify.StatusTechnicalFailure, false, false
-}
-
-// FiretextReceipt builds the receipt of a Firetext callback: reference is
-// our notification id. An unknown status gives a technical-failure receipt
-// and an *UnknownStatusError for the log.
-func FiretextReceipt(status, reference, code string) (notify.Receipt, error) {
-	s, tip, ok := FiretextStatus(status, code)
-	r := identify(notify.Receipt{Provider: Firetext, Status: s, TemporaryIfPending: tip,
-		ProviderStatus: joinStatus(status, code)}, reference)
-	if !ok {
-		return r, &UnknownStatusError{Client: "Firetext", Status: status}
-	}
-	return r, nil
-}
-
-// identify sets the notification id when ref is one, else the provider
-// reference.
-func identify(r notify.Receipt, ref string) notify.Receipt {
+// Identify sets the receipt's notification id when ref is one, and its
+// provider reference to ref either way.
+func Identify(r notify.Receipt, ref string) notify.Receipt {
 	ref = strings.TrimSpace(ref)
 	if id, err := uuid.Parse(ref); err == nil {
 		r.NotificationID = id
@@ -117,9 +46,94 @@ func identify(r notify.Receipt, ref string) notify.Receipt {
 	return r
 }
 
-func joinStatus(status, detail string) string {
+// JoinStatus is a provider status with its detail ("3/5"), for logs.
+func JoinStatus(status, detail string) string {
 	if detail == "" {
 		return status
 	}
 	return status + "/" + detail
+}
+
+// JSONFields reads a JSON object body and checks that the required fields
+// are set. It returns the fields as upstream's str(value) reads them ("" for
+// a missing or null one), or the refusal: a body over the server's limit
+// gives its *http.MaxBytesError, any other unreadable or malformed body a
+// *notify.WebhookError with upstream's "Invalid JSON supplied in POST
+// data", and missing fields one with a message per field, "<prefix>
+// <field> missing".
+func JSONFields(r *http.Request, prefix string, required ...string) (func(string) string, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+		return nil, &notify.WebhookError{Message: notify.MsgInvalidJSON, Err: err}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	var data map[string]any
+	if err := dec.Decode(&data); err != nil || data == nil {
+		return nil, &notify.WebhookError{Message: notify.MsgInvalidJSON, Err: err}
+	}
+	get := func(k string) string { return field(data, k) }
+	return get, missing(prefix, get, required)
+}
+
+// FormFields is JSONFields for a form body (and the query): an unreadable
+// form gives a *notify.WebhookError with MsgInvalidForm.
+func FormFields(r *http.Request, prefix string, required ...string) (func(string) string, error) {
+	form, err := ReadForm(r)
+	if err != nil {
+		return nil, err
+	}
+	return form.Get, missing(prefix, form.Get, required)
+}
+
+// ReadForm parses a form body (and the query) and returns r.Form. A body
+// over the server's limit gives its *http.MaxBytesError; any other
+// failure a *notify.WebhookError with MsgInvalidForm.
+func ReadForm(r *http.Request) (url.Values, error) {
+	if err := r.ParseForm(); err != nil {
+		if mb := (*http.MaxBytesError)(nil); errors.As(err, &mb) {
+			return nil, fmt.Errorf("read form: %w", err)
+		}
+		return nil, &notify.WebhookError{Message: MsgInvalidForm, Err: err}
+	}
+	return r.Form, nil
+}
+
+// field returns a JSON value as upstream's str(value) would, "" for a
+// missing or null one.
+func field(data map[string]any, key string) string {
+	switch v := data[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case bool:
+		if v {
+			return "True"
+		}
+		return "False"
+	default:
+		raw, _ := json.Marshal(v)
+		return string(raw)
+	}
+}
+
+// missing is the refusal of a request whose required fields are empty,
+// nil when none is.
+func missing(prefix string, get func(string) string, fields []string) error {
+	var out []string
+	for _, f := range fields {
+		if get(f) == "" {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &notify.WebhookError{Message: prefix, Missing: out}
 }

@@ -1,11 +1,12 @@
 // Package ses sends email through Amazon SES (the v2 API, with
 // github.com/aws/aws-sdk-go-v2/service/sesv2) and reads the SES
-// notifications SNS delivers (SPEC B7.4).
+// notifications SNS delivers: Provider.Webhooks (or Receiver, without
+// sending) gives an HTTP server (httpapi) their route.
 //
 // Send calls SendEmail with simple content: the subject, the plain-text
 // body and its HTML alternative, Reply-To when set, the notification id in
 // an X-Notify-Notification-Id header and, for a one-click unsubscribe URL,
-// the List-Unsubscribe and List-Unsubscribe-Post headers (SPEC B10). The
+// the List-Unsubscribe and List-Unsubscribe-Post headers. The
 // SES MessageId is the provider reference that notifications match
 // receipts by.
 //
@@ -70,6 +71,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives debug lines about sends (slog.Default()).
 	Logger *slog.Logger
+	// ReceiptAuth is the shared secret of the SNS subscription that posts
+	// SES notifications to Webhooks' route (see Receiver). Zero: the
+	// route answers 404.
+	ReceiptAuth notify.WebhookAuth
 }
 
 // Provider sends email through SES. It is safe for concurrent use.
@@ -79,7 +84,10 @@ type Provider struct {
 	log    *slog.Logger
 }
 
-var _ notify.Provider = (*Provider)(nil)
+var (
+	_ notify.Provider        = (*Provider)(nil)
+	_ notify.WebhookProvider = (*Provider)(nil)
+)
 
 // New returns a Provider, or an error when the options are incomplete.
 func New(opts Options) (*Provider, error) {

@@ -9,7 +9,9 @@
 // When Options.StatusCallbackURL is set, every message asks Twilio to post
 // its status changes to that URL followed by "/" and the notification id;
 // ParseStatusCallback maps such a callback to a notify.Receipt and
-// ValidSignature checks its X-Twilio-Signature.
+// ValidSignature checks its X-Twilio-Signature. Provider.Webhooks (or
+// Receiver, without sending) gives an HTTP server (httpapi) the route,
+// StatusCallbackPath.
 package twilio
 
 import (
@@ -70,7 +72,10 @@ type Provider struct {
 	log      *slog.Logger
 }
 
-var _ notify.Provider = (*Provider)(nil)
+var (
+	_ notify.Provider        = (*Provider)(nil)
+	_ notify.WebhookProvider = (*Provider)(nil)
+)
 
 // New returns a Provider, or an error when AccountSID or AuthToken is
 // missing or BaseURL or StatusCallbackURL does not parse.

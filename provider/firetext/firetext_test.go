@@ -1,4 +1,4 @@
-package smsreceipt_test
+package firetext_test
 
 import (
 	"testing"
@@ -8,44 +8,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/notifykit/notify"
-	"github.com/notifykit/notify/internal/smsreceipt"
+	"github.com/notifykit/notify/provider/firetext"
 )
 
-func TestMMG(t *testing.T) {
-	t.Parallel()
-	id := uuid.New()
-	cases := []struct {
-		status string
-		want   notify.Status
-		known  bool
-	}{
-		{"2", notify.StatusPermanentFailure, true},
-		{"3", notify.StatusDelivered, true},
-		{"4", notify.StatusTemporaryFailure, true},
-		{"5", notify.StatusPermanentFailure, true},
-		{"1", notify.StatusTechnicalFailure, false},
-		{"elephant", notify.StatusTechnicalFailure, false},
-	}
-	for _, c := range cases {
-		t.Run(c.status, func(t *testing.T) {
-			t.Parallel()
-			r, err := smsreceipt.MMGReceipt(c.status, id.String(), "5")
-			assert.Equal(t, c.want, r.Status)
-			assert.Equal(t, id, r.NotificationID)
-			assert.Equal(t, "mmg", r.Provider)
-			assert.Equal(t, c.status+"/5", r.ProviderStatus)
-			if c.known {
-				require.NoError(t, err)
-				return
-			}
-			var use *smsreceipt.UnknownStatusError
-			require.ErrorAs(t, err, &use)
-			assert.Equal(t, "MMG callback failed: status "+c.status+" not found.", err.Error())
-		})
-	}
-}
-
-func TestFiretext(t *testing.T) {
+func TestReceipt(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		status, code string
@@ -70,7 +36,7 @@ func TestFiretext(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.status+"/"+c.code, func(t *testing.T) {
 			t.Parallel()
-			r, err := smsreceipt.FiretextReceipt(c.status, "ref-1", c.code)
+			r, err := firetext.Receipt(c.status, "ref-1", c.code)
 			require.NoError(t, err)
 			assert.Equal(t, c.want, r.Status)
 			assert.Equal(t, c.tip, r.TemporaryIfPending)
@@ -81,7 +47,7 @@ func TestFiretext(t *testing.T) {
 	}
 	t.Run("unknown status", func(t *testing.T) {
 		t.Parallel()
-		r, err := smsreceipt.FiretextReceipt("7", uuid.NewString(), "")
+		r, err := firetext.Receipt("7", uuid.NewString(), "")
 		assert.Equal(t, notify.StatusTechnicalFailure, r.Status)
 		require.EqualError(t, err, "Firetext callback failed: status 7 not found.")
 	})

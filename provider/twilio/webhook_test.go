@@ -1,0 +1,92 @@
+package twilio_test
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/provider/twilio"
+)
+
+// callbackRequest is a status callback for notification id, signed for
+// the URL callback/id with token (unsigned when token is empty).
+func callbackRequest(id string, form url.Values, token string) (*http.Request, string) {
+	u := callback + "/" + id
+	r := httptest.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetPathValue("notification_id", id)
+	if token != "" {
+		r.Header.Set("X-Twilio-Signature", twilio.Signature(token, u, form))
+	}
+	return r, u
+}
+
+func TestWebhook(t *testing.T) {
+	t.Parallel()
+	p := newProvider(t, nil, nil)
+	hooks := p.Webhooks()
+	require.Len(t, hooks, 1)
+	wh := hooks[0]
+	assert.Equal(t, http.MethodPost, wh.Method)
+	assert.Equal(t, twilio.StatusCallbackPath, wh.Path)
+	assert.True(t, strings.HasPrefix(wh.Path, strings.TrimPrefix(callback, "https://notify.example")+"/"),
+		"StatusCallbackURL points at the route")
+	assert.Equal(t, "process_twilio_response", wh.Name)
+	require.NotNil(t, wh.Verify, "the provider's auth token checks the signatures")
+	log := slog.New(slog.DiscardHandler)
+	id := uuid.New()
+
+	t.Run("signature", func(t *testing.T) {
+		form := cb("SM1", "delivered", "")
+		r, u := callbackRequest(id.String(), form, authToken)
+		require.NoError(t, wh.Verify(r, u))
+		r, u = callbackRequest(id.String(), form, "")
+		require.ErrorIs(t, wh.Verify(r, u), notify.ErrWebhookUnauthorized)
+		r, u = callbackRequest(id.String(), form, "another token")
+		require.ErrorIs(t, wh.Verify(r, u), notify.ErrWebhookForbidden)
+		r, _ = callbackRequest(id.String(), form, authToken)
+		require.ErrorIs(t, wh.Verify(r, "https://elsewhere.example/x"), notify.ErrWebhookForbidden)
+	})
+	t.Run("receipt for the notification in the URL", func(t *testing.T) {
+		r, _ := callbackRequest(id.String(), cb("SM1", "undelivered", "30005"), "")
+		res, err := wh.Parse(r, log)
+		require.NoError(t, err)
+		require.Len(t, res.Receipts, 1)
+		assert.Equal(t, id, res.Receipts[0].NotificationID)
+		assert.Equal(t, "SM1", res.Receipts[0].ProviderReference)
+		assert.Equal(t, notify.StatusPermanentFailure, res.Receipts[0].Status)
+	})
+	t.Run("a status that changes nothing is acknowledged", func(t *testing.T) {
+		r, _ := callbackRequest(id.String(), cb("SM1", "queued", ""), "")
+		res, err := wh.Parse(r, log)
+		require.NoError(t, err)
+		assert.Equal(t, notify.WebhookResult{}, res)
+	})
+	t.Run("malformed", func(t *testing.T) {
+		r, _ := callbackRequest(id.String(), cb("SM1", "elephant", ""), "")
+		_, err := wh.Parse(r, log)
+		var bad *notify.WebhookError
+		require.ErrorAs(t, err, &bad)
+		assert.Equal(t, `Twilio callback failed: status callback: unknown MessageStatus "elephant"`, bad.Message)
+		r, _ = callbackRequest("not-a-uuid", cb("SM1", "delivered", ""), "")
+		_, err = wh.Parse(r, log)
+		require.ErrorIs(t, err, notify.ErrNoResult)
+	})
+}
+
+// Without an auth token the webhook is disabled.
+func TestReceiverWithoutToken(t *testing.T) {
+	t.Parallel()
+	wh := (&twilio.Receiver{}).Webhooks()[0]
+	assert.Nil(t, wh.Verify)
+	assert.True(t, wh.Auth.IsZero())
+	assert.NotNil(t, (&twilio.Receiver{AuthToken: authToken}).Webhooks()[0].Verify)
+}
