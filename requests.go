@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +15,11 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
+
+	"github.com/notifykit/notify/internal/jsontree"
 )
 
 // This file decodes request bodies and query strings into typed requests and
@@ -200,7 +200,7 @@ func DecodeEmailRequest(body []byte, now time.Time) (*EmailRequest, error) {
 		id := mustUUID(*f.EmailReplyToID)
 		req.EmailReplyToID = &id
 	}
-	if list, ok := obj.get("sanitise_content_for"); ok {
+	if list, ok := obj.Get("sanitise_content_for"); ok {
 		if items, ok := list.([]any); ok {
 			req.SanitiseContentFor = make([]string, 0, len(items))
 			for _, it := range items {
@@ -239,13 +239,13 @@ func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, ok := root.(*pyDict)
+	obj, ok := root.(*jsontree.Object)
 	if !ok {
 		return nil, ValidationError("", "Invalid input type.")
 	}
 	var errs Errors
 	v1String := func(field string) *string {
-		v, ok := obj.get(field)
+		v, ok := obj.Get(field)
 		switch s := v.(type) {
 		case string:
 			return &s
@@ -260,10 +260,10 @@ func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
 	}
 	f := v1Fields{To: v1String("to"), Template: v1String("template")}
 	excluded := []string{}
-	if _, ok := obj.get("to"); ok && f.To == nil {
+	if _, ok := obj.Get("to"); ok && f.To == nil {
 		excluded = append(excluded, "To")
 	}
-	if _, ok := obj.get("template"); ok && f.Template == nil {
+	if _, ok := obj.Get("template"); ok && f.Template == nil {
 		excluded = append(excluded, "Template")
 	}
 	if err := requestValidator().StructExcept(&f, excluded...); err != nil {
@@ -279,9 +279,9 @@ func DecodeV1SendRequest(body []byte) (*V1SendRequest, error) {
 			errs = append(errs, ValidationError(fe.Field(), msg))
 		}
 	}
-	if v, ok := obj.get("personalisation"); ok {
+	if v, ok := obj.Get("personalisation"); ok {
 		switch v.(type) {
-		case *pyDict:
+		case *jsontree.Object:
 		case nil:
 			errs = append(errs, ValidationError("personalisation", "Field may not be null."))
 		default:
@@ -589,10 +589,10 @@ var requestValidator = sync.OnceValue(func() *validator.Validate {
 // fields is a pointer to a struct of *string fields with json and validate
 // tags, the struct-tag rules on the string properties that passed (filled
 // into fields). Additional properties are reported when s forbids them.
-func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *schemaProblems) {
+func checkSchema(obj *jsontree.Object, s *objectSchema, fields any, ps *schemaProblems) {
 	bad := map[string]bool{}
 	for i, p := range s.props {
-		v, ok := obj.get(p.name)
+		v, ok := obj.Get(p.name)
 		if !ok {
 			continue
 		}
@@ -614,7 +614,7 @@ func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *schemaProblems) {
 	}
 	if !s.additional {
 		var extras []string
-		for _, k := range obj.keys {
+		for _, k := range obj.Keys {
 			if s.index(k) == len(s.props) {
 				extras = append(extras, k)
 			}
@@ -625,7 +625,7 @@ func checkSchema(obj *pyDict, s *objectSchema, fields any, ps *schemaProblems) {
 
 // checkFields fills the *string fields of the struct fields points to from
 // obj (skipping properties with a type error) and runs the validator on it.
-func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, ps *schemaProblems) {
+func checkFields(obj *jsontree.Object, s *objectSchema, fields any, bad map[string]bool, ps *schemaProblems) {
 	rv := reflect.ValueOf(fields).Elem()
 	rt := rv.Type()
 	var excluded []string
@@ -635,7 +635,7 @@ func checkFields(obj *pyDict, s *objectSchema, fields any, bad map[string]bool, 
 			excluded = append(excluded, rt.Field(i).Name)
 			continue
 		}
-		if v, ok := obj.get(name); ok {
+		if v, ok := obj.Get(name); ok {
 			if str, ok := v.(string); ok {
 				rv.Field(i).Set(reflect.ValueOf(&str))
 			}
@@ -702,8 +702,8 @@ func propMessage(p propSpec, msg string) string {
 
 // checkScheduledFor runs the datetime_within_next_day format check on
 // scheduled_for when it is a string, and returns the time.
-func checkScheduledFor(obj *pyDict, s *objectSchema, now time.Time, ps *schemaProblems) *time.Time {
-	v, _ := obj.get("scheduled_for")
+func checkScheduledFor(obj *jsontree.Object, s *objectSchema, now time.Time, ps *schemaProblems) *time.Time {
+	v, _ := obj.Get("scheduled_for")
 	str, ok := v.(string)
 	if !ok {
 		return nil
@@ -747,7 +747,7 @@ func hasJSONType(v any, types []string) bool {
 			if t == "null" {
 				return true
 			}
-		case *pyDict:
+		case *jsontree.Object:
 			if t == "object" {
 				return true
 			}
@@ -775,13 +775,13 @@ func mustUUID(s string) uuid.UUID {
 }
 
 // personalisationOf returns obj's personalisation as plain Go values, or nil.
-func personalisationOf(obj *pyDict) map[string]any {
-	v, _ := obj.get("personalisation")
-	d, ok := v.(*pyDict)
+func personalisationOf(obj *jsontree.Object) map[string]any {
+	v, _ := obj.Get("personalisation")
+	d, ok := v.(*jsontree.Object)
 	if !ok {
 		return nil
 	}
-	m, _ := plainValue(d).(map[string]any)
+	m, _ := jsontree.Plain(d).(map[string]any)
 	return m
 }
 
@@ -833,33 +833,17 @@ func (ps schemaProblems) err() error {
 // ---------------------------------------------------------------------------
 // JSON as Python sees it
 
-// pyDict is a JSON object with its keys in first-seen order (a Python dict
-// built by json.loads: a repeated key keeps its first place and its last
-// value).
-type pyDict struct {
-	keys []string
-	vals map[string]any
-}
-
-func (d *pyDict) get(k string) (any, bool) {
-	v, ok := d.vals[k]
-	return v, ok
-}
-
-// decodeBody parses a request body into a tree of *pyDict, []any, string,
-// json.Number, bool and nil. An empty body, or one of JSON whitespace only,
-// is {}; a leading UTF-8 byte order mark is skipped, as Python's json.loads
-// skips it. A body that is not UTF-8 JSON gives upstream's BadRequestError.
+// decodeBody parses a request body into a tree of *jsontree.Object, []any,
+// string, json.Number, bool and nil. An empty body, or one of JSON
+// whitespace only, is {}; a leading UTF-8 byte order mark is skipped, as
+// Python's json.loads skips it. A body that is not UTF-8 JSON gives
+// upstream's BadRequestError.
 func decodeBody(body []byte) (any, error) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	if len(bytes.Trim(body, " \t\r\n")) == 0 {
-		return &pyDict{vals: map[string]any{}}, nil
-	}
-	if !utf8.Valid(body) || !json.Valid(body) {
-		return nil, BadRequest("", MsgInvalidJSON)
-	}
-	v, err := (&jsonTree{b: body}).value()
-	if err != nil {
+	v, err := jsontree.Parse(body)
+	switch {
+	case errors.Is(err, jsontree.ErrEmpty):
+		return jsontree.NewObject(), nil
+	case err != nil:
 		return nil, BadRequest("", MsgInvalidJSON)
 	}
 	return v, nil
@@ -868,165 +852,19 @@ func decodeBody(body []byte) (any, error) {
 // decodeBodyObject is decodeBody for a body that must be an object; null
 // counts as {} when nullIsEmpty. Any other value gives jsonschema's type
 // error, e.g. "[] is not of type object".
-func decodeBodyObject(body []byte, nullIsEmpty bool) (*pyDict, error) {
+func decodeBodyObject(body []byte, nullIsEmpty bool) (*jsontree.Object, error) {
 	v, err := decodeBody(body)
 	if err != nil {
 		return nil, err
 	}
 	if v == nil && nullIsEmpty {
-		return &pyDict{vals: map[string]any{}}, nil
+		return jsontree.NewObject(), nil
 	}
-	obj, ok := v.(*pyDict)
+	obj, ok := v.(*jsontree.Object)
 	if !ok {
 		return nil, Errors{ValidationError("", pyMessage(pyRepr(v)+" is not of type "+pyRepr("object")))}
 	}
 	return obj, nil
-}
-
-// jsonTree builds the tree of a document that json.Valid accepted, so it
-// only has to find where each value ends.
-type jsonTree struct {
-	b   []byte
-	pos int
-}
-
-func (p *jsonTree) skipSpace() {
-	for p.pos < len(p.b) {
-		switch p.b[p.pos] {
-		case ' ', '\t', '\r', '\n':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (p *jsonTree) value() (any, error) {
-	p.skipSpace()
-	if p.pos >= len(p.b) {
-		return nil, errors.New("notify: reading JSON: unexpected end")
-	}
-	switch c := p.b[p.pos]; {
-	case c == '{':
-		p.pos++
-		obj := &pyDict{vals: map[string]any{}}
-		for {
-			p.skipSpace()
-			if p.b[p.pos] == '}' {
-				p.pos++
-				return obj, nil
-			}
-			if p.b[p.pos] == ',' {
-				p.pos++
-				p.skipSpace()
-			}
-			k, err := p.str()
-			if err != nil {
-				return nil, err
-			}
-			p.skipSpace()
-			p.pos++ // ':'
-			v, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			if _, seen := obj.vals[k]; !seen {
-				obj.keys = append(obj.keys, k)
-			}
-			obj.vals[k] = v
-		}
-	case c == '[':
-		p.pos++
-		list := []any{}
-		for {
-			p.skipSpace()
-			if p.b[p.pos] == ']' {
-				p.pos++
-				return list, nil
-			}
-			if p.b[p.pos] == ',' {
-				p.pos++
-			}
-			v, err := p.value()
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-	case c == '"':
-		return p.str()
-	case c == 't':
-		p.pos += len("true")
-		return true, nil
-	case c == 'f':
-		p.pos += len("false")
-		return false, nil
-	case c == 'n':
-		p.pos += len("null")
-		return nil, nil
-	default:
-		start := p.pos
-		for p.pos < len(p.b) && strings.IndexByte("+-.0123456789eE", p.b[p.pos]) >= 0 {
-			p.pos++
-		}
-		return json.Number(p.b[start:p.pos]), nil
-	}
-}
-
-// str reads a string; one with escapes is decoded by encoding/json.
-func (p *jsonTree) str() (string, error) {
-	start := p.pos
-	escaped := false
-	p.pos++
-	for p.pos < len(p.b) {
-		switch p.b[p.pos] {
-		case '\\':
-			escaped = true
-			p.pos += 2
-			continue
-		case '"':
-			p.pos++
-			lit := p.b[start:p.pos]
-			if !escaped {
-				return string(lit[1 : len(lit)-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(lit, &s); err != nil {
-				return "", fmt.Errorf("notify: reading JSON string: %w", err)
-			}
-			return s, nil
-		}
-		p.pos++
-	}
-	return "", errors.New("notify: reading JSON: unterminated string")
-}
-
-// plainValue converts a tree from decodeBody into the values encoding/json
-// gives: map[string]any, []any, float64, string, bool, nil. A number
-// outside float64's range stays a json.Number.
-func plainValue(v any) any {
-	switch x := v.(type) {
-	case *pyDict:
-		m := make(map[string]any, len(x.keys))
-		for _, k := range x.keys {
-			m[k] = plainValue(x.vals[k])
-		}
-		return m
-	case []any:
-		out := make([]any, len(x))
-		for i, it := range x {
-			out[i] = plainValue(it)
-		}
-		return out
-	case json.Number:
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return x
-		}
-		return f
-	default:
-		return x
-	}
 }
 
 // pyMessage removes single quotes, as upstream does to every jsonschema
@@ -1081,15 +919,15 @@ func writeRepr(b *strings.Builder, v any) {
 			writeStrRepr(b, it)
 		}
 		b.WriteByte(']')
-	case *pyDict:
+	case *jsontree.Object:
 		b.WriteByte('{')
-		for i, k := range x.keys {
+		for i, k := range x.Keys {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			writeStrRepr(b, k)
 			b.WriteString(": ")
-			writeRepr(b, x.vals[k])
+			writeRepr(b, x.Values[k])
 		}
 		b.WriteByte('}')
 	case map[string]any:
@@ -1098,7 +936,7 @@ func writeRepr(b *strings.Builder, v any) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		writeRepr(b, &pyDict{keys: keys, vals: x})
+		writeRepr(b, &jsontree.Object{Keys: keys, Values: x})
 	default:
 		fmt.Fprintf(b, "%v", x)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/notifykit/notify/internal/jsontree"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -81,7 +82,7 @@ func rawJSON(s string) json.RawMessage { return json.RawMessage(s) }
 
 func TestPyRepr(t *testing.T) {
 	t.Parallel()
-	dict := &pyDict{keys: []string{"a", "b"}, vals: map[string]any{"a": json.Number("1"), "b": []any{nil, true}}}
+	dict := &jsontree.Object{Keys: []string{"a", "b"}, Values: map[string]any{"a": json.Number("1"), "b": []any{nil, true}}}
 	tests := []struct {
 		name string
 		in   any
@@ -123,7 +124,7 @@ func TestPyRepr(t *testing.T) {
 		{"non-printable astral", "\U000E0001", `'\U000e0001'`},
 		{"empty list", []any{}, "[]"},
 		{"list", []any{"a", json.Number("1"), nil}, "['a', 1, None]"},
-		{"empty dict", &pyDict{vals: map[string]any{}}, "{}"},
+		{"empty dict", jsontree.NewObject(), "{}"},
 		{"dict in key order", dict, "{'a': 1, 'b': [None, True]}"},
 		{"plain map sorted", map[string]any{"b": "x", "a": 1.0}, "{'a': 1.0, 'b': 'x'}"},
 		{"string list", []string{"sms", "email"}, "['sms', 'email']"},
@@ -607,6 +608,7 @@ func TestDecodePreviewRequest(t *testing.T) {
 		errs []string
 	}{
 		{"empty body", "", nil, nil},
+		{"whitespace body", " \t\r\n", nil, nil},
 		{"null", "null", nil, nil},
 		{"empty object", "{}", nil, nil},
 		{"personalisation", `{"personalisation": {"Name": "Jo", "n": 2}}`, map[string]any{"Name": "Jo", "n": 2.0}, nil},
