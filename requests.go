@@ -1,10 +1,8 @@
 package notify
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -14,12 +12,12 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
 
 	"github.com/notifykit/notify/internal/jsontree"
+	"github.com/notifykit/notify/internal/pyfmt"
 )
 
 // This file decodes request bodies and query strings into typed requests and
@@ -422,7 +420,7 @@ func enumMessage(field, value string, enum []string) string {
 	for i, e := range enum {
 		items[i] = e
 	}
-	return pyMessage(field + " " + pyRepr(value) + " is not one of " + pyRepr(items))
+	return pyMessage(field + " " + pyfmt.Repr(value) + " is not one of " + pyfmt.Repr(items))
 }
 
 // checkQueryExtras reports query parameters that are not in props.
@@ -445,7 +443,7 @@ func addExtras(extras []string, ps *schemaProblems) {
 	sort.Strings(extras)
 	reprs := make([]string, len(extras))
 	for i, e := range extras {
-		reprs[i] = pyRepr(e)
+		reprs[i] = pyfmt.Repr(e)
 	}
 	verb := "was"
 	if len(extras) > 1 {
@@ -598,13 +596,13 @@ func checkSchema(obj *jsontree.Object, s *objectSchema, fields any, ps *schemaPr
 		}
 		if !hasJSONType(v, p.types) {
 			bad[p.name] = true
-			ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(v)+" is not of type "+typeList(p.types))))
+			ps.add(groupField, i, propMessage(p, pyMessage(pyfmt.Repr(v)+" is not of type "+typeList(p.types))))
 			continue
 		}
 		if list, ok := v.([]any); ok && p.items != "" {
 			for _, it := range list {
 				if !hasJSONType(it, []string{p.items}) {
-					ps.add(groupField, i, propMessage(p, pyMessage(pyRepr(it)+" is not of type "+typeList([]string{p.items}))))
+					ps.add(groupField, i, propMessage(p, pyMessage(pyfmt.Repr(it)+" is not of type "+typeList([]string{p.items}))))
 				}
 			}
 		}
@@ -649,7 +647,7 @@ func checkFields(obj *jsontree.Object, s *objectSchema, fields any, bad map[stri
 	for _, fe := range verrs {
 		name := fe.Field()
 		if fe.Tag() == "required" {
-			ps.add(groupRequired, s.requiredIndex(name), pyMessage(pyRepr(name)+" is a required property"))
+			ps.add(groupRequired, s.requiredIndex(name), pyMessage(pyfmt.Repr(name)+" is a required property"))
 			continue
 		}
 		i := s.index(name)
@@ -660,7 +658,7 @@ func checkFields(obj *jsontree.Object, s *objectSchema, fields any, bad map[stri
 		var msg string
 		switch fe.Tag() {
 		case "max":
-			msg = pyMessage(pyRepr(value) + " is too long")
+			msg = pyMessage(pyfmt.Repr(value) + " is too long")
 		case "notify_phone":
 			msg = phoneFormatMessage(value)
 		case "notify_email":
@@ -764,7 +762,7 @@ func hasJSONType(v any, types []string) bool {
 func typeList(types []string) string {
 	reprs := make([]string, len(types))
 	for i, t := range types {
-		reprs[i] = pyRepr(t)
+		reprs[i] = pyfmt.Repr(t)
 	}
 	return strings.Join(reprs, ", ")
 }
@@ -862,7 +860,7 @@ func decodeBodyObject(body []byte, nullIsEmpty bool) (*jsontree.Object, error) {
 	}
 	obj, ok := v.(*jsontree.Object)
 	if !ok {
-		return nil, Errors{ValidationError("", pyMessage(pyRepr(v)+" is not of type "+pyRepr("object")))}
+		return nil, Errors{ValidationError("", pyMessage(pyfmt.Repr(v)+" is not of type "+pyfmt.Repr("object")))}
 	}
 	return obj, nil
 }
@@ -870,153 +868,6 @@ func decodeBodyObject(body []byte, nullIsEmpty bool) (*jsontree.Object, error) {
 // pyMessage removes single quotes, as upstream does to every jsonschema
 // message.
 func pyMessage(s string) string { return strings.ReplaceAll(s, "'", "") }
-
-// pyRepr returns Python's repr() of a JSON value as json.loads returns it:
-// None, True, False, ints as written (-0 is 0), floats as Python prints
-// them (1.0, 1e+16, inf), strings quoted and escaped, lists ['a', 1] and
-// dicts {'a': 1}. It accepts trees from decodeBody and plain values.
-func pyRepr(v any) string {
-	var b strings.Builder
-	writeRepr(&b, v)
-	return b.String()
-}
-
-func writeRepr(b *strings.Builder, v any) {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("None")
-	case bool:
-		if x {
-			b.WriteString("True")
-		} else {
-			b.WriteString("False")
-		}
-	case string:
-		writeStrRepr(b, x)
-	case json.Number:
-		b.WriteString(numberRepr(string(x)))
-	case float64:
-		b.WriteString(floatRepr(x))
-	case int:
-		b.WriteString(strconv.Itoa(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case []any:
-		b.WriteByte('[')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeRepr(b, it)
-		}
-		b.WriteByte(']')
-	case []string:
-		b.WriteByte('[')
-		for i, it := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeStrRepr(b, it)
-		}
-		b.WriteByte(']')
-	case *jsontree.Object:
-		b.WriteByte('{')
-		for i, k := range x.Keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeStrRepr(b, k)
-			b.WriteString(": ")
-			writeRepr(b, x.Values[k])
-		}
-		b.WriteByte('}')
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		writeRepr(b, &jsontree.Object{Keys: keys, Values: x})
-	default:
-		fmt.Fprintf(b, "%v", x)
-	}
-}
-
-// numberRepr is the repr of a JSON number literal: Python's json makes an
-// int of a literal without fraction or exponent, a float otherwise.
-func numberRepr(lit string) string {
-	if !strings.ContainsAny(lit, ".eE") {
-		if strings.Trim(lit, "-0") == "" {
-			return "0"
-		}
-		return lit
-	}
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return lit
-	}
-	return floatRepr(f)
-}
-
-// floatRepr is Python's repr of a float: the shortest digits that round
-// trip, in fixed notation when the decimal exponent is in [-4, 16), else in
-// scientific notation with a signed two-digit exponent.
-func floatRepr(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	_, expStr, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-// writeStrRepr writes Python's repr of a str.
-func writeStrRepr(b *strings.Builder, s string) {
-	quote := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < ' ' || r == 0x7f:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r < 0x7f:
-			b.WriteRune(r)
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(b, `\x%02x`, r)
-		case r <= 0xffff:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(quote)
-}
 
 // ---------------------------------------------------------------------------
 // ISO 8601 (pyiso8601's parse_date, as upstream's scheduled_for check uses)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/notifykit/notify/internal/jsontree"
+	"github.com/notifykit/notify/internal/pyfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -80,67 +80,10 @@ func emailBody(t *testing.T, changes map[string]any) []byte {
 
 func rawJSON(s string) json.RawMessage { return json.RawMessage(s) }
 
-func TestPyRepr(t *testing.T) {
-	t.Parallel()
-	dict := &jsontree.Object{Keys: []string{"a", "b"}, Values: map[string]any{"a": json.Number("1"), "b": []any{nil, true}}}
-	tests := []struct {
-		name string
-		in   any
-		want string
-	}{
-		{"None", nil, "None"},
-		{"True", true, "True"},
-		{"False", false, "False"},
-		{"int", json.Number("7700900001"), "7700900001"},
-		{"negative int", json.Number("-12"), "-12"},
-		{"minus zero int", json.Number("-0"), "0"},
-		{"big int", json.Number("123456789012345678901234567890"), "123456789012345678901234567890"},
-		{"float", json.Number("1.5"), "1.5"},
-		{"float integral", json.Number("1.0"), "1.0"},
-		{"float exponent", json.Number("1e5"), "100000.0"},
-		{"float upper exponent", json.Number("1E2"), "100.0"},
-		{"float 1e15", json.Number("1e15"), "1000000000000000.0"},
-		{"float 1e16", json.Number("1e16"), "1e+16"},
-		{"float small", json.Number("0.0001"), "0.0001"},
-		{"float smaller", json.Number("0.00001"), "1e-05"},
-		{"float tiny", json.Number("1.5e-7"), "1.5e-07"},
-		{"float minus zero", json.Number("-0.0"), "-0.0"},
-		{"float overflow", json.Number("1e400"), "inf"},
-		{"float negative overflow", json.Number("-1e400"), "-inf"},
-		{"float64", 0.1, "0.1"},
-		{"float64 integral", float64(3), "3.0"},
-		{"string", "abc", "'abc'"},
-		{"empty string", "", "''"},
-		{"apostrophe", "it's", `"it's"`},
-		{"both quotes", `it's "x"`, `'it\'s "x"'`},
-		{"double quote", `say "hi"`, `'say "hi"'`},
-		{"backslash", `a\b`, `'a\\b'`},
-		{"newline tab cr", "a\nb\tc\rd", `'a\nb\tc\rd'`},
-		{"control", "\x00\x1f\x7f", `'\x00\x1f\x7f'`},
-		{"latin-1 non-printable", "\u00a0", `'\xa0'`},
-		{"accented", "é", "'é'"},
-		{"zero width space", "\u200b", `'\u200b'`},
-		{"emoji", "🚀", "'🚀'"},
-		{"non-printable astral", "\U000E0001", `'\U000e0001'`},
-		{"empty list", []any{}, "[]"},
-		{"list", []any{"a", json.Number("1"), nil}, "['a', 1, None]"},
-		{"empty dict", jsontree.NewObject(), "{}"},
-		{"dict in key order", dict, "{'a': 1, 'b': [None, True]}"},
-		{"plain map sorted", map[string]any{"b": "x", "a": 1.0}, "{'a': 1.0, 'b': 'x'}"},
-		{"string list", []string{"sms", "email"}, "['sms', 'email']"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, pyRepr(tt.in))
-		})
-	}
-}
-
 func TestPyMessageRemovesQuotes(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, "[a, b] is not of type string", pyMessage(pyRepr([]any{"a", "b"})+" is not of type 'string'"))
-	assert.Equal(t, `"its" is not of type object`, pyMessage(pyRepr("it's")+" is not of type 'object'"))
+	assert.Equal(t, "[a, b] is not of type string", pyMessage(pyfmt.Repr([]any{"a", "b"})+" is not of type 'string'"))
+	assert.Equal(t, `"its" is not of type object`, pyMessage(pyfmt.Repr("it's")+" is not of type 'object'"))
 }
 
 func TestParseUUID(t *testing.T) {

@@ -1,17 +1,15 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
-	"math"
-	"math/big"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/notifykit/notify/internal/pyfmt"
 )
 
 // Template rendering (SPEC B6.3–B6.5): placeholders ((name)), conditionals
@@ -256,16 +254,16 @@ func tplWriteMissing(b *strings.Builder, written, name string, conditional bool,
 // except that lists are joined ("a, b and c", or markdown bullets) after
 // dropping nil and blank items.
 func tplReplacement(v any, markdownLists bool) string {
-	items, isList := tplListItems(v)
+	items, isList := pyfmt.Items(v)
 	if !isList {
-		return tplPyStr(v)
+		return pyfmt.Str(v)
 	}
 	vals := make([]string, 0, len(items))
 	for _, it := range items {
 		if it == nil {
 			continue
 		}
-		if s := tplStripObscure(tplPyStr(it)); s != "" {
+		if s := tplStripObscure(pyfmt.Str(it)); s != "" {
 			vals = append(vals, s)
 		}
 	}
@@ -279,32 +277,6 @@ func tplReplacement(v any, markdownLists bool) string {
 	default:
 		return strings.Join(vals[:len(vals)-1], ", ") + " and " + vals[len(vals)-1]
 	}
-}
-
-// tplListItems returns the items of v if it is a list (any slice or array
-// but a byte slice).
-func tplListItems(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []any:
-		return x, true
-	case []string:
-		items := make([]any, len(x))
-		for i, s := range x {
-			items[i] = s
-		}
-		return items, true
-	case string, []byte, nil, bool, float64, int, json.Number, map[string]any:
-		return nil, false
-	}
-	rv := reflect.ValueOf(v)
-	if k := rv.Kind(); k != reflect.Slice && k != reflect.Array {
-		return nil, false
-	}
-	items := make([]any, rv.Len())
-	for i := range items {
-		items[i] = rv.Index(i).Interface()
-	}
-	return items, true
 }
 
 // tplStripObscure is upstream's strip_and_remove_obscure_whitespace: remove
@@ -329,176 +301,6 @@ func tplStr2Bool(s string) bool {
 		return true
 	}
 	return false
-}
-
-// tplPyStr renders v as Python's str() would.
-func tplPyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case float64:
-		return tplPyNumber(x)
-	case float32:
-		return tplPyNumber(float64(x))
-	case json.Number:
-		return tplPyJSONNumber(x)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case int16:
-		return strconv.FormatInt(int64(x), 10)
-	case int8:
-		return strconv.FormatInt(int64(x), 10)
-	case uint:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint8:
-		return strconv.FormatUint(uint64(x), 10)
-	case fmt.Stringer:
-		return x.String()
-	}
-	if items, ok := tplListItems(v); ok {
-		return tplPyReprList(items)
-	}
-	if m, ok := tplMap(v); ok {
-		return tplPyReprMap(m)
-	}
-	return fmt.Sprint(v)
-}
-
-// tplMap returns v as a map from its keys' string form, if it is a map.
-func tplMap(v any) (map[string]any, bool) {
-	if m, ok := v.(map[string]any); ok {
-		return m, true
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Map {
-		return nil, false
-	}
-	m := make(map[string]any, rv.Len())
-	it := rv.MapRange()
-	for it.Next() {
-		m[tplPyRepr(it.Key().Interface())] = it.Value().Interface()
-	}
-	return m, true
-}
-
-// tplPyRepr renders v as Python's repr() would.
-func tplPyRepr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return tplPyReprString(x)
-	case nil, bool, float64, float32, json.Number, int, int64, int32, int16, int8, uint, uint64, uint32,
-		uint16, uint8:
-		return tplPyStr(x)
-	}
-	return tplPyStr(v)
-}
-
-func tplPyReprList(items []any) string {
-	parts := make([]string, len(items))
-	for i, it := range items {
-		parts[i] = tplPyRepr(it)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-func tplPyReprMap(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = tplPyReprString(k) + ": " + tplPyRepr(m[k])
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-// tplPyReprString quotes s as Python's repr() of a str does.
-func tplPyReprString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	writeStrRepr(&b, s)
-	return b.String()
-}
-
-// tplPyNumber renders a number whose Python type is unknown (JSON numbers
-// decode to float64): whole numbers as integers, others as Python floats.
-func tplPyNumber(f float64) string {
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		if f == 0 {
-			return "0"
-		}
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	}
-	return floatRepr(f)
-}
-
-// tplPyJSONNumber renders a JSON number as Python's json module would load
-// and print it: integers exactly, others as floats.
-func tplPyJSONNumber(n json.Number) string {
-	s := string(n)
-	if !strings.ContainsAny(s, ".eE") {
-		if i, ok := new(big.Int).SetString(s, 10); ok {
-			return i.String()
-		}
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return s
-	}
-	return floatRepr(f)
-}
-
-// tplIsSpace reports whether Python's str.isspace() is true for r.
-func tplIsSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, ' ', 0x85, 0xa0, 0x1680, 0x2028, 0x2029,
-		0x202f, 0x205f, 0x3000:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
-}
-
-// tplIsLineBreak reports whether Python's str.splitlines() splits at r.
-func tplIsLineBreak(r rune) bool {
-	switch r {
-	case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-		return true
-	}
-	return false
-}
-
-// tplIsZeroWidth reports whether r is one of the zero-width characters that
-// whitespace normalisation removes.
-func tplIsZeroWidth(r rune) bool {
-	switch r {
-	case 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff:
-		return true
-	}
-	return false
-}
-
-// tplTrim is Python's str.strip().
-func tplTrim(s string) string {
-	return strings.TrimFunc(s, tplIsSpace)
 }
 
 // tplRemoveSpaceBeforePunctuation removes spaces and tabs before "," and
@@ -547,7 +349,7 @@ func tplRemoveSpaceBeforePunctuation(s string) string {
 // "{prefix}: {body}" (used at send time).
 func RenderSMS(content string, values map[string]any, prefix string) string {
 	body := tplFill(content, values, tplFillOptions{})
-	if p := tplTrim(prefix); prefix != "" {
+	if p := pyfmt.Strip(prefix); prefix != "" {
 		body = p + ": " + body
 	}
 	return tplNormaliseSMS(tplRemoveSpaceBeforePunctuation(body))
@@ -564,9 +366,9 @@ const (
 var tplASCIIKinds = func() (t [utf8.RuneSelf]uint8) {
 	for c := range t {
 		switch {
-		case tplIsLineBreak(rune(c)):
+		case pyfmt.IsLineBreak(rune(c)):
 			t[c] = tplKindLineBreak
-		case tplIsSpace(rune(c)):
+		case pyfmt.IsSpace(rune(c)):
 			t[c] = tplKindSpace
 		case gsmASCII[c] == gsmNone:
 			t[c] = tplKindOther
@@ -638,11 +440,11 @@ func tplNormaliseSMS(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case tplIsLineBreak(r):
+		case pyfmt.IsLineBreak(r):
 			breaks++
 			inLine, pendingSpace = false, false
-		case tplIsZeroWidth(r):
-		case tplIsSpace(r):
+		case pyfmt.IsZeroWidth(r):
+		case pyfmt.IsSpace(r):
 			pendingSpace = inLine
 		default:
 			startText()
@@ -777,7 +579,7 @@ func EmailTooLong(renderedBody string) *Error {
 // content.body: Fill + trim (markdown left as written), with list values
 // rendered as markdown bullets (VECTORS 4.1).
 func RenderEmailBody(content string, values map[string]any) string {
-	return tplTrim(tplFill(content, values, tplFillOptions{markdownLists: true}))
+	return pyfmt.Strip(tplFill(content, values, tplFillOptions{markdownLists: true}))
 }
 
 // RenderEmailSubject renders an email subject: Fill, smart quotes, en
@@ -800,9 +602,9 @@ func tplNormaliseWhitespace(s string) string {
 	pending := false
 	for _, r := range s {
 		switch {
-		case tplIsZeroWidth(r):
+		case pyfmt.IsZeroWidth(r):
 			continue
-		case tplIsSpace(r):
+		case pyfmt.IsSpace(r):
 			pending = b.Len() > 0
 			continue
 		}
@@ -826,7 +628,7 @@ func tplEnDashes(s string) string {
 	i := 0
 	for i < len(s) {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !tplIsSpace(r) {
+		if !pyfmt.IsSpace(r) {
 			b.WriteString(s[i : i+size])
 			i += size
 			continue
@@ -835,7 +637,7 @@ func tplEnDashes(s string) string {
 		j := i
 		for j < len(s) {
 			r, size := utf8.DecodeRuneInString(s[j:])
-			if !tplIsSpace(r) {
+			if !pyfmt.IsSpace(r) {
 				break
 			}
 			j += size
@@ -852,7 +654,7 @@ func tplEnDashes(s string) string {
 		m := k
 		for m < len(s) {
 			r, size := utf8.DecodeRuneInString(s[m:])
-			if !tplIsSpace(r) {
+			if !pyfmt.IsSpace(r) {
 				break
 			}
 			m += size
