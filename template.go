@@ -3,12 +3,12 @@ package notify
 import (
 	"fmt"
 	"html"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/notifykit/notify/internal/gsm"
 	"github.com/notifykit/notify/internal/pyfmt"
 )
 
@@ -352,148 +352,30 @@ func RenderSMS(content string, values map[string]any, prefix string) string {
 	if p := pyfmt.Strip(prefix); prefix != "" {
 		body = p + ": " + body
 	}
-	return tplNormaliseSMS(tplRemoveSpaceBeforePunctuation(body))
+	return gsm.Normalise(tplRemoveSpaceBeforePunctuation(body))
 }
 
-// ASCII character kinds for tplNormaliseSMS.
-const (
-	tplKindText      = iota // GSM character, written as is
-	tplKindOther            // not GSM: sanitised
-	tplKindSpace            // Python whitespace within a line
-	tplKindLineBreak        // Python line boundary
-)
-
-var tplASCIIKinds = func() (t [utf8.RuneSelf]uint8) {
-	for c := range t {
-		switch {
-		case pyfmt.IsLineBreak(rune(c)):
-			t[c] = tplKindLineBreak
-		case pyfmt.IsSpace(rune(c)):
-			t[c] = tplKindSpace
-		case gsmASCII[c] == gsmNone:
-			t[c] = tplKindOther
-		}
-	}
-	return t
-}()
-
-// tplNormaliseSMS splits s into lines as Python's splitlines does, collapses
-// whitespace within each line (dropping zero-width characters), keeps at
-// most one empty line between lines, trims the ends and GSM-sanitises the
-// rest, all in one pass.
-func tplNormaliseSMS(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	breaks := 0           // line breaks since the last line with content
-	wrote := false        // some content has been written
-	inLine := false       // the current line has content
-	pendingSpace := false // whitespace seen after content on this line
-	// startText is called before writing content.
-	startText := func() {
-		if !inLine {
-			if wrote {
-				b.WriteString("\n\n"[:min(breaks, 2)])
-			}
-			breaks, inLine, wrote = 0, true, true
-		} else if pendingSpace {
-			b.WriteByte(' ')
-		}
-		pendingSpace = false
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch tplASCIIKinds[c] {
-			case tplKindText:
-				// Take the longest run of GSM ASCII text, single spaces
-				// between words included.
-				j := i + 1
-				for j < len(s) && s[j] < utf8.RuneSelf {
-					if tplASCIIKinds[s[j]] == tplKindText {
-						j++
-					} else if s[j] == ' ' && j+1 < len(s) && s[j+1] < utf8.RuneSelf && tplASCIIKinds[s[j+1]] == tplKindText {
-						j += 2
-					} else {
-						break
-					}
-				}
-				startText()
-				b.WriteString(s[i:j])
-				i = j
-			case tplKindOther:
-				startText()
-				b.WriteByte('?')
-				i++
-			case tplKindSpace:
-				pendingSpace = inLine
-				i++
-			default: // line break; CR LF is one
-				i++
-				if c == '\r' && i < len(s) && s[i] == '\n' {
-					i++
-				}
-				breaks++
-				inLine, pendingSpace = false, false
-			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case pyfmt.IsLineBreak(r):
-			breaks++
-			inLine, pendingSpace = false, false
-		case pyfmt.IsZeroWidth(r):
-		case pyfmt.IsSpace(r):
-			pendingSpace = inLine
-		default:
-			startText()
-			appendGSM(&b, r)
-		}
-	}
-	return b.String()
+// smsCounts measures rendered SMS text, leaving out placeholders that are
+// still written as ((name)).
+func smsCounts(s string) gsm.Counts {
+	var c gsm.Counts
+	eachOutsidePlaceholders(s, c.Add)
+	return c
 }
 
-// tplSMSStats measures rendered SMS text, leaving out placeholders that are
-// still written as ((name)): UTF-16 code units, extension characters and
-// whether a Welsh character outside GSM is present.
-func tplSMSStats(s string) (units, extension int, ucs2 bool) {
-	count := func(seg string) {
-		for i := 0; i < len(seg); {
-			c := seg[i]
-			if c < utf8.RuneSelf {
-				units++
-				if gsmASCII[c] == gsmExtension {
-					extension++
-				}
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(seg[i:])
-			i += size
-			units++
-			if r >= 0x10000 {
-				units++
-			}
-			switch gsmClassOf(r) {
-			case gsmExtension:
-				extension++
-			case gsmWelshNonGSM:
-				ucs2 = true
-			}
-		}
-	}
+// eachOutsidePlaceholders calls f with each stretch of s between
+// placeholders.
+func eachOutsidePlaceholders(s string, f func(string)) {
 	last := 0
 	for {
 		start, end, ok := tplPlaceholderAt(s, last)
 		if !ok {
 			break
 		}
-		count(s[last:start])
+		f(s[last:start])
 		last = end
 	}
-	count(s[last:])
-	return units, extension, ucs2
+	f(s[last:])
 }
 
 // SMSCharacterCount is upstream's content_count: the number of UTF-16 code
@@ -502,8 +384,7 @@ func tplSMSStats(s string) (units, extension int, ucs2 bool) {
 // nothing, the way upstream counts a template before values are known.
 // Extension characters count once here; SMSFragmentCount counts them twice.
 func SMSCharacterCount(rendered string) int {
-	n, _, _ := tplSMSStats(rendered)
-	return n
+	return smsCounts(rendered).Units
 }
 
 // SMSFragmentCount returns the number of fragments (billable units) of a
@@ -511,18 +392,7 @@ func SMSCharacterCount(rendered string) int {
 // ceil(n/67)), else GSM-7 with extension chars counting 2 (≤160 → 1 else
 // ceil(n/153)). Unfilled placeholders are left out as in SMSCharacterCount.
 func SMSFragmentCount(rendered string) int {
-	n, ext, ucs2 := tplSMSStats(rendered)
-	if ucs2 {
-		if n <= 70 {
-			return 1
-		}
-		return (n + 66) / 67
-	}
-	n += ext
-	if n <= 160 {
-		return 1
-	}
-	return (n + 152) / 153
+	return smsCounts(rendered).Fragments()
 }
 
 // NonGSMCharacters returns the characters of s that force UCS-2: the Welsh
@@ -531,23 +401,7 @@ func SMSFragmentCount(rendered string) int {
 // among them. Unfilled placeholders are left out as in SMSCharacterCount.
 func NonGSMCharacters(s string) []rune {
 	var out []rune
-	add := func(seg string) {
-		for _, r := range seg {
-			if gsmClassOf(r) == gsmWelshNonGSM && !slices.Contains(out, r) {
-				out = append(out, r)
-			}
-		}
-	}
-	last := 0
-	for {
-		start, end, ok := tplPlaceholderAt(s, last)
-		if !ok {
-			break
-		}
-		add(s[last:start])
-		last = end
-	}
-	add(s[last:])
+	eachOutsidePlaceholders(s, func(seg string) { out = gsm.AppendUCS2(out, seg) })
 	return out
 }
 
