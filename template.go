@@ -11,16 +11,18 @@ import (
 	"github.com/notifykit/notify/internal/pyfmt"
 )
 
-// Template rendering (SPEC B6.3–B6.5): placeholders ((name)), conditionals
-// ((name??text)), SMS rendering, sanitising and fragment counting, email
-// subject, plain body and HTML body.
+// Template rendering: placeholders ((name)) and conditionals
+// ((name??text)), and the entry points that render a text message (with its
+// character and fragment counts) and an email's subject, plain body and HTML
+// body. What an SMS can carry is internal/gsm's business, email HTML and
+// typography internal/markdown's, Python's str() of values internal/pyfmt's.
 //
 // Placeholder syntax is upstream's regular expression \({2}([^()]+)\){2},
 // implemented here with a small scanner: "((" followed by one or more
 // characters that are not parentheses, then "))". Matching of names to
 // personalisation keys ignores case, spaces, "_" and "-".
 
-// Length limits (SPEC B6.4, B6.5).
+// Length limits of a rendered message.
 const (
 	// SMSCharCountLimit is the most characters an SMS may have, not
 	// counting the service-name prefix (153 × 6).
@@ -29,9 +31,9 @@ const (
 	EmailMaxBytes = 2000000
 )
 
-// tplPlaceholderAt finds the next placeholder in s at or after i. It returns
+// placeholderAt finds the next placeholder in s at or after i. It returns
 // the byte offsets of the opening "((" and just after the closing "))".
-func tplPlaceholderAt(s string, i int) (start, end int, ok bool) {
+func placeholderAt(s string, i int) (start, end int, ok bool) {
 	for i < len(s) {
 		j := strings.Index(s[i:], "((")
 		if j < 0 {
@@ -55,18 +57,18 @@ func tplPlaceholderAt(s string, i int) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
-// tplSplitBody splits a placeholder body into its name and, for a
+// splitPlaceholder splits a placeholder body into its name and, for a
 // conditional ((name??text)), the text shown when the value is true.
-func tplSplitBody(body string) (name string, conditional bool, text string) {
+func splitPlaceholder(body string) (name string, conditional bool, text string) {
 	if i := strings.Index(body, "??"); i >= 0 {
 		return body[:i], true, body[i+2:]
 	}
 	return body, false, ""
 }
 
-// tplKey is the form in which placeholder names and personalisation keys
-// are compared: lower case, without spaces, underscores and hyphens.
-func tplKey(s string) string {
+// placeholderKey is the form in which placeholder names and personalisation
+// keys are compared: lower case, without spaces, underscores and hyphens.
+func placeholderKey(s string) string {
 	plain := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -94,20 +96,20 @@ func tplKey(s string) string {
 // the first spelling; for conditionals ((name??text)) the name before "??".
 // Regex \({2}([^()]+)\){2}.
 func Placeholders(content string) []string {
-	return tplAppendPlaceholders(nil, nil, content)
+	return appendPlaceholders(nil, nil, content)
 }
 
-// tplAppendPlaceholders appends to names the placeholders of content whose
+// appendPlaceholders appends to names the placeholders of content whose
 // key is not yet in seen.
-func tplAppendPlaceholders(names []string, seen map[string]bool, content string) []string {
+func appendPlaceholders(names []string, seen map[string]bool, content string) []string {
 	for i := 0; ; {
-		start, end, ok := tplPlaceholderAt(content, i)
+		start, end, ok := placeholderAt(content, i)
 		if !ok {
 			return names
 		}
 		i = end
-		name, _, _ := tplSplitBody(content[start+2 : end-2])
-		key := tplKey(name)
+		name, _, _ := splitPlaceholder(content[start+2 : end-2])
+		key := placeholderKey(name)
 		if seen == nil {
 			seen = make(map[string]bool)
 		}
@@ -120,12 +122,12 @@ func tplAppendPlaceholders(names []string, seen map[string]bool, content string)
 
 // MissingPersonalisation returns the placeholders of subject then content
 // with no value (absent or nil), deduplicated, in order of first appearance.
-// Keys match insensitively (B6.3).
+// Keys match ignoring case, spaces, "_" and "-".
 func MissingPersonalisation(subject, content string, values map[string]any) []string {
 	seen := make(map[string]bool)
-	names := tplAppendPlaceholders(nil, seen, subject)
-	names = tplAppendPlaceholders(names, seen, content)
-	lk := tplLookup{values: values}
+	names := appendPlaceholders(nil, seen, subject)
+	names = appendPlaceholders(names, seen, content)
+	lk := valueLookup{values: values}
 	var missing []string
 	for _, name := range names {
 		if v, ok := lk.get(name); !ok || v == nil {
@@ -135,16 +137,16 @@ func MissingPersonalisation(subject, content string, values map[string]any) []st
 	return missing
 }
 
-// tplLookup finds personalisation values by placeholder name. An exact key
-// wins; otherwise keys are compared insensitively and, when several keys
+// valueLookup finds personalisation values by placeholder name. An exact
+// key wins; otherwise keys are compared insensitively and, when several keys
 // match, the smallest one (in byte order) is used so that the result does
 // not depend on map order.
-type tplLookup struct {
+type valueLookup struct {
 	values map[string]any
-	index  map[string]string // tplKey(key) → key, built on first need
+	index  map[string]string // placeholderKey(key) → key, built on first need
 }
 
-func (l *tplLookup) get(name string) (any, bool) {
+func (l *valueLookup) get(name string) (any, bool) {
 	if v, ok := l.values[name]; ok {
 		return v, true
 	}
@@ -154,21 +156,21 @@ func (l *tplLookup) get(name string) (any, bool) {
 	if l.index == nil {
 		l.index = make(map[string]string, len(l.values))
 		for k := range l.values {
-			nk := tplKey(k)
+			nk := placeholderKey(k)
 			if prev, ok := l.index[nk]; !ok || k < prev {
 				l.index[nk] = k
 			}
 		}
 	}
-	k, ok := l.index[tplKey(name)]
+	k, ok := l.index[placeholderKey(name)]
 	if !ok {
 		return nil, false
 	}
 	return l.values[k], true
 }
 
-// tplFillOptions says how values are written into content.
-type tplFillOptions struct {
+// fillOptions says how values are written into content.
+type fillOptions struct {
 	// markdownLists renders list values as markdown bullets (email bodies).
 	markdownLists bool
 	// html escapes content and values for HTML and marks missing
@@ -186,53 +188,53 @@ type tplFillOptions struct {
 // "1.0"); a json.Number keeps its exact Python rendering. Maps are written
 // with their keys sorted.
 func Fill(content string, values map[string]any) string {
-	return tplFill(content, values, tplFillOptions{})
+	return fill(content, values, fillOptions{})
 }
 
-func tplFill(content string, values map[string]any, opt tplFillOptions) string {
-	start, end, ok := tplPlaceholderAt(content, 0)
+func fill(content string, values map[string]any, opt fillOptions) string {
+	start, end, ok := placeholderAt(content, 0)
 	if !ok {
 		if opt.html {
 			return markdown.EscapeHTML(content)
 		}
 		return content
 	}
-	lk := tplLookup{values: values}
+	lk := valueLookup{values: values}
 	var b strings.Builder
 	b.Grow(len(content) + 32)
 	last := 0
 	for ok {
-		tplWriteText(&b, content[last:start], opt.html)
+		writeText(&b, content[last:start], opt.html)
 		written := content[start:end]
-		name, conditional, text := tplSplitBody(written[2 : len(written)-2])
+		name, conditional, text := splitPlaceholder(written[2 : len(written)-2])
 		v, found := lk.get(name)
 		switch {
 		case !found || v == nil:
-			tplWriteMissing(&b, written, name, conditional, text, opt.html)
+			writeMissing(&b, written, name, conditional, text, opt.html)
 		case conditional:
-			if tplStr2Bool(tplReplacement(v, opt.markdownLists)) {
-				tplWriteText(&b, text, opt.html)
+			if str2bool(replacement(v, opt.markdownLists)) {
+				writeText(&b, text, opt.html)
 			}
 		default:
-			tplWriteText(&b, tplReplacement(v, opt.markdownLists), opt.html)
+			writeText(&b, replacement(v, opt.markdownLists), opt.html)
 		}
 		last = end
-		start, end, ok = tplPlaceholderAt(content, end)
+		start, end, ok = placeholderAt(content, end)
 	}
-	tplWriteText(&b, content[last:], opt.html)
+	writeText(&b, content[last:], opt.html)
 	return b.String()
 }
 
-func tplWriteText(b *strings.Builder, s string, html bool) {
+func writeText(b *strings.Builder, s string, html bool) {
 	if html {
 		s = markdown.EscapeHTML(s)
 	}
 	b.WriteString(s)
 }
 
-// tplWriteMissing writes a placeholder that has no value: as written in plain
+// writeMissing writes a placeholder that has no value: as written in plain
 // text, with upstream's preview markup in HTML.
-func tplWriteMissing(b *strings.Builder, written, name string, conditional bool, text string, html bool) {
+func writeMissing(b *strings.Builder, written, name string, conditional bool, text string, html bool) {
 	switch {
 	case !html:
 		b.WriteString(written)
@@ -249,10 +251,10 @@ func tplWriteMissing(b *strings.Builder, written, name string, conditional bool,
 	}
 }
 
-// tplReplacement is the text a non-nil value stands for: Python's str(),
+// replacement is the text a non-nil value stands for: Python's str(),
 // except that lists are joined ("a, b and c", or markdown bullets) after
 // dropping nil and blank items.
-func tplReplacement(v any, markdownLists bool) string {
+func replacement(v any, markdownLists bool) string {
 	items, isList := pyfmt.Items(v)
 	if !isList {
 		return pyfmt.Str(v)
@@ -262,7 +264,7 @@ func tplReplacement(v any, markdownLists bool) string {
 		if it == nil {
 			continue
 		}
-		if s := tplStripObscure(pyfmt.Str(it)); s != "" {
+		if s := stripObscure(pyfmt.Str(it)); s != "" {
 			vals = append(vals, s)
 		}
 	}
@@ -278,13 +280,13 @@ func tplReplacement(v any, markdownLists bool) string {
 	}
 }
 
-// tplStripObscure is upstream's strip_and_remove_obscure_whitespace: remove
+// stripObscure is upstream's strip_and_remove_obscure_whitespace: remove
 // zero-width characters and no-break spaces, then trim ASCII whitespace.
-func tplStripObscure(s string) string {
-	if strings.ContainsAny(s, "\u180E\u200B\u200C\u200D\u2060\uFEFF\u00A0") {
+func stripObscure(s string) string {
+	obscure := func(r rune) bool { return pyfmt.IsZeroWidth(r) || r == '\u00A0' }
+	if strings.ContainsFunc(s, obscure) {
 		s = strings.Map(func(r rune) rune {
-			switch r {
-			case '\u180E', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00A0':
+			if obscure(r) {
 				return -1
 			}
 			return r
@@ -293,8 +295,8 @@ func tplStripObscure(s string) string {
 	return strings.Trim(s, " \t\n\r\v\f")
 }
 
-// tplStr2Bool is upstream's str2bool applied to the replacement text.
-func tplStr2Bool(s string) bool {
+// str2bool is upstream's str2bool applied to the replacement text.
+func str2bool(s string) bool {
 	switch strings.ToLower(s) {
 	case "yes", "y", "true", "t", "1", "include", "show":
 		return true
@@ -304,11 +306,11 @@ func tplStr2Bool(s string) bool {
 
 // RenderSMS returns the SMS body as the API returns it: Fill, remove
 // whitespace before punctuation, normalise whitespace and newlines (\r\n, \r
-// → \n; runs of spaces → one; 3+ newlines → 2), trim, GSM-sanitise (B6.4).
+// → \n; runs of spaces → one; 3+ newlines → 2), trim, GSM-sanitise.
 // prefix, when non-empty, is the service name: the result is then
 // "{prefix}: {body}" (used at send time).
 func RenderSMS(content string, values map[string]any, prefix string) string {
-	body := tplFill(content, values, tplFillOptions{})
+	body := fill(content, values, fillOptions{})
 	if p := pyfmt.Strip(prefix); prefix != "" {
 		body = p + ": " + body
 	}
@@ -328,7 +330,7 @@ func smsCounts(s string) gsm.Counts {
 func eachOutsidePlaceholders(s string, f func(string)) {
 	last := 0
 	for {
-		start, end, ok := tplPlaceholderAt(s, last)
+		start, end, ok := placeholderAt(s, last)
 		if !ok {
 			break
 		}
@@ -391,15 +393,15 @@ func EmailTooLong(renderedBody string) *Error {
 
 // RenderEmailBody returns the email body as the v2 API returns it in
 // content.body: Fill + trim (markdown left as written), with list values
-// rendered as markdown bullets (VECTORS 4.1).
+// rendered as markdown bullets.
 func RenderEmailBody(content string, values map[string]any) string {
-	return pyfmt.Strip(tplFill(content, values, tplFillOptions{markdownLists: true}))
+	return pyfmt.Strip(fill(content, values, fillOptions{markdownLists: true}))
 }
 
 // RenderEmailSubject renders an email subject: Fill, smart quotes, en
 // dashes, whitespace collapsed to single spaces, trim.
 func RenderEmailSubject(subject string, values map[string]any) string {
-	return markdown.EmailSubject(tplFill(subject, values, tplFillOptions{}))
+	return markdown.EmailSubject(fill(subject, values, fillOptions{}))
 }
 
 // RenderEmailHTML renders the email body's markdown subset as upstream's
@@ -427,5 +429,5 @@ func RenderEmailSubject(subject string, values map[string]any) string {
 // whitespace, indented code blocks are not recognised, and a blank line
 // ends a list unless another bullet follows.
 func RenderEmailHTML(content string, values map[string]any) string {
-	return markdown.EmailHTML(tplFill(content, values, tplFillOptions{markdownLists: true, html: true}))
+	return markdown.EmailHTML(fill(content, values, fillOptions{markdownLists: true, html: true}))
 }
