@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/notifykit/notify/internal/pyfmt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -154,6 +155,12 @@ func TestSendRules(t *testing.T) {
 		checkSenderIDs(svc, &sender, nil))
 	assert.Equal(t, BadRequest("", "email_reply_to_id 4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c does not exist in database for service id 6ce466d0-fd6a-11e5-82f5-e0accb9d11a6"),
 		checkSenderIDs(svc, nil, &sender))
+}
+
+func TestPyMessageRemovesQuotes(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "[a, b] is not of type string", pyMessage(pyfmt.Repr([]any{"a", "b"})+" is not of type 'string'"))
+	assert.Equal(t, `"its" is not of type object`, pyMessage(pyfmt.Repr("it's")+" is not of type 'object'"))
 }
 
 // ruleMessages returns the sorted messages of a refusal, or nil.
