@@ -514,21 +514,6 @@ func TestDecodeV1SendRequest(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
-
-	_, err = DecodeV1SendRequest([]byte(`{"template": "x"}`))
-	assert.Equal(t, V1ErrorBody{Result: "error", Message: map[string][]string{
-		"to": {"Missing data for required field."}, "template": {"Not a valid UUID."},
-	}}, V1Error(err))
-}
-
-func TestV2ErrorShape(t *testing.T) {
-	t.Parallel()
-	_, err := DecodeSMSRequest([]byte(`{"template_id": "notUUID"}`), reqNow)
-	b, jerr := json.Marshal(V2Error(err))
-	require.NoError(t, jerr)
-	assert.JSONEq(t, `{"status_code": 400, "errors": [
-		{"error": "ValidationError", "message": "phone_number is a required property"},
-		{"error": "ValidationError", "message": "template_id is not a valid UUID"}]}`, string(b))
 }
 
 // BenchmarkDecodeSMSRequest measures decoding a typical body (a UK mobile

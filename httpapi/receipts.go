@@ -122,12 +122,12 @@ func callbackFailed(w http.ResponseWriter, client string, missing []string) {
 	for i, f := range missing {
 		msgs[i] = client + " callback failed: " + f + " missing"
 	}
-	writeJSON(w, http.StatusBadRequest, notify.V1ErrorBody{Result: "error", Message: msgs})
+	writeJSON(w, http.StatusBadRequest, V1ErrorBody{Result: "error", Message: msgs})
 }
 
 // badRequest answers {"result": "error", "message": msg} with 400.
 func badRequest(w http.ResponseWriter, msg string) {
-	writeJSON(w, http.StatusBadRequest, notify.V1ErrorBody{Result: "error", Message: msg})
+	writeJSON(w, http.StatusBadRequest, V1ErrorBody{Result: "error", Message: msg})
 }
 
 // apply applies a receipt and answers: 200 {"result": "success"} (plus
@@ -186,7 +186,7 @@ func readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		if isMaxBytes(err) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, notify.V1Error(errTooLarge))
+			writeJSON(w, http.StatusRequestEntityTooLarge, V1Error(errTooLarge))
 			return nil, false
 		}
 		badRequest(w, notify.MsgInvalidJSON)
@@ -206,7 +206,7 @@ func readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	if err := r.ParseForm(); err != nil {
 		if isMaxBytes(err) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, notify.V1Error(errTooLarge))
+			writeJSON(w, http.StatusRequestEntityTooLarge, V1Error(errTooLarge))
 			return nil, false
 		}
 		badRequest(w, "Invalid form data supplied in POST data")
@@ -413,7 +413,7 @@ func (h *Handler) mmgInbound(w http.ResponseWriter, r *http.Request, _ *notify.C
 	}
 	get := func(k string) string { return jsonField(data, k) }
 	if m := missing(get, "MSISDN", "Number"); len(m) > 0 {
-		writeJSON(w, http.StatusBadRequest, notify.V1ErrorBody{Result: "error", Message: inboundMissing("MMG", m)})
+		writeJSON(w, http.StatusBadRequest, V1ErrorBody{Result: "error", Message: inboundMissing("MMG", m)})
 		return
 	}
 	done := func() {
@@ -449,7 +449,7 @@ func (h *Handler) firetextInbound(w http.ResponseWriter, r *http.Request, _ *not
 		return
 	}
 	if m := missing(form.Get, "source", "destination"); len(m) > 0 {
-		writeJSON(w, http.StatusBadRequest, notify.V1ErrorBody{Result: "error", Message: inboundMissing("Firetext", m)})
+		writeJSON(w, http.StatusBadRequest, V1ErrorBody{Result: "error", Message: inboundMissing("Firetext", m)})
 		return
 	}
 	svc, notifyNumber, ok := h.inboundService(r, ReceiptFiretext, form.Get("destination"))
