@@ -106,7 +106,8 @@ func TestDecodeSMSRequestValid(t *testing.T) {
 	assert.Nil(t, nullSched.ScheduledFor)
 }
 
-// TestDecodeSMSRequestPhoneNumbers covers the schema-level rows of VECTORS 1.9.
+// TestDecodeSMSRequestPhoneNumbers covers the schema stage of the phone
+// rules, taken from upstream's tests.
 func TestDecodeSMSRequestPhoneNumbers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -150,8 +151,9 @@ func TestDecodeSMSRequestPhoneNumbers(t *testing.T) {
 	}
 }
 
-// TestDecodeSMSRequestErrors covers VECTORS 7, the reference row of 4.2, the
-// shape of the body, and the order and deduplication of several errors.
+// TestDecodeSMSRequestErrors covers upstream's schema error messages for an
+// SMS body, the reference length, the shape of the body, and the order and
+// deduplication of several errors.
 func TestDecodeSMSRequestErrors(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("a", 1001)
@@ -373,7 +375,8 @@ func TestDecodeEmailRequestValid(t *testing.T) {
 	assert.Nil(t, null.SanitiseContentFor)
 }
 
-// TestDecodeEmailRequestErrors covers VECTORS 3.3 and the email rows of 7.
+// TestDecodeEmailRequestErrors covers upstream's schema error messages for
+// an email body.
 func TestDecodeEmailRequestErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
