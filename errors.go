@@ -116,6 +116,15 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
+// orNil returns es as an error, or nil when it is empty: an empty Errors
+// held in an error would be a refusal of nothing.
+func (es Errors) orNil() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
 // As lets errors.As find the first refusal of an Errors as an *Error.
 func (es Errors) As(target any) bool {
 	if p, ok := target.(**Error); ok && len(es) > 0 {

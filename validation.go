@@ -142,15 +142,9 @@ func checkSMSRequest(req *SMSRequest, now time.Time) error {
 	if req == nil {
 		return ValidationError("", requiredMessage("phone_number"))
 	}
-	var errs Errors
-	if msg := phoneNumberProblem(req.PhoneNumber); msg != "" {
-		errs = append(errs, ValidationError(FieldTo, "phone_number "+msg))
-	}
-	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	errs := checkTyped("phone_number", req.PhoneNumber, phoneNumberProblem, req.TemplateID, req.Reference,
+		req.ScheduledFor, now)
+	return errs.orNil()
 }
 
 // checkEmailRequest is checkSMSRequest for email.
@@ -158,26 +152,26 @@ func checkEmailRequest(req *EmailRequest, now time.Time) error {
 	if req == nil {
 		return ValidationError("", requiredMessage("email_address"))
 	}
-	var errs Errors
-	if msg := emailAddressProblem(req.EmailAddress); msg != "" {
-		errs = append(errs, ValidationError(FieldTo, "email_address "+msg))
-	}
-	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
+	errs := checkTyped("email_address", req.EmailAddress, emailAddressProblem, req.TemplateID, req.Reference,
+		req.ScheduledFor, now)
 	if u := req.OneClickUnsubscribeURL; u != nil {
 		if msg := httpsURLProblem(*u); msg != "" {
 			errs = append(errs, ValidationError("", "one_click_unsubscribe_url "+msg))
 		}
 	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
+	return errs.orNil()
 }
 
-// checkCommon applies the rules of the fields both channels have. A typed
-// request has no missing template_id, only the nil UUID.
-func checkCommon(templateID uuid.UUID, ref *string, scheduled *time.Time, now time.Time) Errors {
+// checkTyped applies the rules of the fields both channels have: the
+// recipient, named field and checked by rule, the template id, the
+// reference and scheduled_for. A typed request has no missing template_id,
+// only the nil UUID.
+func checkTyped(field, to string, rule func(string) string, templateID uuid.UUID, ref *string,
+	scheduled *time.Time, now time.Time) Errors {
 	var errs Errors
+	if msg := rule(to); msg != "" {
+		errs = append(errs, ValidationError(FieldTo, field+" "+msg))
+	}
 	if templateID == uuid.Nil {
 		errs = append(errs, ValidationError(FieldTemplate, requiredMessage("template_id")))
 	}
