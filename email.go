@@ -11,7 +11,7 @@ import (
 
 // ErrInvalidEmail is returned by ValidateEmail for an address that is not
 // valid. Its text is upstream's InvalidEmailError message.
-var ErrInvalidEmail = errors.New("Not a valid email address")
+var ErrInvalidEmail = errors.New(msgInvalidEmail)
 
 // idnaProfile stands in for Python's "idna" codec (IDNA 2003 nameprep and
 // punycode): UTS #46 mapping in transitional mode maps as IDNA 2003 did
