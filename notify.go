@@ -109,6 +109,9 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
+	// GroupCommit tunes the group commit of concurrent sends, on when the
+	// Store is a BatchCreator.
+	GroupCommit GroupCommit
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -126,6 +129,7 @@ type Notifier struct {
 	secrets   *secretBox
 	simEmails map[string]bool
 	simPhones map[string]bool
+	commit    *committer // nil: every send commits on its own
 }
 
 // New returns a Notifier, filling every nil adapter with its in-memory
@@ -195,6 +199,9 @@ func New(cfg Config) (*Notifier, error) {
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
+	}
+	if err := n.startGroupCommit(); err != nil {
+		return nil, err
 	}
 	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
