@@ -127,6 +127,9 @@ type Config struct {
 	// ReadCacheSize caps the entries of that cache, the least recently used
 	// going first when it is full (10000). It must not be negative.
 	ReadCacheSize int
+	// GroupCommit tunes the group commit of concurrent sends, on when the
+	// Store is a BatchCreator.
+	GroupCommit GroupCommit
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -144,6 +147,7 @@ type Notifier struct {
 	secrets   *secretBox
 	simEmails map[string]bool
 	simPhones map[string]bool
+	commit    *committer // nil: every send commits on its own
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
@@ -165,6 +169,9 @@ func New(cfg Config) (*Notifier, error) {
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
+	}
+	if err := n.startGroupCommit(); err != nil {
+		return nil, err
 	}
 	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
@@ -221,6 +228,9 @@ func (c *Config) validate() error {
 		{"DailyLimitCacheTTL", int64(c.DailyLimitCacheTTL)},
 		{"PageSize", int64(c.PageSize)},
 		{"ReadCacheSize", int64(c.ReadCacheSize)},
+		{"GroupCommit.MaxBatch", int64(c.GroupCommit.MaxBatch)},
+		{"GroupCommit.InFlight", int64(c.GroupCommit.InFlight)},
+		{"GroupCommit.Timeout", int64(c.GroupCommit.Timeout)},
 		{"ClaimLease", int64(c.ClaimLease)},
 		{"SweepAfter", int64(c.SweepAfter)},
 		{"SweepBatch", int64(c.SweepBatch)},
@@ -274,6 +284,9 @@ func (c *Config) setDefaults() {
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
+	setDefault(&c.GroupCommit.MaxBatch, DefaultGroupCommitMaxBatch)
+	setDefault(&c.GroupCommit.InFlight, DefaultGroupCommitInFlight)
+	setDefault(&c.GroupCommit.Timeout, DefaultGroupCommitTimeout)
 	if c.SimulatedEmails == nil {
 		c.SimulatedEmails = DefaultSimulatedEmails
 	}

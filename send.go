@@ -243,6 +243,9 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n.commit != nil {
+		return n.commit.persistAndQueue(ctx, d.c, nt, reserved)
+	}
 	if err := n.store.CreateNotification(ctx, nt); err != nil {
 		// A reserved place stays taken: the counter errs on the strict
 		// side until it expires.

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"Templates", testTemplates},
 		{"ListTemplates", testListTemplates},
 		{"CreateGetNotification", testCreateGetNotification},
+		{"BatchCreate", testBatchCreate},
 		{"Copies", testCopies},
 		{"ParallelCreate", testParallelCreate},
 		{"Claim", testClaim},
