@@ -27,8 +27,9 @@ const (
 	DefaultSendingTimeout      = 72 * time.Hour
 )
 
-// DefaultSimulatedEmails and DefaultSimulatedNumbers are upstream's simulated
-// recipients (SPEC B2.1).
+// DefaultSimulatedEmails and DefaultSimulatedNumbers are GOV.UK Notify's
+// simulated recipients
+// (https://docs.notifications.service.gov.uk/rest-api.html#email-addresses).
 var (
 	DefaultSimulatedEmails = []string{
 		"simulate-delivered@notifications.service.gov.uk",

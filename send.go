@@ -14,8 +14,8 @@ import (
 // ---------------------------------------------------------------------------
 // Sending.
 
-// SendSMS validates req as the v2 API does and, in upstream's order (SPEC
-// B8.2), checks the daily limit, the service's permission, the template,
+// SendSMS validates req as the v2 API does and, in upstream's order,
+// checks the daily limit, the service's permission, the template,
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
