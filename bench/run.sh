@@ -143,6 +143,34 @@ wait_ready() {
 	return 1
 }
 
+# CPU accounting, to tell how much of the machine other work took during a
+# load: the machine's busy ticks (/proc/stat) minus the ticks of this
+# benchmark's processes (the servers, PostgreSQL's processes, Redis; the
+# loader reports its own).
+clk_tck=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+our_pids() {
+	local pm pid
+	for pid in "${pids[@]}"; do # still running, and still ours (not a reused pid)
+		case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$tmp/bin/"*) echo "$pid" ;; esac
+	done
+	if [ -f "$tmp/pg/postmaster.pid" ]; then
+		pm=$(head -1 "$tmp/pg/postmaster.pid")
+		echo "$pm"
+		ps -o pid= --ppid "$pm" 2>/dev/null || true
+	fi
+	if [ -f "$tmp/redis/redis.pid" ]; then cat "$tmp/redis/redis.pid"; fi
+}
+our_ticks() {
+	local pid t=0 f
+	for pid in $(our_pids); do
+		f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+		set -- $f
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
+}
+
 # kv prints the value of key $2 in the key=value line $1 ("" when absent).
 kv() { grep -o "\(^\| \)$2=[^ ]*" <<<"$1" | head -1 | cut -d= -f2- || true; }
 
@@ -226,13 +254,20 @@ run_pgbench() {
 
 # run_load runs the loader against port $1 and leaves its last line in load_line.
 run_load() {
-	local port=$1
+	local port=$1 m0 o0 t0 m1 o1 t1
+	m0=$(machine_ticks) o0=$(our_ticks) t0=$(date +%s.%N)
 	timeout $((warmup + duration + 120)) "$bin/load" -url "http://127.0.0.1:$port" -service "$service" \
 		-secret "$secret" -template "$sms_template" -to "$recipient" -c "$clients" -d "${duration}s" \
 		-warmup "${warmup}s" -label "$config" >"$dir/load.out" 2>&1 || true
+	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N)
 	cat "$dir/load.out" >&2
 	load_line=$(tail -1 "$dir/load.out")
 	[ -n "$(kv "$load_line" requests)" ] || { log "the loader gave no result"; return 1; }
+	# CPUs' worth of other work on the machine during the load.
+	others_cpus=$(awk -v m=$((m1 - m0)) -v o=$((o1 - o0)) -v l="$(kv "$load_line" cpu_s)" -v hz="$clk_tck" \
+		-v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+		'BEGIN { v = ((m - o) / hz - l) / s; if (v < 0) v = 0; printf "%.2f", v }')
+	log "others on the machine during the load: $others_cpus CPUs of $(nproc)"
 }
 
 # run_drain waits for every notification to be final ($@: -postgres DSN or
@@ -260,7 +295,7 @@ record() {
 	else
 		line+=" drain_s=- final_per_s=- drain_per_s=- stored=- final=- drain_timed_out=-"
 	fi
-	line+=" load_before=$load_before load_end=$(kv "$load_line" loadavg)"
+	line+=" load_before=$load_before load_end=$(kv "$load_line" loadavg) others_cpus=$others_cpus"
 	echo "$line" >>"$results"
 	if [ -n "${BENCH_OUT:-}" ]; then echo "$line" >>"$BENCH_OUT"; fi
 	echo "RESULT $line"
@@ -272,7 +307,7 @@ for run in $(seq "$runs"); do
 		mkdir -p "$dir"
 		load_before=$(loadavg)
 		log "run $run, $config (load average $load_before)"
-		load_line= drain_line= ref=- ref_rate= server_pid=
+		load_line= drain_line= ref=- ref_rate= server_pid= others_cpus=-
 		case $config in
 		all | api | split)
 			db=bench_r${run}_$config
@@ -332,14 +367,14 @@ done
 {
 	echo
 	echo "== results ($clients clients, ${duration}s measured after ${warmup}s warm-up; $(nproc) CPUs; load average now $(loadavg))"
-	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s\n' \
-		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s final/s load_before load_end
+	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s\n' \
+		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s final/s load_before load_end others
 	while read -r line; do
-		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s\n' \
+		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s\n' \
 			"$(kv "$line" config)" "$(kv "$line" run)" "$(kv "$line" sends_per_s)" "$(kv "$line" ref)" \
 			"$(kv "$line" ref_per_s)" "$(kv "$line" eta)" "$(kv "$line" p50_ms)" "$(kv "$line" p95_ms)" \
 			"$(kv "$line" p99_ms)" "$(kv "$line" drain_s)" "$(kv "$line" final_per_s)" \
-			"$(kv "$line" load_before)" "$(kv "$line" load_end)"
+			"$(kv "$line" load_before)" "$(kv "$line" load_end)" "$(kv "$line" others_cpus)"
 	done <"$results"
 	if [ "$runs" -gt 1 ]; then
 		echo "medians:"

@@ -35,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -341,6 +342,16 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[max(0, min(rank, len(sorted)-1))]
 }
 
+// cpuSeconds returns the CPU time (user and system) this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
 
 // loadAvg returns the first three fields of /proc/loadavg ("" when it
@@ -398,6 +409,8 @@ func (r *result) print(w io.Writer, cfg *config) {
 	for _, b := range r.errBodies {
 		fmt.Fprintf(w, "first err  %s\n", b)
 	}
+	cpu := cpuSeconds()
+	fmt.Fprintf(w, "loader cpu %.2fs\n", cpu)
 	fmt.Fprintf(w, "loadavg    %s (at the end)\n", load)
 
 	codeList := strings.Join(cs, ",")
@@ -409,7 +422,7 @@ func (r *result) print(w io.Writer, cfg *config) {
 		label = "label=" + cfg.label + " "
 	}
 	fmt.Fprintf(w, "%srequests=%d ok=%d other=%d errors=%d sends_per_s=%.1f p50_ms=%s p95_ms=%s p99_ms=%s max_ms=%s "+
-		"codes=%s clients=%d window_s=%.3f sent=%d start_unix_ms=%d end_unix_ms=%d loadavg=%s\n",
+		"codes=%s clients=%d window_s=%.3f sent=%d start_unix_ms=%d end_unix_ms=%d cpu_s=%.2f loadavg=%s\n",
 		label, r.requests, r.ok, other, r.transport, rate, ms(p50), ms(p95), ms(p99), ms(maxLat),
-		codeList, cfg.clients, window, r.total, r.start.UnixMilli(), r.end.UnixMilli(), load)
+		codeList, cfg.clients, window, r.total, r.start.UnixMilli(), r.end.UnixMilli(), cpu, load)
 }
