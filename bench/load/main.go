@@ -262,6 +262,11 @@ func run(ctx context.Context, cfg *config) *result {
 				began := time.Now()
 				code, body, err := send(ctx, client, cfg, rq)
 				done := time.Now()
+				if err != nil {
+					// No answer (refused, reset, timed out): pause
+					// briefly rather than spin on a server that is down.
+					time.Sleep(10 * time.Millisecond)
+				}
 				if done.Before(res.measureFrom) || done.After(stopAt) {
 					st.outside++
 					continue
