@@ -144,9 +144,12 @@ wait_ready() {
 }
 
 # CPU accounting, to tell how much of the machine other work took during a
-# load: the machine's busy ticks (/proc/stat) minus the ticks of this
-# benchmark's processes (the servers, PostgreSQL's processes, Redis; the
-# loader reports its own).
+# measurement: the machine's busy ticks (/proc/stat) minus the ticks of this
+# benchmark's running processes (the servers, PostgreSQL's processes, Redis),
+# with their children that ended (the postmaster's cutime and cstime hold
+# pgbench's backends), and the CPU time of the commands it ran meanwhile (the
+# loader, pgbench, sqliteinsert: bash's `times`, which counts children once
+# they are waited for).
 clk_tck=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 our_pids() {
@@ -166,9 +169,31 @@ our_ticks() {
 	for pid in $(our_pids); do
 		f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
 		set -- $f
-		t=$((t + ${12} + ${13}))
+		t=$((t + ${12} + ${13} + ${14} + ${15})) # utime stime cutime cstime
 	done
 	echo "$t"
+}
+# children_seconds prints the user+system seconds of this shell's waited-for
+# children as of the last `times >"$tmp/times"`, which must run in this shell
+# itself: a subshell counts only its own children.
+children_seconds() {
+	tail -1 "$tmp/times" | awk '{ s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }'
+}
+# cpu_mark starts an interval; cpu_others sets cpu_result to the CPUs' worth
+# of other work on the machine since the mark. Call both directly, not in $().
+cpu_mark() {
+	times >"$tmp/times"
+	cpu_c0=$(children_seconds)
+	cpu_m0=$(machine_ticks) cpu_o0=$(our_ticks) cpu_t0=$(date +%s.%N)
+}
+cpu_others() {
+	local m1 o1 t1 c1
+	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N)
+	times >"$tmp/times"
+	c1=$(children_seconds)
+	cpu_result=$(awk -v m=$((m1 - cpu_m0)) -v o=$((o1 - cpu_o0)) -v c0="$cpu_c0" -v c1="$c1" -v hz="$clk_tck" \
+		-v t0="$cpu_t0" -v t1="$t1" \
+		'BEGIN { v = ((m - o) / hz - (c1 - c0)) / (t1 - t0); if (v < 0) v = 0; printf "%.2f", v }')
 }
 
 # kv prints the value of key $2 in the key=value line $1 ("" when absent).
@@ -246,27 +271,28 @@ run_pgbench() {
 	local dsn=$1 out=$dir/pgbench.out
 	psql_do "$dsn" -c "DROP TABLE IF EXISTS bench_notifications" \
 		-c "CREATE TABLE bench_notifications (LIKE notifications INCLUDING ALL)"
+	cpu_mark
 	timeout $((duration + 120)) "$pg_bindir/pgbench" -n -M prepared -c "$clients" -j "$(( clients < 2 ? clients : 2 ))" \
 		-T "$duration" -f "$tmp/insert.sql" "$dsn" >"$out" 2>&1 || { log "pgbench failed:"; cat "$out" >&2; return 1; }
+	sleep 0.5 # pgbench's backends have exited: let the postmaster reap them (their CPU time goes to its cutime)
+	cpu_others
+	ref_others=$cpu_result
 	psql_do "$dsn" -c "DROP TABLE bench_notifications" -c "CHECKPOINT"
 	pgbench_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out" | head -1 | awk '{ printf "%.1f", $1 }')
 }
 
 # run_load runs the loader against port $1 and leaves its last line in load_line.
 run_load() {
-	local port=$1 m0 o0 t0 m1 o1 t1
-	m0=$(machine_ticks) o0=$(our_ticks) t0=$(date +%s.%N)
+	local port=$1
+	cpu_mark
 	timeout $((warmup + duration + 120)) "$bin/load" -url "http://127.0.0.1:$port" -service "$service" \
 		-secret "$secret" -template "$sms_template" -to "$recipient" -c "$clients" -d "${duration}s" \
 		-warmup "${warmup}s" -label "$config" >"$dir/load.out" 2>&1 || true
-	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N)
+	cpu_others
+	others_cpus=$cpu_result
 	cat "$dir/load.out" >&2
 	load_line=$(tail -1 "$dir/load.out")
 	[ -n "$(kv "$load_line" requests)" ] || { log "the loader gave no result"; return 1; }
-	# CPUs' worth of other work on the machine during the load.
-	others_cpus=$(awk -v m=$((m1 - m0)) -v o=$((o1 - o0)) -v l="$(kv "$load_line" cpu_s)" -v hz="$clk_tck" \
-		-v s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-		'BEGIN { v = ((m - o) / hz - l) / s; if (v < 0) v = 0; printf "%.2f", v }')
 	log "others on the machine during the load: $others_cpus CPUs of $(nproc)"
 }
 
@@ -295,7 +321,7 @@ record() {
 	else
 		line+=" drain_s=- final_per_s=- drain_per_s=- stored=- final=- drain_timed_out=-"
 	fi
-	line+=" load_before=$load_before load_end=$(kv "$load_line" loadavg) others_cpus=$others_cpus"
+	line+=" load_before=$load_before load_end=$(kv "$load_line" loadavg) others_cpus=$others_cpus ref_others_cpus=$ref_others"
 	echo "$line" >>"$results"
 	if [ -n "${BENCH_OUT:-}" ]; then echo "$line" >>"$BENCH_OUT"; fi
 	echo "RESULT $line"
@@ -307,7 +333,7 @@ for run in $(seq "$runs"); do
 		mkdir -p "$dir"
 		load_before=$(loadavg)
 		log "run $run, $config (load average $load_before)"
-		load_line= drain_line= ref=- ref_rate= server_pid= others_cpus=-
+		load_line= drain_line= ref=- ref_rate= server_pid= others_cpus=- ref_others=-
 		case $config in
 		all | api | split)
 			db=bench_r${run}_$config
@@ -326,7 +352,7 @@ for run in $(seq "$runs"); do
 			log "pgbench: $clients clients, ${duration}s"
 			run_pgbench "$dsn"
 			ref=pgbench ref_rate=$pgbench_tps
-			log "pgbench: $pgbench_tps tps; load average $(loadavg)"
+			log "pgbench: $pgbench_tps tps; others on the machine meanwhile: $ref_others CPUs; load average $(loadavg)"
 			run_load "$api_port"
 			if [ "$config" = api ]; then
 				start_server worker "$worker_port" -postgres "$dsn" -redis "$redis_addr" -role worker
@@ -344,8 +370,11 @@ for run in $(seq "$runs"); do
 			run_drain -sqlite "$dir/notify.db"
 			stop_pid "$server_pid"
 			log "sqliteinsert: $clients clients, ${duration}s"
+			cpu_mark
 			timeout $((duration + 120)) "$bin/sqliteinsert" -db "$dir/notify.db" -c "$clients" -d "${duration}s" \
 				>"$dir/sqliteinsert.out" 2>&1 || true
+			cpu_others
+			ref_others=$cpu_result
 			cat "$dir/sqliteinsert.out" >&2
 			ref=sqliteinsert ref_rate=$(kv "$(tail -1 "$dir/sqliteinsert.out")" inserts_per_s)
 			record
@@ -367,14 +396,15 @@ done
 {
 	echo
 	echo "== results ($clients clients, ${duration}s measured after ${warmup}s warm-up; $(nproc) CPUs; load average now $(loadavg))"
-	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s\n' \
-		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s final/s load_before load_end others
+	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
+		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s final/s load_before load_end others ref_others
 	while read -r line; do
-		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s\n' \
+		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
 			"$(kv "$line" config)" "$(kv "$line" run)" "$(kv "$line" sends_per_s)" "$(kv "$line" ref)" \
 			"$(kv "$line" ref_per_s)" "$(kv "$line" eta)" "$(kv "$line" p50_ms)" "$(kv "$line" p95_ms)" \
 			"$(kv "$line" p99_ms)" "$(kv "$line" drain_s)" "$(kv "$line" final_per_s)" \
-			"$(kv "$line" load_before)" "$(kv "$line" load_end)" "$(kv "$line" others_cpus)"
+			"$(kv "$line" load_before)" "$(kv "$line" load_end)" "$(kv "$line" others_cpus)" \
+			"$(kv "$line" ref_others_cpus)"
 	done <"$results"
 	if [ "$runs" -gt 1 ]; then
 		echo "medians:"
