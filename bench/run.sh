@@ -105,16 +105,22 @@ trap 'exit 130' INT TERM
 log() { echo "bench: $*" >&2; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,; }
 
+# running_ours says whether process $1 is still running one of the binaries
+# built here (a pid of ours that ended may since have been reused).
+running_ours() {
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in "$tmp/bin/"*) return 0 ;; *) return 1 ;; esac
+}
+
 # stop_pid stops a process this script started: SIGTERM, then SIGKILL after 15 s.
 stop_pid() {
 	local pid=$1
-	kill -0 "$pid" 2>/dev/null || return 0
+	running_ours "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for _ in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+		running_ours "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null
+	running_ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null || true
 }
 
@@ -154,8 +160,8 @@ clk_tck=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 our_pids() {
 	local pm pid
-	for pid in "${pids[@]}"; do # still running, and still ours (not a reused pid)
-		case $(readlink "/proc/$pid/exe" 2>/dev/null) in "$tmp/bin/"*) echo "$pid" ;; esac
+	for pid in "${pids[@]}"; do
+		if running_ours "$pid"; then echo "$pid"; fi
 	done
 	if [ -f "$tmp/pg/postmaster.pid" ]; then
 		pm=$(head -1 "$tmp/pg/postmaster.pid")
@@ -396,13 +402,13 @@ done
 {
 	echo
 	echo "== results ($clients clients, ${duration}s measured after ${warmup}s warm-up; $(nproc) CPUs; load average now $(loadavg))"
-	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
-		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s final/s load_before load_end others ref_others
+	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
+		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s drain/s final/s load_before load_end others ref_others
 	while read -r line; do
-		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
+		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
 			"$(kv "$line" config)" "$(kv "$line" run)" "$(kv "$line" sends_per_s)" "$(kv "$line" ref)" \
 			"$(kv "$line" ref_per_s)" "$(kv "$line" eta)" "$(kv "$line" p50_ms)" "$(kv "$line" p95_ms)" \
-			"$(kv "$line" p99_ms)" "$(kv "$line" drain_s)" "$(kv "$line" final_per_s)" \
+			"$(kv "$line" p99_ms)" "$(kv "$line" drain_s)" "$(kv "$line" drain_per_s)" "$(kv "$line" final_per_s)" \
 			"$(kv "$line" load_before)" "$(kv "$line" load_end)" "$(kv "$line" others_cpus)" \
 			"$(kv "$line" ref_others_cpus)"
 	done <"$results"
