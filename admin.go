@@ -763,3 +763,34 @@ func (n *Notifier) ServiceNotifications(ctx context.Context, serviceID uuid.UUID
 		f.OlderThan = &last
 	}
 }
+
+// ServiceTemplateVersion returns one version of a service's template; a
+// missing one is ErrNoResult.
+func (n *Notifier) ServiceTemplateVersion(ctx context.Context, serviceID, id uuid.UUID, version int) (*Template, error) {
+	t, err := n.store.GetTemplateVersion(ctx, serviceID, id, version)
+	return templateResult(t, err)
+}
+
+// SafeKeyName is the form of a key's name that key strings carry, as
+// upstream's admin app shows them: lower case, each run of whitespace an
+// underscore, only letters, digits, ".", "-" and "_" kept.
+func SafeKeyName(name string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+			space = true
+			continue
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_':
+		default:
+			continue
+		}
+		if space {
+			b.WriteByte('_')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
