@@ -91,8 +91,9 @@ type ServiceUpdate struct {
 	DataRetentionDays *int
 }
 
-// apply copies the set fields of u onto s.
-func (u ServiceUpdate) apply(s *Service) {
+// Apply copies the set fields of u onto s, unchecked (CreateService and
+// UpdateService check the result).
+func (u ServiceUpdate) Apply(s *Service) {
 	if u.Name != nil {
 		s.Name = *u.Name
 	}
@@ -140,7 +141,7 @@ func (n *Notifier) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpd
 	if svc.Archived {
 		return nil, fieldError("service", "An archived service cannot be changed")
 	}
-	u.apply(svc)
+	u.Apply(svc)
 	if err := CheckService(svc); err != nil {
 		return nil, err
 	}

@@ -187,7 +187,7 @@ func DecodeCreateService(body []byte) (Service, error) {
 	if id != nil {
 		s.ID = *id
 	}
-	u.apply(&s)
+	u.Apply(&s)
 	return s, nil
 }
 
