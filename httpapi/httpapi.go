@@ -20,6 +20,7 @@
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
 //	GET  /_status                          health, no authentication
+//	GET  /openapi.json                     the OpenAPI 3.1 document (openapi.go), no authentication
 //	/service/...                           the admin API, with Options.AdminSecret (admin.go)
 //
 // Providers' webhooks (delivery receipts, inbound text messages) are
@@ -171,6 +172,7 @@ func (h *Handler) routes() {
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
 	h.mux.HandleFunc("/", h.fallback)
