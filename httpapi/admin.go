@@ -47,7 +47,7 @@ func (h *Handler) adminRoutes() {
 	}
 	for _, r := range []struct {
 		pattern, name string
-		fn            http.HandlerFunc
+		fn            adminFunc
 	}{
 		{"GET /service", "get_services", h.adminListServices},
 		{"POST /service", "create_service", h.adminCreateService},
@@ -77,9 +77,27 @@ func (h *Handler) adminRoutes() {
 	}
 }
 
+// adminRequest is what an admin route gets: the request, its path ids
+// (already UUIDs) and its body.
+type adminRequest struct {
+	r    *http.Request
+	ids  map[string]uuid.UUID
+	body []byte
+}
+
+// id returns the path id name.
+func (a adminRequest) id(name string) uuid.UUID { return a.ids[name] }
+
+// adminFunc serves an admin route: the status and body of the answer (a
+// nil body writes none), or a refusal.
+type adminFunc func(a adminRequest) (int, any, error)
+
 // adminHandle registers fn under pattern behind the admin authentication;
-// name labels the request in logs and metrics (module "service").
-func (h *Handler) adminHandle(pattern, name string, fn http.HandlerFunc) {
+// name labels the request in logs and metrics (module "service"). Path
+// ids that are not UUIDs are upstream's 404 (its routes take
+// <uuid:...>); the body is read for every method but GET.
+func (h *Handler) adminHandle(pattern, name string, fn adminFunc) {
+	names := wildcard.FindAllString(pattern, -1) // receipts.go
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		info := infoOf(r.Context())
 		info.module, info.handler = "service", name
@@ -88,41 +106,34 @@ func (h *Handler) adminHandle(pattern, name string, fn http.HandlerFunc) {
 			return
 		}
 		info.serviceID = notify.AdminClientID
-		fn(w, r)
+		a := adminRequest{r: r, ids: map[string]uuid.UUID{}}
+		for _, m := range names {
+			name := m[1 : len(m)-1]
+			id, ok := notify.ParseUUID(r.PathValue(name))
+			if !ok {
+				h.writeError(w, r, errURLNotFound)
+				return
+			}
+			a.ids[name] = id
+		}
+		if r.Method != http.MethodGet {
+			b, err := readBody(r)
+			if err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+			a.body = b
+		}
+		status, v, err := fn(a)
+		switch {
+		case err != nil:
+			h.writeError(w, r, err)
+		case v == nil:
+			w.WriteHeader(status)
+		default:
+			writeJSON(w, status, v)
+		}
 	})
-}
-
-// pathID reads a UUID path value; one that is not a UUID is upstream's
-// 404 (its routes take <uuid:...>).
-func (h *Handler) pathID(w http.ResponseWriter, r *http.Request, name string) (uuid.UUID, bool) {
-	id, ok := notify.ParseUUID(r.PathValue(name))
-	if !ok {
-		h.writeError(w, r, errURLNotFound)
-	}
-	return id, ok
-}
-
-// body reads the request body, answering the error itself.
-func (h *Handler) body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	b, err := readBody(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return nil, false
-	}
-	return b, true
-}
-
-// answer writes v with status, or err when it is not nil.
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if v == nil {
-		w.WriteHeader(status)
-		return
-	}
-	writeJSON(w, status, v)
 }
 
 // Data wraps an admin answer: {"data": ...}.
@@ -130,79 +141,59 @@ type Data struct {
 	Data any `json:"data"`
 }
 
-// GET /service
-func (h *Handler) adminListServices(w http.ResponseWriter, r *http.Request) {
-	list, err := h.n.ListServices(r.Context())
-	out := make([]ServiceJSON, len(list))
+// mapped applies f to each of list.
+func mapped[T, U any](list []T, f func(*T) U) []U {
+	out := make([]U, len(list))
 	for i := range list {
-		out[i] = serviceJSON(&list[i])
+		out[i] = f(&list[i])
 	}
-	h.answer(w, r, http.StatusOK, Data{out}, err)
+	return out
+}
+
+// GET /service
+func (h *Handler) adminListServices(a adminRequest) (int, any, error) {
+	list, err := h.n.ListServices(a.r.Context())
+	return http.StatusOK, Data{mapped(list, serviceJSON)}, err
 }
 
 // POST /service
-func (h *Handler) adminCreateService(w http.ResponseWriter, r *http.Request) {
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	s, err := notify.DecodeCreateService(b)
+func (h *Handler) adminCreateService(a adminRequest) (int, any, error) {
+	s, err := notify.DecodeCreateService(a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	svc, err := h.n.CreateService(r.Context(), s)
+	svc, err := h.n.CreateService(a.r.Context(), s)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, Data{serviceJSON(svc)})
+	return http.StatusCreated, Data{serviceJSON(svc)}, nil
 }
 
 // GET /service/{service_id}
-func (h *Handler) adminGetService(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	svc, err := h.n.GetService(r.Context(), id)
+func (h *Handler) adminGetService(a adminRequest) (int, any, error) {
+	svc, err := h.n.GetService(a.r.Context(), a.id("service_id"))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, Data{serviceJSON(svc)})
+	return http.StatusOK, Data{serviceJSON(svc)}, nil
 }
 
 // POST /service/{service_id}
-func (h *Handler) adminUpdateService(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	u, err := notify.DecodeServiceUpdate(b)
+func (h *Handler) adminUpdateService(a adminRequest) (int, any, error) {
+	u, err := notify.DecodeServiceUpdate(a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	svc, err := h.n.UpdateService(r.Context(), id, u)
+	svc, err := h.n.UpdateService(a.r.Context(), a.id("service_id"), u)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, Data{serviceJSON(svc)})
+	return http.StatusOK, Data{serviceJSON(svc)}, nil
 }
 
 // POST /service/{service_id}/archive
-func (h *Handler) adminArchiveService(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	h.answer(w, r, http.StatusNoContent, nil, h.n.ArchiveService(r.Context(), id))
+func (h *Handler) adminArchiveService(a adminRequest) (int, any, error) {
+	return http.StatusNoContent, nil, h.n.ArchiveService(a.r.Context(), a.id("service_id"))
 }
 
 // CreatedKey is the 201 body of POST /service/{id}/api-key: data is the
@@ -214,343 +205,196 @@ type CreatedKey struct {
 }
 
 // POST /service/{service_id}/api-key
-func (h *Handler) adminCreateAPIKey(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	name, keyType, err := notify.DecodeCreateAPIKey(b)
+func (h *Handler) adminCreateAPIKey(a adminRequest) (int, any, error) {
+	name, keyType, err := notify.DecodeCreateAPIKey(a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	k, err := h.n.IssueAPIKey(r.Context(), id, name, keyType)
+	id := a.id("service_id")
+	k, err := h.n.IssueAPIKey(a.r.Context(), id, name, keyType)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, CreatedKey{Data: k.Secret, Key: notify.FormatKey(notify.SafeKeyName(k.Name), id, k.Secret)})
+	return http.StatusCreated, CreatedKey{Data: k.Secret, Key: notify.FormatKey(notify.SafeKeyName(k.Name), id, k.Secret)}, nil
 }
 
 // GET /service/{service_id}/api-keys[/{key_id}]
-func (h *Handler) adminListAPIKeys(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	var keyID *uuid.UUID
-	if r.PathValue("key_id") != "" {
-		kid, ok := h.pathID(w, r, "key_id")
-		if !ok {
-			return
-		}
-		keyID = &kid
-	}
-	keys, err := h.n.ListAPIKeys(r.Context(), id)
+func (h *Handler) adminListAPIKeys(a adminRequest) (int, any, error) {
+	id := a.id("service_id")
+	keys, err := h.n.ListAPIKeys(a.r.Context(), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
+	keyID, one := a.ids["key_id"]
 	out := []APIKeyJSON{}
 	for i := range keys {
-		if keyID == nil || keys[i].ID == *keyID {
+		if !one || keys[i].ID == keyID {
 			out = append(out, apiKeyJSON(&keys[i]))
 		}
 	}
-	if keyID != nil && len(out) == 0 {
-		h.writeError(w, r, &notify.Error{Name: notify.NameNoResultFound, Status: http.StatusNotFound,
-			Message: "API key not found for id: " + id.String()})
-		return
+	if one && len(out) == 0 {
+		return 0, nil, &notify.Error{Name: notify.NameNoResultFound, Status: http.StatusNotFound,
+			Message: "API key not found for id: " + id.String()}
 	}
-	writeJSON(w, http.StatusOK, APIKeys{APIKeys: out})
+	return http.StatusOK, APIKeys{APIKeys: out}, nil
 }
 
 // POST /service/{service_id}/api-key/revoke/{key_id}
-func (h *Handler) adminRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	keyID, ok := h.pathID(w, r, "key_id")
-	if !ok {
-		return
-	}
-	h.answer(w, r, http.StatusAccepted, struct{}{}, h.n.RevokeServiceAPIKey(r.Context(), id, keyID))
+func (h *Handler) adminRevokeAPIKey(a adminRequest) (int, any, error) {
+	return http.StatusAccepted, struct{}{}, h.n.RevokeServiceAPIKey(a.r.Context(), a.id("service_id"), a.id("key_id"))
 }
 
 // GET /service/{service_id}/template
-func (h *Handler) adminListTemplates(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
+func (h *Handler) adminListTemplates(a adminRequest) (int, any, error) {
+	list, err := h.n.ServiceTemplates(a.r.Context(), a.id("service_id"))
+	return http.StatusOK, Data{mapped(list, adminTemplateJSON)}, err
+}
+
+// templateAnswer shapes a template, or passes err on.
+func templateAnswer(status int, t *notify.Template, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
 	}
-	list, err := h.n.ServiceTemplates(r.Context(), id)
-	out := make([]AdminTemplateJSON, len(list))
-	for i := range list {
-		out[i] = adminTemplateJSON(&list[i])
-	}
-	h.answer(w, r, http.StatusOK, Data{out}, err)
+	return status, Data{adminTemplateJSON(t)}, nil
 }
 
 // POST /service/{service_id}/template
-func (h *Handler) adminCreateTemplate(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	t, err := notify.DecodeCreateTemplate(id, b)
+func (h *Handler) adminCreateTemplate(a adminRequest) (int, any, error) {
+	t, err := notify.DecodeCreateTemplate(a.id("service_id"), a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	created, err := h.n.AddTemplate(r.Context(), t)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, Data{adminTemplateJSON(created)})
+	created, err := h.n.AddTemplate(a.r.Context(), t)
+	return templateAnswer(http.StatusCreated, created, err)
 }
 
 // GET /service/{service_id}/template/{template_id}
-func (h *Handler) adminGetTemplate(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	tid, ok := h.pathID(w, r, "template_id")
-	if !ok {
-		return
-	}
-	t, err := h.n.ServiceTemplate(r.Context(), id, tid)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, Data{adminTemplateJSON(t)})
+func (h *Handler) adminGetTemplate(a adminRequest) (int, any, error) {
+	t, err := h.n.ServiceTemplate(a.r.Context(), a.id("service_id"), a.id("template_id"))
+	return templateAnswer(http.StatusOK, t, err)
 }
 
 // POST /service/{service_id}/template/{template_id}
-func (h *Handler) adminUpdateTemplate(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	tid, ok := h.pathID(w, r, "template_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	u, err := notify.DecodeTemplateUpdate(b)
+func (h *Handler) adminUpdateTemplate(a adminRequest) (int, any, error) {
+	u, err := notify.DecodeTemplateUpdate(a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	t, err := h.n.EditTemplate(r.Context(), id, tid, u)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, Data{adminTemplateJSON(t)})
+	t, err := h.n.EditTemplate(a.r.Context(), a.id("service_id"), a.id("template_id"), u)
+	return templateAnswer(http.StatusOK, t, err)
 }
 
 // GET /service/{service_id}/guest-list
-func (h *Handler) adminGetGuestList(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	list, err := h.n.GuestList(r.Context(), id)
-	h.answer(w, r, http.StatusOK, guestListJSON(list), err)
+func (h *Handler) adminGetGuestList(a adminRequest) (int, any, error) {
+	list, err := h.n.GuestList(a.r.Context(), a.id("service_id"))
+	return http.StatusOK, guestListJSON(list), err
 }
 
 // PUT /service/{service_id}/guest-list
-func (h *Handler) adminPutGuestList(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	recipients, err := notify.DecodeGuestList(b)
+func (h *Handler) adminPutGuestList(a adminRequest) (int, any, error) {
+	recipients, err := notify.DecodeGuestList(a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	h.answer(w, r, http.StatusNoContent, nil, h.n.ReplaceGuestList(r.Context(), id, recipients))
+	return http.StatusNoContent, nil, h.n.ReplaceGuestList(a.r.Context(), a.id("service_id"), recipients)
+}
+
+func teamMemberJSON(m *notify.TeamMember) TeamMemberJSON {
+	return TeamMemberJSON{EmailAddress: m.EmailAddress, MobileNumber: m.MobileNumber}
 }
 
 // GET /service/{service_id}/team-members
-func (h *Handler) adminListTeam(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	team, err := h.n.TeamMembers(r.Context(), id)
-	out := make([]TeamMemberJSON, len(team))
-	for i, m := range team {
-		out[i] = TeamMemberJSON{EmailAddress: m.EmailAddress, MobileNumber: m.MobileNumber}
-	}
-	h.answer(w, r, http.StatusOK, Data{out}, err)
+func (h *Handler) adminListTeam(a adminRequest) (int, any, error) {
+	team, err := h.n.TeamMembers(a.r.Context(), a.id("service_id"))
+	return http.StatusOK, Data{mapped(team, teamMemberJSON)}, err
 }
 
 // POST /service/{service_id}/team-members
-func (h *Handler) adminAddTeamMember(w http.ResponseWriter, r *http.Request) {
-	h.teamMember(w, r, func(m notify.TeamMember) (int, any, error) {
-		err := h.n.AddServiceTeamMember(r.Context(), m)
-		return http.StatusCreated, Data{TeamMemberJSON{EmailAddress: m.EmailAddress, MobileNumber: m.MobileNumber}}, err
-	})
+func (h *Handler) adminAddTeamMember(a adminRequest) (int, any, error) {
+	m, err := notify.DecodeTeamMember(a.id("service_id"), a.body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, Data{teamMemberJSON(&m)}, h.n.AddServiceTeamMember(a.r.Context(), m)
 }
 
 // POST /service/{service_id}/team-members/remove
-func (h *Handler) adminRemoveTeamMember(w http.ResponseWriter, r *http.Request) {
-	h.teamMember(w, r, func(m notify.TeamMember) (int, any, error) {
-		return http.StatusNoContent, nil, h.n.RemoveTeamMember(r.Context(), m)
-	})
-}
-
-// teamMember reads a team member from the body and answers what do does
-// with it.
-func (h *Handler) teamMember(w http.ResponseWriter, r *http.Request, do func(notify.TeamMember) (int, any, error)) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	m, err := notify.DecodeTeamMember(id, b)
+func (h *Handler) adminRemoveTeamMember(a adminRequest) (int, any, error) {
+	m, err := notify.DecodeTeamMember(a.id("service_id"), a.body)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	status, v, err := do(m)
-	h.answer(w, r, status, v, err)
+	return http.StatusNoContent, nil, h.n.RemoveTeamMember(a.r.Context(), m)
 }
 
 // GET /service/{service_id}/statistics
-func (h *Handler) adminStatistics(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
+func (h *Handler) adminStatistics(a adminRequest) (int, any, error) {
+	q := a.r.URL.Query()
 	days := 7
-	if v := r.URL.Query().Get("limit_days"); v != "" {
+	if v := q.Get("limit_days"); v != "" {
 		d, err := strconv.Atoi(v)
 		if err != nil || d < 0 {
-			h.writeError(w, r, notify.ValidationError("limit_days", notify.MsgNotInteger))
-			return
+			return 0, nil, notify.ValidationError("limit_days", notify.MsgNotInteger)
 		}
 		days = d
 	}
-	if r.URL.Query().Get("today_only") == "True" {
+	if q.Get("today_only") == "True" {
 		days = 0
 	}
-	st, err := h.n.Statistics(r.Context(), id, days)
+	st, err := h.n.Statistics(a.r.Context(), a.id("service_id"), days)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusOK, Data{statisticsJSON(st)})
+	return http.StatusOK, Data{statisticsJSON(st)}, nil
 }
 
 // GET /service/{service_id}/notifications
-func (h *Handler) adminNotifications(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	q, err := notify.DecodeAdminListQuery(r.URL.Query())
+func (h *Handler) adminNotifications(a adminRequest) (int, any, error) {
+	q, err := notify.DecodeAdminListQuery(a.r.URL.Query())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	page, more, err := h.n.ServiceNotifications(r.Context(), id, q)
+	id := a.id("service_id")
+	page, more, err := h.n.ServiceNotifications(a.r.Context(), id, q)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	out, err := h.adminNotificationsJSON(r, id, page)
+	out, err := h.adminNotificationsJSON(a.r, id, page)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
 	size := q.PageSize
 	if size == 0 {
 		size = notify.DefaultAdminPageSize
 	}
-	writeJSON(w, http.StatusOK, AdminNotificationsPage{Notifications: out, PageSize: size,
-		Links: pageLinks(r, max(q.Page, 1), more)})
+	return http.StatusOK, AdminNotificationsPage{Notifications: out, PageSize: size,
+		Links: pageLinks(a.r, max(q.Page, 1), more)}, nil
 }
 
 // GET /service/{service_id}/data-retention
-func (h *Handler) adminListRetention(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	list, err := h.n.DataRetention(r.Context(), id)
-	out := make([]DataRetentionJSON, len(list))
-	for i := range list {
-		out[i] = dataRetentionJSON(&list[i])
-	}
-	h.answer(w, r, http.StatusOK, out, err)
+func (h *Handler) adminListRetention(a adminRequest) (int, any, error) {
+	list, err := h.n.DataRetention(a.r.Context(), a.id("service_id"))
+	return http.StatusOK, mapped(list, dataRetentionJSON), err
 }
 
 // POST /service/{service_id}/data-retention
-func (h *Handler) adminCreateRetention(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	typ, days, err := notify.DecodeDataRetention(b, true)
+func (h *Handler) adminCreateRetention(a adminRequest) (int, any, error) {
+	typ, days, err := notify.DecodeDataRetention(a.body, true)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	dr, err := h.n.CreateDataRetention(r.Context(), id, typ, days)
+	dr, err := h.n.CreateDataRetention(a.r.Context(), a.id("service_id"), typ, days)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, http.StatusCreated, RetentionResult{Result: dataRetentionJSON(dr)})
+	return http.StatusCreated, RetentionResult{Result: dataRetentionJSON(dr)}, nil
 }
 
 // POST /service/{service_id}/data-retention/{retention_id}
-func (h *Handler) adminUpdateRetention(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.pathID(w, r, "service_id")
-	if !ok {
-		return
-	}
-	rid, ok := h.pathID(w, r, "retention_id")
-	if !ok {
-		return
-	}
-	b, ok := h.body(w, r)
-	if !ok {
-		return
-	}
-	_, days, err := notify.DecodeDataRetention(b, false)
+func (h *Handler) adminUpdateRetention(a adminRequest) (int, any, error) {
+	_, days, err := notify.DecodeDataRetention(a.body, false)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return 0, nil, err
 	}
-	h.answer(w, r, http.StatusNoContent, nil, h.n.UpdateDataRetention(r.Context(), id, rid, days))
+	return http.StatusNoContent, nil, h.n.UpdateDataRetention(a.r.Context(), a.id("service_id"), a.id("retention_id"), days)
 }

@@ -153,18 +153,38 @@ func TestAdminRoundTrip(t *testing.T) {
 	assert.Equal(t, v2err(403, "AuthError", notify.MsgKeyRevoked), res.body)
 }
 
+// adminCase is one admin request and what it must answer.
+type adminCase struct {
+	name   string
+	method string
+	path   string
+	body   any
+	status int
+	want   map[string]any // compared with the body when set
+	check  func(t *testing.T, res response)
+}
+
+// runAdminCases sends each case in turn, as the admin.
+func runAdminCases(t *testing.T, e *env, cases []adminCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.admin(t, tc.method, tc.path, tc.body)
+			assert.Equal(t, tc.status, res.status, "%s", res.raw)
+			if tc.want != nil {
+				assert.Equal(t, tc.want, res.body)
+			}
+			if tc.check != nil {
+				tc.check(t, res)
+			}
+		})
+	}
+}
+
 func TestAdminServices(t *testing.T) {
 	e := newAdminEnv(t, notify.Service{Name: "Existing"})
 	id := e.svc.ID.String()
-	tests := []struct {
-		name   string
-		method string
-		path   string
-		body   any
-		status int
-		want   map[string]any // compared with the body when set
-		check  func(t *testing.T, res response)
-	}{
+	tests := []adminCase{
 		{name: "list", method: "GET", path: "/service", status: 200, check: func(t *testing.T, res response) {
 			list := res.body["data"].([]any)
 			require.Len(t, list, 1)
@@ -204,18 +224,7 @@ func TestAdminServices(t *testing.T) {
 		{name: "statistics bad limit_days", method: "GET", path: "/service/" + id + "/statistics?limit_days=x", status: 400,
 			want: v1err(map[string]any{"limit_days": []any{notify.MsgNotInteger}})},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			res := e.admin(t, tc.method, tc.path, tc.body)
-			assert.Equal(t, tc.status, res.status, "%s", res.raw)
-			if tc.want != nil {
-				assert.Equal(t, tc.want, res.body)
-			}
-			if tc.check != nil {
-				tc.check(t, res)
-			}
-		})
-	}
+	runAdminCases(t, e, tests)
 }
 
 func TestAdminArchiveService(t *testing.T) {
@@ -238,36 +247,21 @@ func TestAdminAPIKeys(t *testing.T) {
 	e := newAdminEnv(t, notify.Service{})
 	id := e.svc.ID.String()
 	live := e.keys[notify.KeyTypeLive]
-	tests := []struct {
-		name   string
-		method string
-		path   string
-		body   any
-		status int
-		want   map[string]any
-	}{
+	tests := []adminCase{
 		{"missing fields", "POST", "/service/" + id + "/api-key", map[string]any{}, 400,
-			v1err(map[string]any{"name": []any{notify.MsgMissingField}, "key_type": []any{notify.MsgMissingField}})},
+			v1err(map[string]any{"name": []any{notify.MsgMissingField}, "key_type": []any{notify.MsgMissingField}}), nil},
 		{"bad key type", "POST", "/service/" + id + "/api-key", map[string]any{"name": "x", "key_type": "admin"}, 400,
-			v1err(map[string]any{"key_type": []any{"Must be one of: normal, team, test."}})},
+			v1err(map[string]any{"key_type": []any{"Must be one of: normal, team, test."}}), nil},
 		{"name in use", "POST", "/service/" + id + "/api-key", map[string]any{"name": live.Name, "key_type": "normal"}, 400,
-			v1err(map[string]any{"name": []any{notify.MsgKeyNameInUse}})},
+			v1err(map[string]any{"name": []any{notify.MsgKeyNameInUse}}), nil},
 		{"unknown service", "POST", "/service/" + uuid.NewString() + "/api-key", map[string]any{"name": "x", "key_type": "team"}, 404,
-			v1err("No result found")},
-		{"one key", "GET", "/service/" + id + "/api-keys/" + live.ID.String(), nil, 200, nil},
+			v1err("No result found"), nil},
+		{"one key", "GET", "/service/" + id + "/api-keys/" + live.ID.String(), nil, 200, nil, nil},
 		{"unknown key", "GET", "/service/" + id + "/api-keys/" + uuid.NewString(), nil, 404,
-			v1err("API key not found for id: " + id)},
-		{"revoke unknown", "POST", "/service/" + id + "/api-key/revoke/" + uuid.NewString(), nil, 404, v1err("No result found")},
+			v1err("API key not found for id: " + id), nil},
+		{"revoke unknown", "POST", "/service/" + id + "/api-key/revoke/" + uuid.NewString(), nil, 404, v1err("No result found"), nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			res := e.admin(t, tc.method, tc.path, tc.body)
-			assert.Equal(t, tc.status, res.status, "%s", res.raw)
-			if tc.want != nil {
-				assert.Equal(t, tc.want, res.body)
-			}
-		})
-	}
+	runAdminCases(t, e, tests)
 	res := e.admin(t, "GET", "/service/"+id+"/api-keys/"+live.ID.String(), nil)
 	require.Len(t, res.body["apiKeys"], 1)
 	assert.Equal(t, live.ID.String(), res.body["apiKeys"].([]any)[0].(map[string]any)["id"])
@@ -281,15 +275,7 @@ func TestAdminTemplates(t *testing.T) {
 	require.Equal(t, 200, res.status)
 	require.Len(t, res.body["data"], 2, "the fixture's templates")
 
-	tests := []struct {
-		name   string
-		method string
-		path   string
-		body   any
-		status int
-		want   map[string]any
-		check  func(t *testing.T, res response)
-	}{
+	tests := []adminCase{
 		{name: "create refused", method: "POST", path: base, body: map[string]any{"template_type": "email", "name": "E",
 			"content": "C", "subject": "S"}, status: 403,
 			want: v1err(map[string]any{"template_type": []any{"Creating email templates is not allowed"}})},
@@ -317,18 +303,7 @@ func TestAdminTemplates(t *testing.T) {
 				assert.Equal(t, float64(3), d["version"])
 			}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			res := e.admin(t, tc.method, tc.path, tc.body)
-			assert.Equal(t, tc.status, res.status, "%s", res.raw)
-			if tc.want != nil {
-				assert.Equal(t, tc.want, res.body)
-			}
-			if tc.check != nil {
-				tc.check(t, res)
-			}
-		})
-	}
+	runAdminCases(t, e, tests)
 	res = e.admin(t, "GET", base, nil)
 	assert.Len(t, res.body["data"], 1, "the archived template left the list")
 	res = e.do(t, "POST", "/v2/notifications/sms", map[string]any{"phone_number": teamPhone, "template_id": e.sms.ID,

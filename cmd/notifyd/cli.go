@@ -73,6 +73,8 @@ type cli struct {
 	postgres string
 	secret   string
 	getenv   func(string) string
+	// required are the flags parse refuses to go without.
+	required []string
 }
 
 // runCLI runs a command; args start with the command's name.
@@ -116,6 +118,11 @@ func (c *cli) parse(args []string, allowArgs bool) error {
 	}
 	if !allowArgs && c.fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", c.fs.Args())
+	}
+	for _, name := range c.required {
+		if !c.set(name) {
+			return fmt.Errorf("-%s is required", name)
+		}
 	}
 	return nil
 }
@@ -175,18 +182,48 @@ func describe(err error) error {
 	return errors.New(strings.Join(msgs, "; "))
 }
 
-// idFlag is a -name flag holding a UUID.
-func (c *cli) idFlag(name, usage string) *string { return c.fs.String(name, "", usage) }
+// uuidFlag is a flag holding a UUID, checked as it is parsed.
+type uuidFlag struct {
+	id  uuid.UUID
+	set bool
+}
 
-func parseID(flagName, s string) (uuid.UUID, error) {
-	if s == "" {
-		return uuid.Nil, fmt.Errorf("-%s is required", flagName)
-	}
+// Set parses s.
+func (f *uuidFlag) Set(s string) error {
 	id, ok := notify.ParseUUID(s)
 	if !ok {
-		return uuid.Nil, fmt.Errorf("-%s %q is not a UUID", flagName, s)
+		return fmt.Errorf("%q is not a UUID", s)
 	}
-	return id, nil
+	f.id, f.set = id, true
+	return nil
+}
+
+// String returns the UUID, or "" when unset.
+func (f *uuidFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return f.id.String()
+}
+
+// idFlag registers a -name flag holding a UUID; a required one missing is
+// refused by parse.
+func (c *cli) idFlag(name, usage string, required bool) *uuidFlag {
+	f := &uuidFlag{}
+	c.fs.Var(f, name, usage)
+	if required {
+		c.required = append(c.required, name)
+	}
+	return f
+}
+
+// report prints the outcome of a change, or returns its error.
+func (c *cli) report(err error, format string, a ...any) error {
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, format, a...)
+	return nil
 }
 
 // serviceFlags registers the flags a service has and returns a function
@@ -207,22 +244,14 @@ func (c *cli) serviceFlags() func() (notify.ServiceUpdate, error) {
 		if c.set("live") && c.set("trial") {
 			return u, errors.New("-live and -trial exclude each other")
 		}
-		if c.set("name") {
-			u.Name = name
-		}
+		setIf(c, "name", &u.Name, name)
 		if c.set("live") {
 			r := !*live
 			u.Restricted = &r
 		}
-		if c.set("trial") {
-			u.Restricted = trial
-		}
-		if c.set("message-limit") {
-			u.MessageLimit = limit
-		}
-		if c.set("rate-limit") {
-			u.RateLimit = rate
-		}
+		setIf(c, "trial", &u.Restricted, trial)
+		setIf(c, "message-limit", &u.MessageLimit, limit)
+		setIf(c, "rate-limit", &u.RateLimit, rate)
 		if c.set("permissions") {
 			list := []notify.Permission{}
 			for _, p := range strings.Split(*perms, ",") {
@@ -232,25 +261,24 @@ func (c *cli) serviceFlags() func() (notify.ServiceUpdate, error) {
 			}
 			u.Permissions = &list
 		}
-		if c.set("email-from") {
-			u.EmailFrom = from
-		}
-		if c.set("sms-sender") {
-			u.SMSSender = sender
-		}
-		if c.set("research-mode") {
-			u.ResearchMode = research
-		}
-		if c.set("retention-days") {
-			u.DataRetentionDays = retention
-		}
+		setIf(c, "email-from", &u.EmailFrom, from)
+		setIf(c, "sms-sender", &u.SMSSender, sender)
+		setIf(c, "research-mode", &u.ResearchMode, research)
+		setIf(c, "retention-days", &u.DataRetentionDays, retention)
 		return u, nil
+	}
+}
+
+// setIf points *dst at v when the flag name was given.
+func setIf[T any](c *cli, name string, dst **T, v *T) {
+	if c.set(name) {
+		*dst = v
 	}
 }
 
 func (c *cli) serviceCreate(ctx context.Context, args []string) error {
 	build := c.serviceFlags()
-	idFlag := c.idFlag("id", "the service's id (default: a new one)")
+	id := c.idFlag("id", "the service's id (default: a new one)", false)
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
@@ -258,12 +286,7 @@ func (c *cli) serviceCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := notify.Service{Restricted: true}
-	if *idFlag != "" {
-		if svc.ID, err = parseID("id", *idFlag); err != nil {
-			return err
-		}
-	}
+	svc := notify.Service{ID: id.id, Restricted: true}
 	u.Apply(&svc)
 	return c.with(ctx, func(n *notify.Notifier) error {
 		created, err := n.CreateService(ctx, svc)
@@ -271,11 +294,8 @@ func (c *cli) serviceCreate(ctx context.Context, args []string) error {
 			return err
 		}
 		// The database is set up by hand: the server creates no demo.
-		if _, err := n.Store().LoadOrStoreSetting(ctx, setupSetting, "seed"); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "Created service %q %s (%s).\n", created.Name, created.ID, mode(created))
-		return nil
+		_, err = n.Store().LoadOrStoreSetting(ctx, setupSetting, "seed")
+		return c.report(err, "Created service %q %s (%s).\n", created.Name, created.ID, mode(created))
 	})
 }
 
@@ -314,12 +334,8 @@ func (c *cli) serviceList(ctx context.Context, args []string) error {
 
 func (c *cli) serviceUpdate(ctx context.Context, args []string) error {
 	build := c.serviceFlags()
-	idFlag := c.idFlag("id", "the service's id")
+	id := c.idFlag("id", "the service's id", true)
 	if err := c.parse(args, false); err != nil {
-		return err
-	}
-	id, err := parseID("id", *idFlag)
-	if err != nil {
 		return err
 	}
 	u, err := build()
@@ -327,66 +343,50 @@ func (c *cli) serviceUpdate(ctx context.Context, args []string) error {
 		return err
 	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		svc, err := n.UpdateService(ctx, id, u)
+		svc, err := n.UpdateService(ctx, id.id, u)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Updated service %q %s (%s).\n", svc.Name, svc.ID, mode(svc))
-		return nil
+		return c.report(nil, "Updated service %q %s (%s).\n", svc.Name, svc.ID, mode(svc))
 	})
 }
 
 func (c *cli) serviceArchive(ctx context.Context, args []string) error {
-	idFlag := c.idFlag("id", "the service's id")
+	id := c.idFlag("id", "the service's id", true)
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	id, err := parseID("id", *idFlag)
-	if err != nil {
-		return err
-	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		if err := n.ArchiveService(ctx, id); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "Archived service %s: its keys are revoked and its templates archived.\n", id)
-		return nil
+		return c.report(n.ArchiveService(ctx, id.id),
+			"Archived service %s: its keys are revoked and its templates archived.\n", id)
 	})
 }
 
 func (c *cli) keyCreate(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
+	service := c.idFlag("service", "the service's id", true)
 	name := c.fs.String("name", "", "key name")
 	typ := c.fs.String("type", "", "normal (live), team or test")
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return err
-	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		k, err := n.IssueAPIKey(ctx, id, *name, notify.KeyType(*typ))
+		k, err := n.IssueAPIKey(ctx, service.id, *name, notify.KeyType(*typ))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(c.stdout, notify.FormatKey(notify.SafeKeyName(k.Name), id, k.Secret))
+		fmt.Fprintln(c.stdout, notify.FormatKey(notify.SafeKeyName(k.Name), service.id, k.Secret))
 		fmt.Fprintf(c.stderr, "Created %s key %q (%s). The key is shown only now: keep it.\n", k.KeyType, k.Name, k.ID)
 		return nil
 	})
 }
 
 func (c *cli) keyList(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
+	service := c.idFlag("service", "the service's id", true)
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return err
-	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		keys, err := n.ListAPIKeys(ctx, id)
+		keys, err := n.ListAPIKeys(ctx, service.id)
 		if err != nil {
 			return err
 		}
@@ -404,25 +404,13 @@ func (c *cli) keyList(ctx context.Context, args []string) error {
 }
 
 func (c *cli) keyRevoke(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
-	keyFlag := c.idFlag("id", "the key's id")
+	service := c.idFlag("service", "the service's id", true)
+	key := c.idFlag("id", "the key's id", true)
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return err
-	}
-	keyID, err := parseID("id", *keyFlag)
-	if err != nil {
-		return err
-	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		if err := n.RevokeServiceAPIKey(ctx, id, keyID); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "Revoked key %s.\n", keyID)
-		return nil
+		return c.report(n.RevokeServiceAPIKey(ctx, service.id, key.id), "Revoked key %s.\n", key)
 	})
 }
 
@@ -460,21 +448,17 @@ func (c *cli) contentValue(f templateFlags) (*string, error) {
 }
 
 func (c *cli) templateCreate(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
+	service := c.idFlag("service", "the service's id", true)
 	typ := c.fs.String("type", "", "sms or email")
 	f := c.templateFlags()
 	if err := c.parse(args, false); err != nil {
-		return err
-	}
-	id, err := parseID("service", *service)
-	if err != nil {
 		return err
 	}
 	content, err := c.contentValue(f)
 	if err != nil {
 		return err
 	}
-	t := notify.Template{ServiceID: id, Type: notify.NotificationType(*typ), Name: *f.name, Subject: *f.subject,
+	t := notify.Template{ServiceID: service.id, Type: notify.NotificationType(*typ), Name: *f.name, Subject: *f.subject,
 		ProcessType: notify.ProcessType(*f.processType), CreatedBy: "notifyd"}
 	if content != nil {
 		t.Content = *content
@@ -484,46 +468,32 @@ func (c *cli) templateCreate(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Created %s template %q %s (version %d).\n", created.Type, created.Name, created.ID, created.Version)
-		return nil
+		return c.report(nil, "Created %s template %q %s (version %d).\n", created.Type, created.Name, created.ID, created.Version)
 	})
 }
 
 func (c *cli) templateUpdate(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
-	tid := c.idFlag("id", "the template's id")
+	service := c.idFlag("service", "the service's id", true)
+	id := c.idFlag("id", "the template's id", true)
 	archived := c.fs.Bool("archived", false, "archive the template")
 	f := c.templateFlags()
 	if err := c.parse(args, false); err != nil {
 		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return err
-	}
-	templateID, err := parseID("id", *tid)
-	if err != nil {
-		return err
-	}
 	var u notify.TemplateUpdate
+	var err error
 	if u.Content, err = c.contentValue(f); err != nil {
 		return err
 	}
-	if c.set("name") {
-		u.Name = f.name
-	}
-	if c.set("subject") {
-		u.Subject = f.subject
-	}
+	setIf(c, "name", &u.Name, f.name)
+	setIf(c, "subject", &u.Subject, f.subject)
 	if c.set("process-type") {
 		pt := notify.ProcessType(*f.processType)
 		u.ProcessType = &pt
 	}
-	if c.set("archived") {
-		u.Archived = archived
-	}
+	setIf(c, "archived", &u.Archived, archived)
 	return c.with(ctx, func(n *notify.Notifier) error {
-		t, err := n.EditTemplate(ctx, id, templateID, u)
+		t, err := n.EditTemplate(ctx, service.id, id.id, u)
 		if err != nil {
 			return err
 		}
@@ -531,69 +501,46 @@ func (c *cli) templateUpdate(ctx context.Context, args []string) error {
 		if t.Archived {
 			state = ", archived"
 		}
-		fmt.Fprintf(c.stdout, "Template %q %s is at version %d%s.\n", t.Name, t.ID, t.Version, state)
-		return nil
+		return c.report(nil, "Template %q %s is at version %d%s.\n", t.Name, t.ID, t.Version, state)
 	})
 }
 
-// teamMember reads -service, -email and -mobile.
-func (c *cli) teamMember(args []string) (notify.TeamMember, error) {
-	service := c.idFlag("service", "the service's id")
+// teamCommand reads -service, -email and -mobile, and runs do with the
+// member; verb and prep say what happened in the report.
+func (c *cli) teamCommand(ctx context.Context, args []string, verb, prep string,
+	do func(n *notify.Notifier, m notify.TeamMember) error) error {
+	service := c.idFlag("service", "the service's id", true)
 	email := c.fs.String("email", "", "the member's email address")
 	mobile := c.fs.String("mobile", "", "the member's mobile number")
 	if err := c.parse(args, false); err != nil {
-		return notify.TeamMember{}, err
+		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return notify.TeamMember{}, err
-	}
-	return notify.TeamMember{ServiceID: id, EmailAddress: *email, MobileNumber: *mobile}, nil
+	m := notify.TeamMember{ServiceID: service.id, EmailAddress: *email, MobileNumber: *mobile}
+	return c.with(ctx, func(n *notify.Notifier) error {
+		return c.report(do(n, m), "%s %s %s the team of %s.\n", verb, m.EmailAddress, prep, m.ServiceID)
+	})
 }
 
 func (c *cli) teamAdd(ctx context.Context, args []string) error {
-	m, err := c.teamMember(args)
-	if err != nil {
-		return err
-	}
-	return c.with(ctx, func(n *notify.Notifier) error {
-		if err := n.AddServiceTeamMember(ctx, m); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "Added %s to the team of %s.\n", m.EmailAddress, m.ServiceID)
-		return nil
+	return c.teamCommand(ctx, args, "Added", "to", func(n *notify.Notifier, m notify.TeamMember) error {
+		return n.AddServiceTeamMember(ctx, m)
 	})
 }
 
 func (c *cli) teamRemove(ctx context.Context, args []string) error {
-	m, err := c.teamMember(args)
-	if err != nil {
-		return err
-	}
-	return c.with(ctx, func(n *notify.Notifier) error {
-		if err := n.RemoveTeamMember(ctx, m); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "Removed %s from the team of %s.\n", m.EmailAddress, m.ServiceID)
-		return nil
+	return c.teamCommand(ctx, args, "Removed", "from", func(n *notify.Notifier, m notify.TeamMember) error {
+		return n.RemoveTeamMember(ctx, m)
 	})
 }
 
 func (c *cli) guestListSet(ctx context.Context, args []string) error {
-	service := c.idFlag("service", "the service's id")
+	service := c.idFlag("service", "the service's id", true)
 	if err := c.parse(args, true); err != nil {
 		return err
 	}
-	id, err := parseID("service", *service)
-	if err != nil {
-		return err
-	}
 	return c.with(ctx, func(n *notify.Notifier) error {
-		if err := n.ReplaceGuestList(ctx, id, c.fs.Args()); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "The guest list of %s has %d recipients.\n", id, c.fs.NArg())
-		return nil
+		return c.report(n.ReplaceGuestList(ctx, service.id, c.fs.Args()),
+			"The guest list of %s has %d recipients.\n", service, c.fs.NArg())
 	})
 }
 

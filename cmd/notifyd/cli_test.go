@@ -126,12 +126,13 @@ func TestCLIRefusals(t *testing.T) {
 		{"no name", []string{"service", "create"}, "name: Missing data for required field."},
 		{"bad permission", []string{"service", "update", "-id", serviceID, "-permissions", "fax"}, "permissions: Invalid Service Permission: 'fax'"},
 		{"live and trial", []string{"service", "update", "-id", serviceID, "-live", "-trial"}, "-live and -trial exclude each other"},
-		{"not a uuid", []string{"key", "create", "-service", "abc", "-name", "k", "-type", "team"}, `-service "abc" is not a UUID`},
+		{"not a uuid", []string{"key", "create", "-service", "abc", "-name", "k", "-type", "team"}, `"abc" is not a UUID`},
 		{"unknown service", []string{"key", "create", "-service", "11111111-1111-4111-8111-111111111111", "-name", "k", "-type", "team"}, "No result found"},
 		{"bad key type", []string{"key", "create", "-service", serviceID, "-name", "k", "-type", "admin"}, "key_type: Must be one of: normal, team, test."},
 		{"email template without subject", []string{"template", "create", "-service", serviceID, "-type", "email", "-name", "E", "-content", "C"},
 			"subject: Invalid template subject"},
 		{"bad guest", []string{"guest-list", "set", "-service", serviceID, "ok@example.com", "nope"}, "nope is not a valid email address or phone number"},
+		{"no id", []string{"service", "update", "-name", "x"}, "-id is required"},
 		{"stray argument", []string{"service", "list", "extra"}, "unexpected arguments"},
 	}
 	for _, tc := range tests {
