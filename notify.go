@@ -323,14 +323,15 @@ func (n *Notifier) Stats() Stats { return n.stats }
 // ---------------------------------------------------------------------------
 // Administration: services, keys, templates, team and guest list.
 
-// CreateService stores a new service. A zero ID gets a random one; a zero
-// MessageLimit becomes 50; no permissions means sms and email.
+// CreateService stores a new service after CheckService. A zero ID gets a
+// random one; a zero MessageLimit becomes 50; no permissions means sms and
+// email.
 func (n *Notifier) CreateService(ctx context.Context, s Service) (*Service, error) {
 	if s.ID == uuid.Nil {
 		s.ID = uuid.New()
 	}
-	if strings.TrimSpace(s.Name) == "" {
-		return nil, errors.New("notify: create service: name is required")
+	if err := CheckService(&s); err != nil {
+		return nil, err
 	}
 	setDefault(&s.MessageLimit, DefaultMessageLimit)
 	if s.Permissions == nil {

@@ -38,6 +38,22 @@
 //	                   accept delivery receipts from mmg, firetext or ses
 //	                   with this bearer token (repeatable)
 //	-token KEY         print a bearer token for an API key string and exit
+//	-admin-secret S    mount the admin API (upstream's /service routes) for
+//	                   JWTs with iss notify-admin signed with S (or
+//	                   NOTIFY_ADMIN_SECRET)
+//	-retention=false   worker and all roles: do not archive notifications
+//	                   past their service's retention (hourly by default,
+//	                   -retention-interval)
+//
+// Commands, run on the same database (-db or -postgres, with the same
+// -secret-key), set a deployment up without a seed file:
+//
+//	notifyd service create|list|update|archive ...
+//	notifyd key create|list|revoke ...       (key create prints the key once)
+//	notifyd template create|update ...
+//	notifyd team add|remove ..., notifyd guest-list set ...
+//
+// notifyd -help lists their flags.
 //
 // A few more flags exist for the reliability tests only (they make the
 // sandbox misbehave on purpose): -help does not list them, and testflags.go
@@ -109,6 +125,7 @@ type options struct {
 
 	providers providerOptions
 	test      testOptions
+	admin     adminOptions // cli.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -133,8 +150,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	o.providers.register(fs)
+	o.admin.register(fs)
 	testOnly := o.test.register(fs)
-	fs.Usage = func() { printUsage(fs, testOnly) }
+	fs.Usage = func() { printUsage(fs, testOnly); fmt.Fprint(fs.Output(), commandsUsage) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -163,12 +181,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if err := o.providers.check(getenv); err != nil {
 		return nil, err
 	}
+	if err := o.admin.resolve(getenv); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
 // run is the whole program; ready, when not nil, receives the address the
 // server listens on.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	if isCommand(args) {
+		return runCLI(ctx, args, getenv, stdout, stderr)
+	}
 	o, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -290,7 +314,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks()})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret)})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
@@ -317,6 +341,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				log.Error("workers stopped", slog.Any("error", err))
 			}
 		})
+		if !o.admin.retentionOff {
+			wg.Go(func() { _ = n.RunRetention(workCtx, o.admin.retentionEvery) })
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
