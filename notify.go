@@ -109,6 +109,9 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
+	// DeliveryConcurrency is how many provider calls one batch of
+	// deliveries makes at once (32; see DeliverBatch).
+	DeliveryConcurrency int
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -182,13 +185,14 @@ func New(cfg Config) (*Notifier, error) {
 	setDefault(&cfg.SweepBatch, DefaultSweepBatch)
 	setDefault(&cfg.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
 	setDefault(&cfg.SendingTimeout, DefaultSendingTimeout)
+	setDefault(&cfg.DeliveryConcurrency, DefaultDeliveryConcurrency)
 	if cfg.SimulatedEmails == nil {
 		cfg.SimulatedEmails = DefaultSimulatedEmails
 	}
 	if cfg.SimulatedNumbers == nil {
 		cfg.SimulatedNumbers = DefaultSimulatedNumbers
 	}
-	if cfg.PageSize < 0 || cfg.ClaimLease < 0 || cfg.SweepAfter < 0 || cfg.MaxDeliveryAttempts < 0 {
+	if cfg.PageSize < 0 || cfg.ClaimLease < 0 || cfg.SweepAfter < 0 || cfg.MaxDeliveryAttempts < 0 || cfg.DeliveryConcurrency < 0 {
 		return nil, errors.New("notify: Config durations and counts must not be negative")
 	}
 	n := &Notifier{
