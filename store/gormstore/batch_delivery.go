@@ -1,13 +1,13 @@
 package gormstore
 
 // The batch abilities of delivery: notify.BatchClaimer and
-// notify.BatchTransitioner. On PostgreSQL a batch is one statement that
-// locks its rows in id order (so that batches sharing rows wait for each
-// other instead of deadlocking); on SQLite it is one write transaction.
+// notify.BatchTransitioner. A batch is one statement, so one write
+// transaction, on either database. On PostgreSQL the statement first locks
+// its rows in id order, so that batches sharing rows wait for each other
+// instead of deadlocking, and then updates them through the primary key.
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,15 +69,16 @@ func (s *Store) ClaimNotifications(ctx context.Context, ids []uuid.UUID, now, un
 		RETURNING ` + notificationColumns
 	args := func(chunk []string) []any { return []any{s.ts(until), chunk, s.ts(now)} }
 	if s.dialect == dialectPostgres {
-		query = `WITH c AS (
+		// Lock the rows in id order first (the ARRAY is computed once,
+		// before the update), then update them through the primary key.
+		query = `UPDATE notifications SET claimed_until = ?, delivery_attempts = delivery_attempts + 1
+			WHERE id = ANY(ARRAY(
 				SELECT id FROM notifications
 				WHERE id IN ? AND status = 'created' AND (claimed_until IS NULL OR claimed_until <= ?)
-				ORDER BY id FOR UPDATE
-			)
-			UPDATE notifications n SET claimed_until = ?, delivery_attempts = n.delivery_attempts + 1
-			FROM c WHERE n.id = c.id AND n.status = 'created' AND (n.claimed_until IS NULL OR n.claimed_until <= ?)
-			RETURNING ` + qualifiedNotificationColumns
-		args = func(chunk []string) []any { return []any{chunk, s.ts(now), s.ts(until), s.ts(now)} }
+				ORDER BY id FOR UPDATE))
+			AND status = 'created' AND (claimed_until IS NULL OR claimed_until <= ?)
+			RETURNING ` + notificationColumns
+		args = func(chunk []string) []any { return []any{s.ts(until), chunk, s.ts(now), s.ts(now)} }
 	}
 	var out []*notify.Notification
 	err := s.batch(ctx, op, len(unique) > maxBatchRows, func(db *gorm.DB) error {
@@ -118,21 +119,17 @@ func (s *Store) batch(ctx context.Context, op string, tx bool, fn func(db *gorm.
 }
 
 // TransitionNotifications applies each transition as TransitionNotification
-// does. On PostgreSQL the transitions take one UPDATE … FROM (VALUES …)
-// RETURNING a round (a round holds each notification once: the second
-// transition of a notification goes in the second round, and so on). On
-// SQLite they take one write transaction, a conditional UPDATE each; a
-// failure other than a conflict or an absent notification rolls it back
-// and fails every transition.
+// does, in one UPDATE … FROM (VALUES …) RETURNING a round: a round holds
+// each notification once, so the second transition of a notification goes
+// in the second round, and so on. A failed statement fails the transitions
+// it carried.
 func (s *Store) TransitionNotifications(ctx context.Context, ts []notify.NotificationTransition) ([]*notify.Notification, []error) {
 	const op = "transition notifications"
 	out, errs := make([]*notify.Notification, len(ts)), make([]error, len(ts))
 	if err := s.check(ctx, op); err != nil {
-		fill(errs, err)
-		return out, errs
-	}
-	if s.dialect == dialectSQLite {
-		s.transitionInTx(ctx, op, ts, out, errs)
+		for i := range errs {
+			errs[i] = err
+		}
 		return out, errs
 	}
 	for _, round := range rounds(ts) {
@@ -141,32 +138,6 @@ func (s *Store) TransitionNotifications(ctx context.Context, ts []notify.Notific
 		}
 	}
 	return out, errs
-}
-
-// fill sets every error of errs to err.
-func fill(errs []error, err error) {
-	for i := range errs {
-		errs[i] = err
-	}
-}
-
-// transitionInTx applies ts in one transaction (SQLite), setting out and
-// errs.
-func (s *Store) transitionInTx(ctx context.Context, op string, ts []notify.NotificationTransition, out []*notify.Notification, errs []error) {
-	err := s.batch(ctx, op, true, func(tx *gorm.DB) error {
-		for i, t := range ts {
-			n, err := s.transition(ctx, op, tx, t.ID, t.From, t.Update)
-			if err != nil && !errors.Is(err, notify.ErrConflict) && !errors.Is(err, notify.ErrNotFound) {
-				return err
-			}
-			out[i], errs[i] = n, err
-		}
-		return nil
-	})
-	if err != nil {
-		clear(out)
-		fill(errs, err)
-	}
 }
 
 // rounds splits the indexes of ts into rounds in which each notification
@@ -186,8 +157,13 @@ func rounds(ts []notify.NotificationTransition) [][]int {
 }
 
 // transitionRows applies the transitions ts[idx] (each notification once)
-// in one statement (PostgreSQL), setting out and errs at idx.
+// in one statement, setting out and errs at idx. On PostgreSQL the
+// statement locks its rows in id order first.
 func (s *Store) transitionRows(ctx context.Context, op string, ts []notify.NotificationTransition, idx []int, out []*notify.Notification, errs []error) {
+	row := "(?, ?, ?, ?, ?, ?, ?, ?)"
+	if s.dialect == dialectPostgres {
+		row = "(?::uuid, ?::text, ?::text, ?::timestamptz, ?::text, ?::integer, ?::text, ?::timestamptz)"
+	}
 	rows := make([]string, len(idx))
 	args := make([]any, 0, 8*len(idx))
 	for j, i := range idx {
@@ -201,23 +177,35 @@ func (s *Store) transitionRows(ctx context.Context, op string, ts []notify.Notif
 		if u.BillableUnits != nil {
 			units = *u.BillableUnits
 		}
-		rows[j] = "(?::uuid, ?::text, ?::text, ?::timestamptz, ?::text, ?::integer, ?::text, ?::timestamptz)"
-		args = append(args, t.ID.String(), strings.Join(statusStrings(t.From), ","), string(u.Status), s.tsp(u.SentAt),
+		rows[j] = row
+		// From is written ",created,sending," so that one status matches
+		// as ",status,".
+		from := "," + strings.Join(statusStrings(t.From), ",") + ","
+		args = append(args, t.ID.String(), from, string(u.Status), s.tsp(u.SentAt),
 			emptyNull(u.SentBy), units, emptyNull(u.ProviderReference), s.ts(updated))
 	}
-	query := `WITH v (vid, vfrom, vstatus, vsent_at, vsent_by, vunits, vref, vupdated) AS (VALUES ` + strings.Join(rows, ", ") + `),
-		l AS (
-			SELECT n.id FROM notifications n JOIN v ON n.id = v.vid
-			WHERE n.status = ANY(string_to_array(v.vfrom, ','))
-			ORDER BY n.id FOR UPDATE OF n
-		)
-		UPDATE notifications n SET status = v.vstatus, updated_at = v.vupdated, claimed_until = NULL,
+	with := `WITH v (vid, vfrom, vstatus, vsent_at, vsent_by, vunits, vref, vupdated) AS (VALUES ` + strings.Join(rows, ", ") + `)`
+	set := `SET status = v.vstatus, updated_at = v.vupdated, claimed_until = NULL,
 			sent_at = COALESCE(v.vsent_at, n.sent_at), sent_by = COALESCE(v.vsent_by, n.sent_by),
 			billable_units = COALESCE(v.vunits, n.billable_units),
-			provider_reference = COALESCE(v.vref, n.provider_reference)
-		FROM v JOIN l ON l.id = v.vid
-		WHERE n.id = v.vid AND n.status = ANY(string_to_array(v.vfrom, ','))
+			provider_reference = COALESCE(v.vref, n.provider_reference)`
+	query := with + `
+		UPDATE notifications AS n ` + set + `
+		FROM v WHERE n.id = v.vid AND instr(v.vfrom, ',' || n.status || ',') > 0
+		RETURNING ` + notificationColumns // SQLite: only the updated table, unqualified
+	if s.dialect == dialectPostgres {
+		ids := make([]string, len(idx))
+		for j, i := range idx {
+			ids[j] = ts[i].ID.String()
+		}
+		query = with + `
+		UPDATE notifications n ` + set + `
+		FROM v
+		WHERE n.id = v.vid AND strpos(v.vfrom, ',' || n.status || ',') > 0
+			AND n.id = ANY(ARRAY(SELECT id FROM notifications WHERE id IN ? ORDER BY id FOR UPDATE))
 		RETURNING ` + qualifiedNotificationColumns
+		args = append(args, ids)
+	}
 	list, err := s.queryList(ctx, op, s.w, query, args...)
 	if err != nil {
 		for _, i := range idx {
