@@ -18,43 +18,42 @@ const (
 
 // batchClaimerOf returns the BatchClaimer ability of s, looking through the
 // Notifier's own metrics wrapper (whose calls it then counts and times
-// under dao.claim_notifications). Other wrappers are not looked through: a
-// wrapper that does not offer the ability hides it.
+// under dao.claim_notifications).
 func batchClaimerOf(s Store) (BatchClaimer, bool) {
-	if b, ok := s.(BatchClaimer); ok {
-		return b, true
-	}
-	if w := instrStoreOf(s); w != nil {
-		if b, ok := batchClaimerOf(w.inner); ok {
-			return &instrBatchClaimer{w: w, inner: b}, true
-		}
-	}
-	return nil, false
+	return storeAbility(s, func(w *instrStore, b BatchClaimer) BatchClaimer { return &instrBatchClaimer{w: w, inner: b} })
 }
 
 // batchTransitionerOf is batchClaimerOf for the BatchTransitioner ability
 // (dao.transition_notifications).
 func batchTransitionerOf(s Store) (BatchTransitioner, bool) {
-	if b, ok := s.(BatchTransitioner); ok {
-		return b, true
-	}
-	if w := instrStoreOf(s); w != nil {
-		if b, ok := batchTransitionerOf(w.inner); ok {
-			return &instrBatchTransitioner{w: w, inner: b}, true
-		}
-	}
-	return nil, false
+	return storeAbility(s, func(w *instrStore, b BatchTransitioner) BatchTransitioner {
+		return &instrBatchTransitioner{w: w, inner: b}
+	})
 }
 
-// instrStoreOf returns the metrics wrapper s is, or nil.
-func instrStoreOf(s Store) *instrStore {
-	switch w := s.(type) {
-	case *instrStore:
-		return w
-	case *instrClosingStore:
-		return w.instrStore
+// storeAbility returns the optional ability T of s. When s is the
+// Notifier's metrics wrapper it looks at the wrapped store, and instrument
+// gives the ability found there the wrapper's metrics. Other wrappers are
+// not looked through: a wrapper that does not offer an ability hides it.
+func storeAbility[T any](s Store, instrument func(w *instrStore, ability T) T) (T, bool) {
+	if b, ok := s.(T); ok {
+		return b, true
 	}
-	return nil
+	var w *instrStore
+	switch x := s.(type) {
+	case *instrStore:
+		w = x
+	case *instrClosingStore:
+		w = x.instrStore
+	default:
+		var none T
+		return none, false
+	}
+	b, ok := storeAbility(w.inner, instrument)
+	if !ok {
+		return b, false
+	}
+	return instrument(w, b), true
 }
 
 // instrBatchClaimer is the instrumented BatchClaimer of a wrapped store.

@@ -285,17 +285,27 @@ func (c *consumer) claims(msgs []redis.XMessage) map[string]int {
 // dispatch starts the handler of one entry on a slot already taken; extra
 // is the deliveries beyond the count the task carries.
 func (c *consumer) dispatch(readCtx context.Context, m redis.XMessage, extra int) {
+	c.start([]redis.XMessage{m}, func() { c.handle(readCtx, m, extra) })
+}
+
+// start runs handle, the handling of msgs, on a slot already taken; the
+// heartbeat keeps msgs claimed until it returns.
+func (c *consumer) start(msgs []redis.XMessage, handle func()) {
 	c.mu.Lock()
-	c.inflight[m.ID] = true
+	for _, m := range msgs {
+		c.inflight[m.ID] = true
+	}
 	c.mu.Unlock()
 	c.workers.Go(func() {
 		defer c.release(1)
 		defer func() {
 			c.mu.Lock()
-			delete(c.inflight, m.ID)
+			for _, m := range msgs {
+				delete(c.inflight, m.ID)
+			}
 			c.mu.Unlock()
 		}()
-		c.handle(readCtx, m, extra)
+		handle()
 	})
 }
 

@@ -52,22 +52,7 @@ func (c *consumer) dispatchBatches(readCtx context.Context, msgs []redis.XMessag
 	started := 0
 	for chunk := range slices.Chunk(msgs, c.per) {
 		started++
-		c.mu.Lock()
-		for _, m := range chunk {
-			c.inflight[m.ID] = true
-		}
-		c.mu.Unlock()
-		c.workers.Go(func() {
-			defer c.release(1)
-			defer func() {
-				c.mu.Lock()
-				for _, m := range chunk {
-					delete(c.inflight, m.ID)
-				}
-				c.mu.Unlock()
-			}()
-			c.handleBatch(readCtx, chunk, extra)
-		})
+		c.start(chunk, func() { c.handleBatch(readCtx, chunk, extra) })
 	}
 	return started
 }
