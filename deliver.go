@@ -82,12 +82,13 @@ func (n *Notifier) prepare(ctx context.Context, d *delivery, lk *lookups) bool {
 	return true
 }
 
-// callProviders hands a claimed notification's message to its providers. On success
-// it sets what to record: status sending (sent for international SMS),
-// sent_at, sent_by, the billable units and the provider's reference. A
-// provider error releases the claim and retries the task; a permanent one,
-// or one on the notification's last attempt (MaxDeliveryAttempts claims,
-// whichever tasks made them), makes the notification technical-failure.
+// callProviders hands a claimed notification's message to its providers.
+// On success it sets what to record: status sending (sent for
+// international SMS), sent_at, sent_by, the billable units and the
+// provider's reference. A provider error releases the claim and retries the
+// task; a permanent one, or one on the notification's last attempt
+// (MaxDeliveryAttempts claims, whichever tasks made them), makes the
+// notification technical-failure.
 func (n *Notifier) callProviders(ctx context.Context, d *delivery) {
 	nt := d.nt
 	candidates, pool := n.providersFor(nt)

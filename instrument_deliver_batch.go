@@ -1,5 +1,5 @@
-// Metrics wrappers: the seed's statsd decorator (SPEC A8), for the batch
-// abilities of delivery.
+// Metrics wrappers (the seed's statsd decorator) for the batch abilities of
+// delivery.
 
 package notify
 
