@@ -107,7 +107,7 @@ func (n *Notifier) HandleBatch(ctx context.Context, tasks []Task) []error {
 	var wg sync.WaitGroup
 	if len(others) > 0 {
 		wg.Go(func() {
-			n.each(len(others), func(j int) { errs[others[j]] = n.Handle(ctx, tasks[others[j]]) })
+			n.concurrently(len(others), func(j int) { errs[others[j]] = n.Handle(ctx, tasks[others[j]]) })
 		})
 	}
 	if len(deliveries) > 0 {
@@ -170,7 +170,7 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 			ready = append(ready, d)
 		}
 	}
-	n.each(len(ready), func(i int) { n.callProviders(ctx, ready[i]) })
+	n.concurrently(len(ready), func(i int) { n.callProviders(ctx, ready[i]) })
 	var sent []*delivery
 	for _, d := range ready {
 		if d.sent {
@@ -200,7 +200,7 @@ func (n *Notifier) claimAll(ctx context.Context, ds []*delivery) []*delivery {
 	now := n.now()
 	bc, ok := batchClaimerOf(n.store)
 	if !ok || len(ds) < 2 {
-		n.each(len(ds), func(i int) { ds[i].nt, ds[i].err = n.claim(ctx, ds[i].task.NotificationID, now) })
+		n.concurrently(len(ds), func(i int) { ds[i].nt, ds[i].err = n.claim(ctx, ds[i].task.NotificationID, now) })
 		return claimed(ds)
 	}
 	ids := make([]uuid.UUID, len(ds))
@@ -318,16 +318,16 @@ func (n *Notifier) transitionAll(ctx context.Context, ts []NotificationTransitio
 		return out, errs
 	}
 	out, errs := make([]*Notification, len(ts)), make([]error, len(ts))
-	n.each(len(ts), func(i int) {
+	n.concurrently(len(ts), func(i int) {
 		out[i], errs[i] = n.store.TransitionNotification(ctx, ts[i].ID, ts[i].From, ts[i].Update)
 	})
 	return out, errs
 }
 
-// each runs fn(0) … fn(count-1), Config.DeliveryConcurrency at a time, and
-// returns when all have returned. A single call runs on the caller's
-// goroutine.
-func (n *Notifier) each(count int, fn func(i int)) {
+// concurrently runs fn(0) … fn(count-1), Config.DeliveryConcurrency at a
+// time, and returns when all have returned. A single call runs on the
+// caller's goroutine.
+func (n *Notifier) concurrently(count int, fn func(i int)) {
 	if count == 1 {
 		fn(0)
 		return

@@ -38,9 +38,9 @@ func BenchmarkDrain(b *testing.B) {
 		queue func(b *testing.B) notify.Queue
 	}
 	backends := []backend{
-		{"sqlite+memory-batch-queue", func(b *testing.B) notify.Store { return sqliteStore(b) },
-			func(*testing.B) notify.Queue { return newBatchQueue() }},
-		{"sqlite+redis", func(b *testing.B) notify.Store { return sqliteStore(b) }, benchRedisQueue},
+		{"sqlite+memory-batch-queue", func(b *testing.B) notify.Store { return deliverySQLite(b) },
+			func(*testing.B) notify.Queue { return newChanBatchQueue() }},
+		{"sqlite+redis", func(b *testing.B) notify.Store { return deliverySQLite(b) }, benchRedisQueue},
 		{"postgres+redis", benchPostgresStore, benchRedisQueue},
 	}
 	for _, be := range backends {
@@ -67,14 +67,14 @@ func BenchmarkDrain(b *testing.B) {
 // drain is one Notifier with drainSize notifications waiting.
 type drain struct {
 	n     *notify.Notifier
-	stats *countingStats
+	stats *deliveryStats
 }
 
 // newDrain builds a Notifier on s and q and creates and queues drainSize
 // SMS notifications of a live service, from 16 goroutines.
 func newDrain(b *testing.B, s notify.Store, q notify.Queue) *drain {
 	b.Helper()
-	stats := newCountingStats()
+	stats := newDeliveryStats()
 	n, err := notify.New(notify.Config{Store: s, Queue: q, Stats: stats, SecretKey: []byte("bench"),
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -24,24 +24,26 @@ import (
 	"github.com/notifykit/notify/store/memstore"
 )
 
-// batchQueue is a small in-process queue with the BatchConsumer ability:
+// chanBatchQueue is a small in-process queue with the BatchConsumer ability:
 // each named queue is a channel that four handler calls serve; a failed task comes back after a few
 // milliseconds with its attempt counted, one that failed permanently is
 // dropped. It records the size of every batch it hands over.
-type batchQueue struct {
+type chanBatchQueue struct {
 	mu      sync.Mutex
 	queues  map[string]chan notify.Task
 	batches []int
 }
 
 var (
-	_ notify.Queue         = (*batchQueue)(nil)
-	_ notify.BatchConsumer = (*batchQueue)(nil)
+	_ notify.Queue         = (*chanBatchQueue)(nil)
+	_ notify.BatchConsumer = (*chanBatchQueue)(nil)
 )
 
-func newBatchQueue() *batchQueue { return &batchQueue{queues: map[string]chan notify.Task{}} }
+func newChanBatchQueue() *chanBatchQueue {
+	return &chanBatchQueue{queues: map[string]chan notify.Task{}}
+}
 
-func (q *batchQueue) ch(name string) chan notify.Task {
+func (q *chanBatchQueue) ch(name string) chan notify.Task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	c, ok := q.queues[name]
@@ -53,7 +55,7 @@ func (q *batchQueue) ch(name string) chan notify.Task {
 }
 
 // Enqueue adds t to the named queue as its first attempt.
-func (q *batchQueue) Enqueue(ctx context.Context, name string, t notify.Task) error {
+func (q *chanBatchQueue) Enqueue(ctx context.Context, name string, t notify.Task) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -63,7 +65,7 @@ func (q *batchQueue) Enqueue(ctx context.Context, name string, t notify.Task) er
 }
 
 // Consume hands tasks over one at a time.
-func (q *batchQueue) Consume(ctx context.Context, name string, h notify.Handler) error {
+func (q *chanBatchQueue) Consume(ctx context.Context, name string, h notify.Handler) error {
 	return q.ConsumeBatch(ctx, name, 1, func(ctx context.Context, ts []notify.Task) []error {
 		return []error{h(ctx, ts[0])}
 	})
@@ -71,7 +73,7 @@ func (q *batchQueue) Consume(ctx context.Context, name string, h notify.Handler)
 
 // ConsumeBatch hands over what is waiting, up to size tasks a call, to
 // four handler calls at once.
-func (q *batchQueue) ConsumeBatch(ctx context.Context, name string, size int, h notify.BatchHandler) error {
+func (q *chanBatchQueue) ConsumeBatch(ctx context.Context, name string, size int, h notify.BatchHandler) error {
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() { q.serve(ctx, q.ch(name), size, h) })
@@ -81,7 +83,7 @@ func (q *batchQueue) ConsumeBatch(ctx context.Context, name string, size int, h 
 }
 
 // serve runs h on batches from c until ctx is done.
-func (q *batchQueue) serve(ctx context.Context, c chan notify.Task, size int, h notify.BatchHandler) {
+func (q *chanBatchQueue) serve(ctx context.Context, c chan notify.Task, size int, h notify.BatchHandler) {
 	for {
 		var batch []notify.Task
 		select {
@@ -113,7 +115,7 @@ func (q *batchQueue) serve(ctx context.Context, c chan notify.Task, size int, h 
 }
 
 // largestBatch returns the size of the largest batch handed over.
-func (q *batchQueue) largestBatch() int {
+func (q *chanBatchQueue) largestBatch() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	largest := 0
@@ -123,31 +125,31 @@ func (q *batchQueue) largestBatch() int {
 	return largest
 }
 
-// countingStats counts every metric it receives.
-type countingStats struct {
+// deliveryStats counts every metric it receives.
+type deliveryStats struct {
 	mu     sync.Mutex
 	counts map[string]int
 }
 
-func newCountingStats() *countingStats { return &countingStats{counts: map[string]int{}} }
+func newDeliveryStats() *deliveryStats { return &deliveryStats{counts: map[string]int{}} }
 
-func (s *countingStats) Incr(name string) {
+func (s *deliveryStats) Incr(name string) {
 	s.mu.Lock()
 	s.counts[name]++
 	s.mu.Unlock()
 }
 
-func (s *countingStats) Timing(string, time.Duration) {}
+func (s *deliveryStats) Timing(string, time.Duration) {}
 
-func (s *countingStats) count(name string) int {
+func (s *deliveryStats) count(name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[name]
 }
 
-// sqliteStore opens a gormstore on a fresh SQLite file, closed when the
+// deliverySQLite opens a gormstore on a fresh SQLite file, closed when the
 // test ends.
-func sqliteStore(t testing.TB) *gormstore.Store {
+func deliverySQLite(t testing.TB) *gormstore.Store {
 	t.Helper()
 	st, err := gormstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "notify.db"), gormstore.Options{})
 	require.NoError(t, err)
@@ -198,8 +200,8 @@ func TestBatchDeliveryThroughTheSandbox(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	q := redisqueue.New(client, redisqueue.Options{Logger: slog.New(slog.DiscardHandler), Block: 50 * time.Millisecond})
 	t.Cleanup(func() { _ = q.Close() })
-	stats := newCountingStats()
-	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(sqliteStore(t), q),
+	stats := newDeliveryStats()
+	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(deliverySQLite(t), q),
 		notifytest.WithConfig(func(c *notify.Config) { c.Stats = stats }))
 
 	const total = 500
@@ -253,8 +255,8 @@ func (p *pickyProvider) callsTo(to string) int {
 func TestBatchDeliveryFailsOnlyTheFailingSends(t *testing.T) {
 	t.Parallel()
 	p := &pickyProvider{calls: map[string]int{}}
-	q := newBatchQueue()
-	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(sqliteStore(t), q),
+	q := newChanBatchQueue()
+	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(deliverySQLite(t), q),
 		notifytest.WithConfig(func(c *notify.Config) {
 			c.Providers = []notify.Provider{p}
 			c.MaxDeliveryAttempts = 3
@@ -291,7 +293,7 @@ func TestBatchDeliveryAcknowledgesWhatIsClaimedElsewhere(t *testing.T) {
 		name  string
 		store func(t *testing.T) notify.Store
 	}{
-		{"batch store", func(t *testing.T) notify.Store { return sqliteStore(t) }},
+		{"batch store", func(t *testing.T) notify.Store { return deliverySQLite(t) }},
 		{"store without batches", func(*testing.T) notify.Store { return memstore.New() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,7 +336,7 @@ func TestBatchedSendsAreRecordedEvenIfTheWorkerIsStopping(t *testing.T) {
 	workCtx, stop := context.WithCancel(ctx)
 	var once sync.Once
 	p := &acceptingProvider{after: func() { once.Do(stop) }} // shutdown arrives while the provider answers
-	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(sqliteStore(t), discardQueue{}),
+	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(deliverySQLite(t), discardQueue{}),
 		notifytest.WithConfig(func(c *notify.Config) {
 			c.Providers = []notify.Provider{p}
 			c.DeliveryConcurrency = 1 // one call at a time: the others see the shutdown
@@ -383,7 +385,7 @@ func (p *hangingProvider) Send(ctx context.Context, m notify.Message) (string, e
 func TestBatchedProviderCallsEndBeforeTheLease(t *testing.T) {
 	t.Parallel()
 	p := &hangingProvider{}
-	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(sqliteStore(t), discardQueue{}),
+	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(deliverySQLite(t), discardQueue{}),
 		notifytest.WithConfig(func(c *notify.Config) {
 			c.Providers = []notify.Provider{p}
 			c.ClaimLease = 300 * time.Millisecond
@@ -409,7 +411,7 @@ func TestBatchedProviderCallsEndBeforeTheLease(t *testing.T) {
 
 func TestHandleBatchRunsOtherTasksBesideDeliveries(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(sqliteStore(t), discardQueue{}))
+	f := newFixture(t, notify.Service{Restricted: false}, withStoreAndQueue(deliverySQLite(t), discardQueue{}))
 	ids := f.sendMany(t, 3, func(i int) string { return fmt.Sprintf("07723 40000%d", i) })
 	tasks := []notify.Task{
 		{Name: notify.TaskDeliverSMS, NotificationID: ids[0], Attempt: 1},

@@ -63,7 +63,7 @@ func Run(t *testing.T, newQueue func(t *testing.T) notify.Queue) {
 		{"InterruptedHandlerRedelivered", testInterrupted},
 		{"ConcurrentConsumers", testConcurrentConsumers},
 		{"EnqueueCancelledContext", testEnqueueCancelled},
-		{"Batch", testBatch},
+		{"Batch", testConsumeBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -87,18 +87,18 @@ func (c *consumer) handleBatch(readCtx context.Context, msgs []redis.XMessage, e
 func runBatch(ctx context.Context, h notify.BatchHandler, tasks []notify.Task) (errs []error) {
 	defer func() {
 		if r := recover(); r != nil {
-			errs = failAll(len(tasks), fmt.Errorf("redisqueue: batch handler panicked: %v", r))
+			errs = everyTaskFails(len(tasks), fmt.Errorf("redisqueue: batch handler panicked: %v", r))
 		}
 	}()
 	errs = h(ctx, tasks)
 	if len(errs) != len(tasks) {
-		return failAll(len(tasks), fmt.Errorf("redisqueue: batch handler returned %d results for %d tasks", len(errs), len(tasks)))
+		return everyTaskFails(len(tasks), fmt.Errorf("redisqueue: batch handler returned %d results for %d tasks", len(errs), len(tasks)))
 	}
 	return errs
 }
 
-// failAll returns n copies of err.
-func failAll(n int, err error) []error {
+// everyTaskFails returns n copies of err.
+func everyTaskFails(n int, err error) []error {
 	errs := make([]error, n)
 	for i := range errs {
 		errs[i] = err

@@ -28,7 +28,7 @@ func testBatchDelivery(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ClaimNotificationsRace", testClaimNotificationsRace},
 		{"TransitionNotifications", testTransitionNotifications},
 		{"TransitionNotificationsRace", testTransitionNotificationsRace},
-		{"CancelledContext", testBatchCancelled},
+		{"CancelledContext", testDeliveryBatchCancelled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, setup(t, newStore)) })
@@ -351,7 +351,7 @@ func testTransitionNotificationsRace(t *testing.T, f *fixture) {
 	}
 }
 
-func testBatchCancelled(t *testing.T, f *fixture) {
+func testDeliveryBatchCancelled(t *testing.T, f *fixture) {
 	bc, claims := f.store.(notify.BatchClaimer)
 	bt, transitions := f.store.(notify.BatchTransitioner)
 	if !claims && !transitions {

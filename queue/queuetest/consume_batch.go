@@ -15,9 +15,9 @@ import (
 	notify "github.com/notifykit/notify"
 )
 
-// testBatch checks the optional notify.BatchConsumer ability, skipped with
+// testConsumeBatch checks the optional notify.BatchConsumer ability, skipped with
 // a reason when the queue does not have it.
-func testBatch(t *testing.T, q notify.Queue, name func(string) string) {
+func testConsumeBatch(t *testing.T, q notify.Queue, name func(string) string) {
 	bc, ok := q.(notify.BatchConsumer)
 	if !ok {
 		t.Skipf("%T is not a notify.BatchConsumer: batch consumption not checked (the Notifier consumes one task at a time)", q)
@@ -46,16 +46,16 @@ func consumeBatch(t *testing.T, bc notify.BatchConsumer, queue string, size int,
 	return c
 }
 
-// batchRecorder collects the batches a batch handler saw.
-type batchRecorder struct {
+// batchLog collects the batches a batch handler saw.
+type batchLog struct {
 	mu      sync.Mutex
 	batches [][]notify.Task
 	count   map[uuid.UUID]int
 }
 
-func newBatchRecorder() *batchRecorder { return &batchRecorder{count: map[uuid.UUID]int{}} }
+func newBatchLog() *batchLog { return &batchLog{count: map[uuid.UUID]int{}} }
 
-func (r *batchRecorder) record(tasks []notify.Task) {
+func (r *batchLog) record(tasks []notify.Task) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.batches = append(r.batches, append([]notify.Task(nil), tasks...))
@@ -66,7 +66,7 @@ func (r *batchRecorder) record(tasks []notify.Task) {
 
 // deliveries returns how many times each notification's task was handed
 // over.
-func (r *batchRecorder) deliveries() map[uuid.UUID]int {
+func (r *batchLog) deliveries() map[uuid.UUID]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make(map[uuid.UUID]int, len(r.count))
@@ -77,7 +77,7 @@ func (r *batchRecorder) deliveries() map[uuid.UUID]int {
 }
 
 // total returns how many tasks were handed over in all.
-func (r *batchRecorder) total() int {
+func (r *batchLog) total() int {
 	n := 0
 	for _, c := range r.deliveries() {
 		n += c
@@ -87,7 +87,7 @@ func (r *batchRecorder) total() int {
 
 // waitTotal waits until n tasks were handed over in all, failing the test
 // after timeout.
-func (r *batchRecorder) waitTotal(t *testing.T, n int, timeout time.Duration, what string) {
+func (r *batchLog) waitTotal(t *testing.T, n int, timeout time.Duration, what string) {
 	t.Helper()
 	require.Eventuallyf(t, func() bool { return r.total() >= n }, timeout, 10*time.Millisecond,
 		"%s: %d of %d tasks handed over", what, r.total(), n)
@@ -101,7 +101,7 @@ func testBatchAcks(t *testing.T, q notify.Queue, bc notify.BatchConsumer, queue 
 		tasks[task.NotificationID] = task
 		require.NoError(t, q.Enqueue(t.Context(), queue, task))
 	}
-	rec := newBatchRecorder()
+	rec := newBatchLog()
 	consumeBatch(t, bc, queue, size, func(_ context.Context, got []notify.Task) []error {
 		rec.record(got)
 		return make([]error, len(got))
@@ -143,7 +143,7 @@ func testBatchRetries(t *testing.T, q notify.Queue, bc notify.BatchConsumer, que
 		role[task.NotificationID] = i % 3
 		require.NoError(t, q.Enqueue(t.Context(), queue, task))
 	}
-	rec := newBatchRecorder()
+	rec := newBatchLog()
 	var mu sync.Mutex
 	attempts := map[uuid.UUID][]int{}
 	consumeBatch(t, bc, queue, total, func(_ context.Context, got []notify.Task) []error {
@@ -194,10 +194,10 @@ func testBatchInterrupted(t *testing.T, q notify.Queue, bc notify.BatchConsumer,
 		select {
 		case <-hctx.Done():
 			cancelled <- true
-			return failAll(len(got), hctx.Err())
+			return everyTaskFails(len(got), hctx.Err())
 		case <-time.After(redeliveryTimeout):
 			cancelled <- false
-			return failAll(len(got), errors.New("handler context never cancelled"))
+			return everyTaskFails(len(got), errors.New("handler context never cancelled"))
 		}
 	})
 	select {
@@ -215,7 +215,7 @@ func testBatchInterrupted(t *testing.T, q notify.Queue, bc notify.BatchConsumer,
 
 	// Every task, whether in the interrupted batch or still waiting, is
 	// delivered again later (at once, or after the visibility timeout).
-	rec := newBatchRecorder()
+	rec := newBatchLog()
 	consumeBatch(t, bc, queue, total, func(_ context.Context, got []notify.Task) []error {
 		rec.record(got)
 		return make([]error, len(got))
@@ -226,8 +226,8 @@ func testBatchInterrupted(t *testing.T, q notify.Queue, bc notify.BatchConsumer,
 	}
 }
 
-// failAll returns n copies of err.
-func failAll(n int, err error) []error {
+// everyTaskFails returns n copies of err.
+func everyTaskFails(n int, err error) []error {
 	errs := make([]error, n)
 	for i := range errs {
 		errs[i] = err
