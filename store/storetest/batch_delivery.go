@@ -155,30 +155,50 @@ func testClaimNotifications(t *testing.T, f *fixture) {
 	})
 }
 
+// createMany stores count notifications and returns their ids.
+func (f *fixture) createMany(count int) []uuid.UUID {
+	ids := make([]uuid.UUID, count)
+	for i := range ids {
+		ids[i] = f.create(f.notification(time.Duration(i) * time.Millisecond)).ID
+	}
+	return ids
+}
+
+// shuffled returns ids in a random order.
+func shuffled(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	rand.Shuffle(len(out), func(a, b int) { out[a], out[b] = out[b], out[a] })
+	return out
+}
+
+// winners records which racer won each notification.
+type winners struct {
+	mu sync.Mutex
+	by map[uuid.UUID][]string
+}
+
+func (w *winners) win(id uuid.UUID, racer string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.by == nil {
+		w.by = map[uuid.UUID][]string{}
+	}
+	w.by[id] = append(w.by[id], racer)
+}
+
 func testClaimNotificationsRace(t *testing.T, f *fixture) {
 	bc := batchClaimer(t, f.store)
-	const total, racers = 60, 8
-	var ids []uuid.UUID
-	for i := range total {
-		ids = append(ids, f.create(f.notification(time.Duration(i)*time.Millisecond)).ID)
-	}
+	ids := f.createMany(60)
 	now := at(time.Hour)
-	var mu sync.Mutex
-	wins := map[uuid.UUID]int{}
-	win := func(id uuid.UUID) {
-		mu.Lock()
-		wins[id]++
-		mu.Unlock()
-	}
+	var w winners
 	// Half the racers claim every notification in one batch, half one by
 	// one, each in its own order.
-	errs := race(racers, func(i int) error {
-		order := slices.Clone(ids)
-		rand.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	errs := race(8, func(i int) error {
+		racer, order := fmt.Sprint("racer-", i), shuffled(ids)
 		if i%2 == 0 {
 			got, err := bc.ClaimNotifications(f.ctx, order, now, now.Add(time.Minute))
 			for _, n := range got {
-				win(n.ID)
+				w.win(n.ID, racer)
 			}
 			return err
 		}
@@ -186,7 +206,7 @@ func testClaimNotificationsRace(t *testing.T, f *fixture) {
 			_, err := f.store.ClaimNotification(f.ctx, id, now, now.Add(time.Minute))
 			switch {
 			case err == nil:
-				win(id)
+				w.win(id, racer)
 			case !assert.ErrorIs(t, err, notify.ErrConflict):
 				return err
 			}
@@ -197,7 +217,7 @@ func testClaimNotificationsRace(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 	}
 	for _, id := range ids {
-		assert.Equal(t, 1, wins[id], "notification %s claimed %d times", id, wins[id])
+		assert.Len(t, w.by[id], 1, "notification %s claimed by %v", id, w.by[id])
 		stored, err := f.store.GetNotification(f.ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, 1, stored.DeliveryAttempts, "one claim counted")
@@ -293,24 +313,12 @@ func testTransitionNotifications(t *testing.T, f *fixture) {
 
 func testTransitionNotificationsRace(t *testing.T, f *fixture) {
 	bt := batchTransitioner(t, f.store)
-	const total, racers = 40, 8
-	var ids []uuid.UUID
-	for i := range total {
-		ids = append(ids, f.create(f.notification(time.Duration(i)*time.Millisecond)).ID)
-	}
-	var mu sync.Mutex
-	winner := map[uuid.UUID][]string{}
-	win := func(id uuid.UUID, by string) {
-		mu.Lock()
-		winner[id] = append(winner[id], by)
-		mu.Unlock()
-	}
+	ids := f.createMany(40)
+	var w winners
 	// Half the racers move every notification from created in one batch,
 	// half one by one, each in its own order and with its own values.
-	errs := race(racers, func(i int) error {
-		by := fmt.Sprint("racer-", i)
-		order := slices.Clone(ids)
-		rand.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+	errs := race(8, func(i int) error {
+		by, order := fmt.Sprint("racer-", i), shuffled(ids)
 		upd := notify.NotificationUpdate{Status: notify.StatusSending, SentBy: by, UpdatedAt: at(time.Minute)}
 		if i%2 == 0 {
 			ts := make([]notify.NotificationTransition, len(order))
@@ -321,7 +329,7 @@ func testTransitionNotificationsRace(t *testing.T, f *fixture) {
 			for k, err := range errs {
 				if err == nil {
 					assert.Equal(t, by, got[k].SentBy)
-					win(order[k], by)
+					w.win(order[k], by)
 				} else if !assert.ErrorIs(t, err, notify.ErrConflict) {
 					return err
 				}
@@ -332,7 +340,7 @@ func testTransitionNotificationsRace(t *testing.T, f *fixture) {
 			_, err := f.store.TransitionNotification(f.ctx, id, []notify.Status{notify.StatusCreated}, upd)
 			switch {
 			case err == nil:
-				win(id, by)
+				w.win(id, by)
 			case !assert.ErrorIs(t, err, notify.ErrConflict):
 				return err
 			}
@@ -343,10 +351,10 @@ func testTransitionNotificationsRace(t *testing.T, f *fixture) {
 		require.NoError(t, err)
 	}
 	for _, id := range ids {
-		if assert.Len(t, winner[id], 1, "notification %s moved from created by %v", id, winner[id]) {
+		if assert.Len(t, w.by[id], 1, "notification %s moved from created by %v", id, w.by[id]) {
 			stored, err := f.store.GetNotification(f.ctx, id)
 			require.NoError(t, err)
-			assert.Equal(t, winner[id][0], stored.SentBy, "the winner's values are stored")
+			assert.Equal(t, w.by[id][0], stored.SentBy, "the winner's values are stored")
 		}
 	}
 }
