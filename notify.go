@@ -131,6 +131,9 @@ type Config struct {
 	// GroupCommit tunes the group commit of concurrent sends, on when the
 	// Store is a BatchCreator.
 	GroupCommit GroupCommit
+	// DeliveryConcurrency is how many provider calls one batch of
+	// deliveries makes at once (32; see DeliverBatch).
+	DeliveryConcurrency int
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -229,6 +232,7 @@ func (c *Config) validate() error {
 		{"DailyLimitCacheTTL", int64(c.DailyLimitCacheTTL)},
 		{"PageSize", int64(c.PageSize)},
 		{"ReadCacheSize", int64(c.ReadCacheSize)},
+		{"DeliveryConcurrency", int64(c.DeliveryConcurrency)},
 		{"GroupCommit.MaxBatch", int64(c.GroupCommit.MaxBatch)},
 		{"GroupCommit.InFlight", int64(c.GroupCommit.InFlight)},
 		{"GroupCommit.Timeout", int64(c.GroupCommit.Timeout)},
@@ -285,6 +289,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
+	setDefault(&c.DeliveryConcurrency, DefaultDeliveryConcurrency)
 	setDefault(&c.GroupCommit.MaxBatch, DefaultGroupCommitMaxBatch)
 	setDefault(&c.GroupCommit.InFlight, DefaultGroupCommitInFlight)
 	setDefault(&c.GroupCommit.Timeout, DefaultGroupCommitTimeout)

@@ -29,6 +29,9 @@
 //	-request-timeout D cap on the work of one API request (30s)
 //	-max-attempts N    deliveries tried before technical-failure (10)
 //	-workers N         with -redis: handlers per queue in a worker process (4)
+//	-batch N           with -redis: delivery tasks one handler takes at once,
+//	                   claimed, recorded and acknowledged together (64; 1:
+//	                   one at a time)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
 //	-smtp HOST:PORT    send email over SMTP instead of the sandbox
@@ -119,7 +122,7 @@ type options struct {
 	addr, db, postgres, seed, role, secretKey, redis, redisPrefix, statsd, token string
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
-	maxAttempts, workers                          int
+	maxAttempts, workers, batch                   int
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
@@ -148,6 +151,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.maxAttempts, "max-attempts", notify.DefaultMaxDeliveryAttempts,
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
+	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	o.providers.register(fs)
 	o.admin.register(fs)
@@ -172,8 +176,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
 	}
-	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 {
-		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
+	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 || o.batch <= 0 {
+		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts, -workers and -batch must be positive, -request-timeout not negative")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
@@ -337,7 +341,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var wg sync.WaitGroup
 	if o.role != roleAPI {
 		wg.Go(func() {
-			if err := n.Run(workCtx); err != nil {
+			if err := n.RunWith(workCtx, notify.RunOptions{BatchSize: o.batch}); err != nil {
 				log.Error("workers stopped", slog.Any("error", err))
 			}
 		})

@@ -43,7 +43,7 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
 		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
-		maxAttempts: 10, workers: 4, providers: providerOptions{smtpTLS: "starttls"}}, o)
+		maxAttempts: 10, workers: 4, batch: 64, providers: providerOptions{smtpTLS: "starttls"}}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
@@ -68,7 +68,7 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, keyValues{"mmg": "secret-one", "firetext": "secret-two"}, o.providers.receiptTokens)
 	for _, args := range [][]string{{"-smtp", "nohost"}, {"-smtp", "h:1", "-smtp-tls", "maybe"}, {"-receipt-token", "mmg"},
 		{"-role", "boss"}, {"extra"}, {"-sweep-after", "0s"}, {"-visibility-timeout", "-1s"},
-		{"-sandbox-fail-rate", "1.5"}, {"-max-attempts", "0"}, {"-workers", "0"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"}} {
+		{"-sandbox-fail-rate", "1.5"}, {"-max-attempts", "0"}, {"-workers", "0"}, {"-batch", "0"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"}} {
 		_, err := parseFlags(args, env, io.Discard)
 		assert.Error(t, err, args)
 	}

@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"CountByStatus", testCountByStatus},
 		{"DataRetention", testDataRetention},
 		{"ArchiveNotifications", testArchiveNotifications},
+		{"BatchDelivery", testBatchDelivery},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
