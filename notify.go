@@ -144,6 +144,8 @@ type Notifier struct {
 	secrets   *secretBox
 	simEmails map[string]bool
 	simPhones map[string]bool
+	// buckets are this process's rate-limit buckets (ratelimit.go).
+	buckets localBuckets
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
