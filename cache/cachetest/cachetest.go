@@ -55,6 +55,9 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"IncrBelow", testIncrBelow},
 		{"ConcurrentIncrBelow", testConcurrentIncrBelow},
 		{"SetIfAbsent", testSetIfAbsent},
+		{"TakeToken", testTakeToken},
+		{"TakeTokenKeys", testTakeTokenKeys},
+		{"ConcurrentTakeToken", testConcurrentTakeToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
