@@ -277,7 +277,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
 		nt.PhonePrefix = pn.Prefix
-		nt.RateMultiplier = 1
+		nt.RateMultiplier = RateMultiplier(pn)
 		if e := SMSTooLong(body); e != nil {
 			return nil, e
 		}
