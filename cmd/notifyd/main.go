@@ -104,6 +104,8 @@ type options struct {
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
 	maxAttempts, workers                          int
+	// smsRate is the price of one SMS fragment in pounds.
+	smsRate float64
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
@@ -132,6 +134,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
+		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
 	testOnly := o.test.register(fs)
 	fs.Usage = func() { printUsage(fs, testOnly) }
@@ -156,6 +160,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 {
 		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
+	}
+	if !(o.smsRate > 0) {
+		return nil, errors.New("-sms-rate must be a positive number of pounds")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
@@ -290,7 +297,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks()})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), SMSRate: o.smsRate})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
