@@ -56,6 +56,7 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
+	body = V2Body(body)
 	switch typ {
 	case SMS:
 		if err := n.checkDailyLimit(ctx, c); err != nil {
