@@ -37,4 +37,9 @@ func TestPostFalseJSONBody(t *testing.T) {
 			assert.Equal(t, tt.want, res.body)
 		})
 	}
+	t.Run("preview", func(t *testing.T) {
+		t.Parallel()
+		res := e.do(t, http.MethodPost, "/v2/template/"+e.email.ID.String()+"/preview", "[]", e.keys[notify.KeyTypeLive])
+		assert.Equal(t, v2err(400, "BadRequestError", "Missing personalisation: name"), res.body)
+	})
 }
