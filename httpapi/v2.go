@@ -201,6 +201,6 @@ func (h *Handler) getReceivedTexts(w http.ResponseWriter, r *http.Request, c *no
 	if len(list) > 0 {
 		last = &list[len(list)-1].ID
 	}
-	page.Links = h.links(r, last)
+	page.Links = h.receivedTextsLinks(r, last)
 	writeJSON(w, http.StatusOK, page)
 }
