@@ -374,7 +374,8 @@ func (n *Notifier) AddAPIKey(ctx context.Context, k APIKey) (*APIKey, error) {
 }
 
 // RevokeAPIKey revokes a key; it then answers "API key revoked" for 7 days
-// and "API key not found" after.
+// and "API key not found" after ("service has no API keys" when the
+// service has no other key).
 func (n *Notifier) RevokeAPIKey(ctx context.Context, serviceID, keyID uuid.UUID) error {
 	if err := n.store.RevokeAPIKey(ctx, serviceID, keyID, n.now()); err != nil {
 		return fmt.Errorf("notify: revoke API key: %w", err)
