@@ -60,6 +60,7 @@ func TestHeadersAndRequestID(t *testing.T) {
 	assert.Equal(t, "SAMEORIGIN", res.header.Get("X-Frame-Options"))
 	assert.Equal(t, "nosniff", res.header.Get("X-Content-Type-Options"))
 	assert.NotEmpty(t, res.header.Get("Strict-Transport-Security"))
+	assert.Equal(t, "none", res.header.Get("X-Permitted-Cross-Domain-Policies"))
 	generated := res.header.Get("X-Request-Id")
 	_, err := uuid.Parse(generated)
 	assert.NoError(t, err)

@@ -52,6 +52,7 @@ func TestGetStatusAllOK(t *testing.T) {
 				var got map[string]any
 				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
 				assert.Equal(t, tt.want, got)
+				assert.Equal(t, "none", rec.Header().Get("X-Permitted-Cross-Domain-Policies"))
 			})
 		}
 	}
