@@ -117,7 +117,7 @@ func TestRevokedKeyAfterSevenDays(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := &fakeClock{now: time.Now()}
+			clock := &rcClock{now: time.Now()}
 			env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Clock = clock.Now }))
 			svc := env.Service(t, notify.Service{})
 			k := env.Key(t, svc, notify.KeyTypeLive)
@@ -125,7 +125,7 @@ func TestRevokedKeyAfterSevenDays(t *testing.T) {
 				env.Key(t, svc, notify.KeyTypeTeam)
 			}
 			require.NoError(t, env.Notifier.RevokeAPIKey(ctx, svc.ID, k.Key.ID))
-			clock.Add(tt.after)
+			clock.Advance(tt.after)
 			tok, err := notify.NewToken(svc.ID, k.Key.Secret, clock.Now())
 			require.NoError(t, err)
 			_, err = env.Notifier.Authenticate(ctx, "Bearer "+tok)

@@ -255,7 +255,7 @@ func TestRateLimit(t *testing.T) {
 	})
 	t.Run("tokens come back with time", func(t *testing.T) {
 		t.Parallel()
-		clock := &fakeClock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+		clock := &rcClock{now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 		f := newFixture(t, notify.Service{Restricted: true, RateLimit: 60},
 			notifytest.WithConfig(func(c *notify.Config) { c.Clock = clock.Now }))
 		accepted := 0
@@ -265,7 +265,7 @@ func TestRateLimit(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 20, accepted, "capacity 21: 20 at once")
-		clock.Add(5 * time.Second) // the refused requests drained the bucket: 5 tokens earned, one left after this take
+		clock.Advance(5 * time.Second) // the refused requests drained the bucket: 5 tokens earned, one left after this take
 		for range 5 {
 			if _, err := f.sendSMS(notify.KeyTypeLive, teamPhone); err == nil {
 				accepted++
@@ -309,24 +309,6 @@ func TestRateLimitCacheKey(t *testing.T) {
 	f := newFixture(t, notify.Service{})
 	assert.Equal(t, f.svc.ID.String()+"-tokens-normal", notify.RateLimitCacheKey(f.svc.ID, notify.KeyTypeLive))
 	assert.Equal(t, f.svc.ID.String()+"-tokens-test", notify.RateLimitCacheKey(f.svc.ID, notify.KeyTypeSimulate))
-}
-
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestBucketsForgetIdleBuckets(t *testing.T) {
