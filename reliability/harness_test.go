@@ -366,6 +366,14 @@ func (r *redisServer) start() {
 	}
 }
 
+// dailyCount reads svc's daily counter for today from the servers' cache.
+func (r *redisServer) dailyCount(svc service) (int, error) {
+	client := redis.NewClient(&redis.Options{Addr: r.addr()})
+	defer client.Close()
+	return client.Get(context.Background(),
+		"notify:cache:"+svc.ID.String()+"-"+time.Now().UTC().Format("2006-01-02")+"-count").Int()
+}
+
 // crash kills redis-server: everything in it is lost.
 func (r *redisServer) crash() { r.proc.kill() }
 
@@ -388,6 +396,21 @@ func (s *scenario) serverNoWait(name, role string, extra ...string) *proc {
 	p.addr = addr
 	s.procs = append(s.procs, p)
 	return p
+}
+
+// twoAPIsAndAWorker starts two api processes and a worker sharing the
+// scenario's database and r, all at once on the empty database (so their
+// migrations and seeding race), and waits until they answer.
+func (s *scenario) twoAPIsAndAWorker(r *redisServer) (api1, api2 *proc) {
+	s.t.Helper()
+	common := fastRecovery(r.addr())
+	api1 = s.serverNoWait("api1", "api", common...)
+	api2 = s.serverNoWait("api2", "api", common...)
+	w := s.serverNoWait("worker", "worker", common...)
+	for _, p := range []*proc{api1, api2, w} {
+		s.waitReady(p)
+	}
+	return api1, api2
 }
 
 // waitReady waits until the process answers GET /_status with 200.

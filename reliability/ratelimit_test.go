@@ -23,13 +23,7 @@ import (
 func scenarioRateLimit(t *testing.T, e *env) {
 	s := e.scenario(t, "s6")
 	r := s.startRedis()
-	common := fastRecovery(r.addr())
-	api1 := s.serverNoWait("api1", "api", common...)
-	api2 := s.serverNoWait("api2", "api", common...)
-	w := s.serverNoWait("worker", "worker", common...)
-	for _, p := range []*proc{api1, api2, w} {
-		s.waitReady(p)
-	}
+	api1, api2 := s.twoAPIsAndAWorker(r)
 
 	const total = 300
 	apis := []*proc{api1, api2}
@@ -49,12 +43,11 @@ func scenarioRateLimit(t *testing.T, e *env) {
 			t.Logf("429 body: %s", res.body)
 		}
 	}
+	counter, cerr := r.dailyCount(rate60)
 	client := redis.NewClient(&redis.Options{Addr: r.addr()})
 	defer client.Close()
-	ctx := context.Background()
-	counter, cerr := client.Get(ctx,
-		"notify:cache:"+rate60.ID.String()+"-"+time.Now().UTC().Format("2006-01-02")+"-count").Int()
-	bucket, berr := client.HGetAll(ctx, "notify:cache:"+notify.RateLimitCacheKey(rate60.ID, notify.KeyTypeLive)).Result()
+	bucket, berr := client.HGetAll(context.Background(),
+		"notify:cache:"+notify.RateLimitCacheKey(rate60.ID, notify.KeyTypeLive)).Result()
 	rec := s.reconcile(accepted(results), 2*time.Minute)
 	report("s6", "%d concurrent sends through 2 api processes in %.2fs: answers %v; bound %d at once + %d replenished = %d; "+
 		"bucket %v (%v); daily counter %d (%v); %s",
