@@ -55,10 +55,12 @@ type Config struct {
 	// memqueue.New in a single process, redisqueue.New to share one
 	// between processes.
 	Queue Queue
-	// Cache holds the daily counters. Nil: no cache, the daily limit is
-	// counted from the Store on every check. memcache.New suits a single
-	// process; processes that share a Store share rediscache.New or none
-	// (a per-process cache would undercount the others' notifications).
+	// Cache holds the daily counters and, when it is a TokenBucket, the
+	// rate-limit buckets. Nil: no cache, the daily limit is counted from
+	// the Store on every check and each process keeps its own buckets.
+	// memcache.New suits a single process; processes that share a Store
+	// share rediscache.New or none (a per-process cache would undercount
+	// the others' notifications).
 	Cache Cache
 	// Stats receives the Notifier's own metrics, and the HTTP API's. Nil:
 	// DiscardStats. Names are used as given: instrument.Config (package
