@@ -56,10 +56,12 @@ type Config struct {
 	// memqueue.New in a single process, redisqueue.New to share one
 	// between processes.
 	Queue Queue
-	// Cache holds the daily counters. Nil: no cache, the daily limit is
-	// counted from the Store on every check. memcache.New suits a single
-	// process; processes that share a Store share rediscache.New or none
-	// (a per-process cache would undercount the others' notifications).
+	// Cache holds the daily counters and, when it is a TokenBucket, the
+	// rate-limit buckets. Nil: no cache, the daily limit is counted from
+	// the Store on every check and each process keeps its own buckets.
+	// memcache.New suits a single process; processes that share a Store
+	// share rediscache.New or none (a per-process cache would undercount
+	// the others' notifications).
 	Cache Cache
 	// Stats receives the Notifier's own metrics, and the HTTP API's. Nil:
 	// DiscardStats. Names are used as given: instrument.Config (package
@@ -152,6 +154,8 @@ type Notifier struct {
 	simEmails map[string]bool
 	simPhones map[string]bool
 	commit    *committer // nil: every send commits on its own
+	// buckets are this process's rate-limit buckets (ratelimit.go).
+	buckets localBuckets
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
@@ -392,7 +396,8 @@ func (n *Notifier) AddAPIKey(ctx context.Context, k APIKey) (*APIKey, error) {
 }
 
 // RevokeAPIKey revokes a key; it then answers "API key revoked" for 7 days
-// and "API key not found" after.
+// and "API key not found" after ("service has no API keys" when the
+// service has no other key).
 func (n *Notifier) RevokeAPIKey(ctx context.Context, serviceID, keyID uuid.UUID) error {
 	if err := n.store.RevokeAPIKey(ctx, serviceID, keyID, n.now()); err != nil {
 		return fmt.Errorf("notify: revoke API key: %w", err)

@@ -123,6 +123,8 @@ type options struct {
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
 	maxAttempts, workers, batch                   int
+	// smsRate is the price of one SMS fragment in pounds.
+	smsRate float64
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
@@ -141,7 +143,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
-	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue and daily counters: host:port or redis://[:password@]host:port/db")
+	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
 	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
 	fs.StringVar(&o.redisPrefix, "redis-prefix", "notify:", "prefix of every Redis key (queues under {prefix}queue:, counters under {prefix}cache:)")
@@ -153,6 +155,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
+		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
 	o.admin.register(fs)
 	testOnly := o.test.register(fs)
@@ -178,6 +182,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 || o.batch <= 0 {
 		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts, -workers and -batch must be positive, -request-timeout not negative")
+	}
+	if !(o.smsRate > 0) {
+		return nil, errors.New("-sms-rate must be a positive number of pounds")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
@@ -318,7 +325,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret)})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret), SMSRate: o.smsRate})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
