@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestReliability runs the six scenarios in order, one at a time (the
+// TestReliability runs the scenarios in order, one at a time (the
 // machine may have two cores), and ends with "N passed, M failed".
 func TestReliability(t *testing.T) {
 	start := time.Now()
@@ -30,6 +30,7 @@ func TestReliability(t *testing.T) {
 		{"s4_flaky_provider", scenarioFlakyProvider},
 		{"s5_daily_limit", scenarioDailyLimit},
 		{"s6_rate_limit", scenarioRateLimit},
+		{"s7_api_killed", scenarioAPIKilled},
 	}
 	passed, failed := 0, 0
 	for _, sc := range scenarios {
