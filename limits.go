@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,52 @@ import (
 
 	"github.com/google/uuid"
 )
+
+// DailyLimitName names a per-channel daily limit, as refusals name it.
+type DailyLimitName string
+
+// The per-channel daily limits. A text message to a number outside +44
+// counts against both DailyLimitSMS and DailyLimitInternationalSMS.
+const (
+	DailyLimitSMS              DailyLimitName = "sms"
+	DailyLimitEmail            DailyLimitName = "email"
+	DailyLimitInternationalSMS DailyLimitName = "international_sms"
+)
+
+// Defaults of the per-channel daily limits, for a service whose own limit
+// is 0: upstream's figures for the services it creates.
+const (
+	// DefaultTrialDailyLimit is upstream's trial allowance: a trial service
+	// may send 50 text messages and 50 emails a day.
+	DefaultTrialDailyLimit = 50
+	// DefaultLiveDailyLimit is a live service's text messages and emails a
+	// day (250,000 each).
+	DefaultLiveDailyLimit = 250_000
+	// DefaultInternationalSMSDailyLimit is how many text messages to
+	// numbers outside +44 a trial or live service may send a day.
+	DefaultInternationalSMSDailyLimit = 100
+)
+
+// DailyLimit returns the service's daily limit name: SMSMessageLimit,
+// EmailMessageLimit or InternationalSMSMessageLimit, or when that is 0 the
+// default of the service's mode (DefaultTrialDailyLimit or
+// DefaultLiveDailyLimit, DefaultInternationalSMSDailyLimit for
+// international_sms). An unknown name has no allowance: 0.
+func (s *Service) DailyLimit(name DailyLimitName) int {
+	channel := DefaultLiveDailyLimit
+	if s.Restricted {
+		channel = DefaultTrialDailyLimit
+	}
+	switch name {
+	case DailyLimitSMS:
+		return cmp.Or(s.SMSMessageLimit, channel)
+	case DailyLimitEmail:
+		return cmp.Or(s.EmailMessageLimit, channel)
+	case DailyLimitInternationalSMS:
+		return cmp.Or(s.InternationalSMSMessageLimit, DefaultInternationalSMSDailyLimit)
+	}
+	return 0
+}
 
 // DailyLimitCacheKey is the cache key of a service's daily counter:
 // "{service_id}-{yyyy-mm-dd}-count", the date in UTC.
