@@ -103,23 +103,34 @@ type GroupCommit struct {
 // metrics wrapper counts and times the batch); a decorator without Unwrap
 // hides the ability, and the Notifier then commits one row at a time.
 func batchCreatorOf(s Store) (BatchCreator, bool) {
-	if b, ok := s.(BatchCreator); ok {
-		return b, true
+	return storeAbility(s, func(decorator Store, b BatchCreator) BatchCreator {
+		if w, ok := decorator.(interface {
+			WrapBatchCreator(BatchCreator) BatchCreator
+		}); ok {
+			return w.WrapBatchCreator(b)
+		}
+		return b
+	})
+}
+
+// storeAbility returns the optional ability T of s: s itself, or the one
+// found through Unwrap() Store on a decorator, which wrap may decorate in
+// turn on its way out (wrap returns what it found when the decorator adds
+// nothing). A decorator without Unwrap hides the ability.
+func storeAbility[T any](s Store, wrap func(decorator Store, found T) T) (T, bool) {
+	if a, ok := s.(T); ok {
+		return a, true
 	}
 	u, ok := s.(interface{ Unwrap() Store })
 	if !ok {
-		return nil, false
+		var none T
+		return none, false
 	}
-	b, ok := batchCreatorOf(u.Unwrap())
+	a, ok := storeAbility(u.Unwrap(), wrap)
 	if !ok {
-		return nil, false
+		return a, false
 	}
-	if w, ok := s.(interface {
-		WrapBatchCreator(BatchCreator) BatchCreator
-	}); ok {
-		b = w.WrapBatchCreator(b)
-	}
-	return b, true
+	return wrap(s, a), true
 }
 
 // batchEnqueuerOf returns the BatchEnqueuer behind q, looking through
