@@ -200,3 +200,106 @@ var _ Cache = noCache{}
 func (noCache) Get(context.Context, string) (int64, error)              { return 0, ErrCacheMiss }
 func (noCache) Set(context.Context, string, int64, time.Duration) error { return nil }
 func (noCache) Incr(context.Context, string) (int64, error)             { return 0, ErrCacheMiss }
+
+// DailyCounts are a service's notifications of one day counted against
+// each per-channel daily limit.
+type DailyCounts struct {
+	SMS   int
+	Email int
+	// InternationalSMS are the text messages to numbers outside +44
+	// (PhonePrefix not "44"); SMS counts them too.
+	InternationalSMS int
+}
+
+// of returns the count of the daily limit name.
+func (d DailyCounts) of(name DailyLimitName) int {
+	switch name {
+	case DailyLimitSMS:
+		return d.SMS
+	case DailyLimitEmail:
+		return d.Email
+	case DailyLimitInternationalSMS:
+		return d.InternationalSMS
+	}
+	return 0
+}
+
+// add counts nt, unless it is simulated (CountNotifications' rule).
+func (d *DailyCounts) add(nt *Notification) {
+	if nt.KeyType == KeyTypeSimulate || nt.Queue == QueueResearchMode {
+		return
+	}
+	switch nt.Type {
+	case SMS:
+		d.SMS++
+		if internationalSMS(nt) {
+			d.InternationalSMS++
+		}
+	case Email:
+		d.Email++
+	}
+}
+
+// internationalSMS reports whether nt counts against the international_sms
+// limit: a text message whose phone prefix is not 44 (crown dependencies,
+// +44 numbers, count as UK).
+func internationalSMS(nt *Notification) bool { return nt.Type == SMS && nt.PhonePrefix != "44" }
+
+// ChannelCounter is an optional Store ability that backs the per-channel
+// daily limits: counting a service's notifications per channel in one
+// query. A Store without it is counted by listing the day's notifications
+// with ListNotifications, page by page, which is exact but reads every
+// row of the day: implement it when services send more than a few
+// thousand a day. The Notifier finds it through Unwrap() Store on
+// decorators, as it finds a BatchCreator. store/storetest checks it when a
+// Store has it.
+type ChannelCounter interface {
+	// CountNotificationsByChannel counts, among the notifications that
+	// CountNotifications counts (created at or after since, key type not
+	// KeyTypeSimulate, queue not QueueResearchMode), the text messages, the
+	// emails, and the text messages whose PhonePrefix is not "44".
+	CountNotificationsByChannel(ctx context.Context, serviceID uuid.UUID, since time.Time) (DailyCounts, error)
+}
+
+// channelCounterOf returns the ChannelCounter behind s, decorated by the
+// decorators that have WrapChannelCounter(ChannelCounter) ChannelCounter
+// (the metrics wrapper times the count).
+func channelCounterOf(s Store) (ChannelCounter, bool) {
+	return storeAbility(s, func(decorator Store, c ChannelCounter) ChannelCounter {
+		if w, ok := decorator.(interface {
+			WrapChannelCounter(ChannelCounter) ChannelCounter
+		}); ok {
+			return w.WrapChannelCounter(c)
+		}
+		return c
+	})
+}
+
+// listingPage is how many notifications countByListing reads at a time.
+const listingPage = 500
+
+// countByListing counts as a ChannelCounter does, for a Store without one:
+// it lists the service's notifications newest first until one was created
+// before since.
+func countByListing(ctx context.Context, s Store, serviceID uuid.UUID, since time.Time) (DailyCounts, error) {
+	var counts DailyCounts
+	f := NotificationFilter{ServiceID: serviceID, Types: []NotificationType{SMS, Email}, IncludeJobs: true,
+		Limit: listingPage}
+	for {
+		page, err := s.ListNotifications(ctx, f)
+		if err != nil {
+			return DailyCounts{}, err
+		}
+		for i := range page {
+			if page[i].CreatedAt.Before(since) {
+				return counts, nil
+			}
+			counts.add(&page[i])
+		}
+		if len(page) < listingPage {
+			return counts, nil
+		}
+		last := page[len(page)-1].ID
+		f.OlderThan = &last
+	}
+}
