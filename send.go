@@ -21,7 +21,7 @@ import (
 // recipient gets a full result but nothing is stored, counted or queued.
 // Refusals are *Error or Errors.
 func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
 		return nil, err
 	}
 	if err := checkSMSRequest(req, n.now()); err != nil {
@@ -32,7 +32,7 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 
 // SendEmail is SendSMS for email.
 func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, Email); err != nil {
 		return nil, err
 	}
 	if err := checkEmailRequest(req, n.now()); err != nil {
@@ -47,7 +47,7 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
 	switch typ {
 	case SMS:
-		if err := n.checkDailyLimit(ctx, c); err != nil {
+		if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
 			return nil, err
 		}
 		req, err := DecodeSMSRequest(body, n.now())
@@ -56,7 +56,7 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 		}
 		return n.sendSMS(ctx, c, req)
 	case Email:
-		if err := n.checkDailyLimit(ctx, c); err != nil {
+		if err := n.checkDailyLimit(ctx, c, Email); err != nil {
 			return nil, err
 		}
 		req, err := DecodeEmailRequest(body, n.now())
@@ -79,7 +79,7 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 		}
 		return nil, BadRequest("", msg)
 	}
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, typ); err != nil {
 		return nil, err
 	}
 	req, err := DecodeV1SendRequest(body)
@@ -199,6 +199,11 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 			}
 			return nil, invalidPhone(err)
 		}
+		if !pn.UK {
+			if err := n.checkInternationalLimit(ctx, d.c); err != nil {
+				return nil, err
+			}
+		}
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
 		nt.PhonePrefix = pn.Prefix
@@ -239,7 +244,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	// Take today's place atomically where the cache can, then persist
 	// first, count, and queue.
-	reserved, err := n.reserveDailySlot(ctx, d.c, now)
+	reserved, err := n.reserveDailySlot(ctx, d.c, nt)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +257,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
 	if !reserved {
-		n.countPersisted(ctx, d.c, now)
+		n.countPersisted(ctx, d.c, nt)
 	}
 	n.enqueueDelivery(ctx, nt)
 	return nt, nil
