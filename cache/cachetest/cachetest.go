@@ -57,6 +57,7 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"SetIfAbsent", testSetIfAbsent},
 		{"DecrIfPositive", testDecrIfPositive},
 		{"ReserveAndRelease", testReserveAndRelease},
+		{"PairedReservations", testPairedReservations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
