@@ -568,3 +568,41 @@ func assertStored(t *testing.T, f *fixture, want notify.DailyCounts) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 }
+
+// TestGroupCommitGivesBackBothPlaces: international text messages whose
+// group commit fails give back their sms and international_sms places;
+// the service can then still send exactly its limits.
+func TestGroupCommitGivesBackBothPlaces(t *testing.T) {
+	t.Parallel()
+	st := newHookStore(t)
+	cache := redisCache(t)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 50, InternationalSMSMessageLimit: 20},
+		notifytest.WithConfig(func(c *notify.Config) { c.Store, c.Cache = st, cache }))
+	st.down.Store(true)
+	var wg sync.WaitGroup
+	for range 15 { // within both limits: only the store refuses them
+		wg.Go(func() {
+			_, err := f.sendSMS(notify.KeyTypeLive, egyptSMS)
+			assert.ErrorIs(t, err, errStoreDown)
+		})
+	}
+	wg.Wait()
+	require.NotEmpty(t, st.batchSizes(), "the sends went through group commit")
+	for _, name := range []notify.DailyLimitName{notify.DailyLimitSMS, notify.DailyLimitInternationalSMS} {
+		v, err := cache.Get(ctx, channelKey(f, name))
+		require.NoError(t, err)
+		assert.Zero(t, v, "%s: every place of a failed send was given back", name)
+	}
+
+	st.down.Store(false)
+	sends := make([]send, 0, 52)
+	for range 20 {
+		sends = append(sends, send{notify.SMS, egyptSMS, ""})
+	}
+	sends = append(sends, send{notify.SMS, egyptSMS, "Exceeded send limits (international_sms: 20) for today"})
+	for range 30 {
+		sends = append(sends, send{notify.SMS, ukSMS, ""})
+	}
+	sends = append(sends, send{notify.SMS, ukSMS, "Exceeded send limits (sms: 50) for today"})
+	sendAll(t, f, sends)
+}
