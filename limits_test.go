@@ -191,16 +191,13 @@ func TestDailyLimitPerChannel(t *testing.T) {
 	t.Run("a live service is limited too", func(t *testing.T) {
 		t.Parallel()
 		f := newFixture(t, notify.Service{SMSMessageLimit: 2, EmailMessageLimit: 1})
-		for range 2 {
-			_, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
-			require.NoError(t, err)
-		}
-		_, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
-		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 2) for today")
-		_, err = f.sendEmail(notify.KeyTypeLive, strangerEm)
-		require.NoError(t, err)
-		_, err = f.sendEmail(notify.KeyTypeLive, strangerEm)
-		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (email: 1) for today")
+		sendAll(t, f, []send{
+			{notify.SMS, strangerSMS, ""},
+			{notify.SMS, strangerSMS, ""},
+			{notify.SMS, strangerSMS, "Exceeded send limits (sms: 2) for today"},
+			{notify.Email, strangerEm, ""},
+			{notify.Email, strangerEm, "Exceeded send limits (email: 1) for today"},
+		})
 	})
 	t.Run("a trial service gets the trial allowance", func(t *testing.T) {
 		t.Parallel()
@@ -240,18 +237,14 @@ func TestDailyLimitPerChannel(t *testing.T) {
 	t.Run("an international text message counts against sms and international_sms", func(t *testing.T) {
 		t.Parallel()
 		f := limitFixture(t, notify.Service{SMSMessageLimit: 4, InternationalSMSMessageLimit: 2})
-		for range 2 {
-			_, err := f.sendSMS(notify.KeyTypeLive, egyptSMS)
-			require.NoError(t, err)
-		}
-		_, err := f.sendSMS(notify.KeyTypeLive, egyptSMS)
-		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (international_sms: 2) for today")
-		_, err = f.sendSMS(notify.KeyTypeLive, jerseySMS)
-		require.NoError(t, err, "a crown dependency is not international")
-		_, err = f.sendSMS(notify.KeyTypeLive, ukSMS)
-		require.NoError(t, err)
-		_, err = f.sendSMS(notify.KeyTypeLive, ukSMS)
-		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 4) for today")
+		sendAll(t, f, []send{
+			{notify.SMS, egyptSMS, ""},
+			{notify.SMS, egyptSMS, ""},
+			{notify.SMS, egyptSMS, "Exceeded send limits (international_sms: 2) for today"},
+			{notify.SMS, jerseySMS, ""}, // a crown dependency is not international
+			{notify.SMS, ukSMS, ""},
+			{notify.SMS, ukSMS, "Exceeded send limits (sms: 4) for today"},
+		})
 		for name, want := range map[notify.DailyLimitName]int64{notify.DailyLimitSMS: 4, notify.DailyLimitInternationalSMS: 2} {
 			v, err := f.env.Cache.Get(ctx, channelKey(f, name))
 			require.NoError(t, err)
@@ -261,10 +254,10 @@ func TestDailyLimitPerChannel(t *testing.T) {
 	t.Run("sms is checked before international_sms", func(t *testing.T) {
 		t.Parallel()
 		f := limitFixture(t, notify.Service{SMSMessageLimit: 1, InternationalSMSMessageLimit: 1})
-		_, err := f.sendSMS(notify.KeyTypeLive, egyptSMS)
-		require.NoError(t, err)
-		_, err = f.sendSMS(notify.KeyTypeLive, egyptSMS)
-		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 1) for today")
+		sendAll(t, f, []send{
+			{notify.SMS, egyptSMS, ""},
+			{notify.SMS, egyptSMS, "Exceeded send limits (sms: 1) for today"},
+		})
 	})
 	t.Run("international_sms is checked once the number is known", func(t *testing.T) {
 		t.Parallel()
