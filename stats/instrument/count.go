@@ -13,7 +13,6 @@ import (
 // count.
 const daoCountNotificationsByChannel = "dao.count_notifications_by_channel"
 
-
 // channelCounter is an instrumented notify.ChannelCounter.
 type channelCounter struct {
 	inner notify.ChannelCounter
