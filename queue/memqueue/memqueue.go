@@ -23,10 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/internal/backoff"
+	"github.com/notifykit/notify/internal/queueing"
 )
 
 // Defaults of Options.
@@ -161,13 +160,7 @@ func (q *Queue) enqueue(ctx context.Context, tasks []notify.QueuedTask) []error 
 	now := time.Now().UTC()
 	items := make([]*item, len(tasks))
 	for i, qt := range tasks {
-		t := qt.Task
-		if t.ID == "" {
-			t.ID = uuid.NewString()
-		}
-		if t.EnqueuedAt.IsZero() {
-			t.EnqueuedAt = now
-		}
+		t := queueing.Stamp(qt.Task, now)
 		t.Attempt = 0
 		t.Payload = slices.Clone(t.Payload)
 		items[i] = &item{task: t}
@@ -262,33 +255,13 @@ func run(ctx context.Context, h notify.Handler, it *item) (err error) {
 	return h(ctx, it.handed())
 }
 
-// runBatch calls h on the items' tasks and returns one error per item:
-// every item fails when h panics or answers with another number of
-// results.
-func runBatch(ctx context.Context, h notify.BatchHandler, its []*item) (errs []error) {
-	defer func() {
-		if r := recover(); r != nil {
-			errs = everyTaskFails(len(its), fmt.Errorf("memqueue: batch handler panicked: %v", r))
-		}
-	}()
+// runBatch calls h on the items' tasks and returns one error per item.
+func runBatch(ctx context.Context, h notify.BatchHandler, its []*item) []error {
 	tasks := make([]notify.Task, len(its))
 	for i, it := range its {
 		tasks[i] = it.handed()
 	}
-	errs = h(ctx, tasks)
-	if len(errs) != len(its) {
-		return everyTaskFails(len(its), fmt.Errorf("memqueue: batch handler returned %d results for %d tasks", len(errs), len(its)))
-	}
-	return errs
-}
-
-// everyTaskFails returns n copies of err.
-func everyTaskFails(n int, err error) []error {
-	errs := make([]error, n)
-	for i := range errs {
-		errs[i] = err
-	}
-	return errs
+	return queueing.RunBatch(ctx, "memqueue", h, tasks)
 }
 
 // next waits for ready tasks of the named queue and takes up to size of
