@@ -2,9 +2,6 @@ package memqueue_test
 
 import (
 	"context"
-	"errors"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,29 +13,6 @@ import (
 	"github.com/notifykit/notify/queue/memqueue"
 )
 
-// startBatch runs ConsumeBatch in a goroutine and returns a function that
-// cancels it and waits for it to return nil.
-func startBatch(t *testing.T, q *memqueue.Queue, queue string, size int, h notify.BatchHandler) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- q.ConsumeBatch(ctx, queue, size, h) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				assert.NoError(t, err)
-			case <-time.After(waitFor):
-				assert.Fail(t, "ConsumeBatch did not return")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
-
 // enqueueAll adds tasks to queue in one EnqueueBatch call.
 func enqueueAll(t *testing.T, q *memqueue.Queue, queue string, tasks ...notify.Task) {
 	t.Helper()
@@ -47,65 +21,6 @@ func enqueueAll(t *testing.T, q *memqueue.Queue, queue string, tasks ...notify.T
 		batch[i] = notify.QueuedTask{Queue: queue, Task: task}
 	}
 	require.Nil(t, q.EnqueueBatch(t.Context(), batch))
-}
-
-func TestBatchSettlesEachTask(t *testing.T) {
-	t.Parallel()
-	var mu sync.Mutex
-	var asked []int
-	q := memqueue.New(memqueue.Options{
-		MaxAttempts: 3,
-		Backoff: func(attempt int) time.Duration {
-			mu.Lock()
-			asked = append(asked, attempt)
-			mu.Unlock()
-			return 5 * time.Millisecond
-		},
-	})
-	defer q.Close()
-	failing := notify.Task{Name: "failing", NotificationID: uuid.New(), Payload: []byte("p")}
-	permanent := notify.Task{Name: "permanent", NotificationID: uuid.New()}
-	fine := notify.Task{Name: "fine", NotificationID: uuid.New()}
-	enqueueAll(t, q, "send", failing, permanent, fine)
-
-	var calls sync.Map // task name → *atomic.Int32
-	var batches atomic.Int32
-	startBatch(t, q, "send", 10, func(_ context.Context, tasks []notify.Task) []error {
-		batches.Add(1)
-		errs := make([]error, len(tasks))
-		for i, task := range tasks {
-			n, _ := calls.LoadOrStore(task.Name, new(atomic.Int32))
-			n.(*atomic.Int32).Add(1)
-			switch task.Name {
-			case "failing":
-				errs[i] = errors.New("try again")
-			case "permanent":
-				errs[i] = notify.Permanent(errors.New("bad address"))
-			}
-		}
-		return errs
-	})
-	require.Eventually(t, func() bool { return len(q.DeadLetters()) == 2 }, waitFor, 5*time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
-
-	byName := map[string]notify.Task{}
-	for _, d := range q.DeadLetters() {
-		byName[d.Name] = d
-	}
-	assert.Equal(t, 1, byName["permanent"].Attempt, "a permanent failure is dead-lettered at once")
-	assert.Equal(t, 3, byName["failing"].Attempt, "dead-lettered after MaxAttempts")
-	assert.Equal(t, []byte("p"), byName["failing"].Payload)
-	for name, want := range map[string]int32{"failing": 3, "permanent": 1, "fine": 1} {
-		n, _ := calls.Load(name)
-		if assert.NotNil(t, n, name) {
-			assert.Equal(t, want, n.(*atomic.Int32).Load(), "deliveries of %s", name)
-		}
-	}
-	assert.Less(t, batches.Load(), int32(5), "tasks waiting together are handed over together")
-	mu.Lock()
-	assert.Equal(t, []int{1, 2}, asked, "Backoff gets the number of the task's failed attempt")
-	mu.Unlock()
-	assert.Zero(t, q.Len("send"))
 }
 
 func TestBatchHandlerFailureFailsEveryTask(t *testing.T) {
@@ -150,57 +65,6 @@ func TestBatchHandlerFailureFailsEveryTask(t *testing.T) {
 			assert.Empty(t, q.DeadLetters())
 		})
 	}
-}
-
-func TestBatchWorkers(t *testing.T) {
-	t.Parallel()
-	const workers, size, total = 3, 2, 10
-	q := memqueue.New(memqueue.Options{Workers: workers})
-	defer q.Close()
-	for range total {
-		require.NoError(t, q.Enqueue(t.Context(), "q", notify.Task{NotificationID: uuid.New()}))
-	}
-	var running, peak atomic.Int32
-	var mu sync.Mutex
-	var sizes []int
-	release := make(chan struct{})
-	startBatch(t, q, "q", size, func(ctx context.Context, tasks []notify.Task) []error {
-		mu.Lock()
-		sizes = append(sizes, len(tasks))
-		mu.Unlock()
-		n := running.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
-		defer running.Add(-1)
-		select {
-		case <-release:
-			return make([]error, len(tasks))
-		case <-ctx.Done():
-			errs := make([]error, len(tasks))
-			for i := range errs {
-				errs[i] = ctx.Err()
-			}
-			return errs
-		}
-	})
-	require.Eventually(t, func() bool { return running.Load() == workers }, waitFor, time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
-	assert.EqualValues(t, workers, peak.Load(), "batches handled at once")
-	assert.Equal(t, total-workers*size, q.Len("q"), "each running batch took the size asked for")
-	close(release)
-	require.Eventually(t, func() bool { return q.Len("q") == 0 && running.Load() == 0 }, waitFor, time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	sum := 0
-	for _, n := range sizes {
-		assert.LessOrEqual(t, n, size)
-		sum += n
-	}
-	assert.Equal(t, total, sum, "every task handed over once")
 }
 
 func TestInterruptedBatchGoesBackFirst(t *testing.T) {

@@ -24,12 +24,18 @@ func newNotification() *notify.Notification {
 	}
 }
 
+// withNotification returns a new Store holding one new notification.
+func withNotification(t *testing.T) (*memstore.Store, *notify.Notification) {
+	t.Helper()
+	s, n := memstore.New(), newNotification()
+	require.NoError(t, s.CreateNotification(t.Context(), n))
+	return s, n
+}
+
 func TestCreateNotificationsRowErrors(t *testing.T) {
 	t.Parallel()
-	s := memstore.New()
+	s, existing := withNotification(t)
 	ctx := t.Context()
-	existing := newNotification()
-	require.NoError(t, s.CreateNotification(ctx, existing))
 
 	stored := newNotification()
 	stored.CreatedAt = time.Time{}
@@ -52,10 +58,8 @@ func TestCreateNotificationsRowErrors(t *testing.T) {
 
 func TestClaimNotificationsOncePerID(t *testing.T) {
 	t.Parallel()
-	s := memstore.New()
+	s, n := withNotification(t)
 	ctx := t.Context()
-	n := newNotification()
-	require.NoError(t, s.CreateNotification(ctx, n))
 	// A lease that ends at now leaves the notification claimable: a
 	// repeated id must still be claimed once.
 	now := time.Date(2025, 1, 2, 4, 0, 0, 0, time.UTC)
@@ -75,10 +79,8 @@ func TestClaimNotificationsOncePerID(t *testing.T) {
 
 func TestTransitionNotificationsIndexesReferences(t *testing.T) {
 	t.Parallel()
-	s := memstore.New()
+	s, n := withNotification(t)
 	ctx := t.Context()
-	n := newNotification()
-	require.NoError(t, s.CreateNotification(ctx, n))
 	sent := time.Date(2025, 1, 2, 5, 0, 0, 0, time.UTC)
 	got, errs := s.TransitionNotifications(ctx, []notify.NotificationTransition{{
 		ID:     n.ID,
