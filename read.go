@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 )
@@ -96,8 +95,8 @@ func (n *Notifier) PreviewTemplate(ctx context.Context, c *Caller, id uuid.UUID,
 	if err != nil {
 		return nil, err
 	}
-	if missing := MissingPersonalisation(t.Subject, t.Content, values); len(missing) > 0 {
-		return nil, BadRequest(FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
+	if err := checkPersonalisation(t, values); err != nil {
+		return nil, err
 	}
 	p := &Preview{Template: t}
 	if t.Type == SMS {

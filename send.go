@@ -89,13 +89,13 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 	if typ == SMS {
 		r := &SMSRequest{PhoneNumber: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 		if _, err := ParsePhoneNumber(r.PhoneNumber); err != nil {
-			return nil, BadRequest(FieldTo, phoneMessage(err))
+			return nil, refusal(CodeInvalidPhone, FieldTo, phoneMessage(err)).withCause(err)
 		}
 		return n.sendSMS(ctx, c, r)
 	}
 	r := &EmailRequest{EmailAddress: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 	if _, err := ValidateEmail(r.EmailAddress); err != nil {
-		return nil, invalidEmail()
+		return nil, invalidEmail(err)
 	}
 	return n.sendEmail(ctx, c, r)
 }
@@ -142,24 +142,24 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	svc := d.c.Service
 	// Service permission for the channel.
 	if d.typ == SMS && !svc.Can(PermissionSMS) {
-		return nil, BadRequest(FieldService, MsgNoSMSPermission)
+		return nil, refusal(CodeServicePermission, FieldService, MsgNoSMSPermission)
 	}
 	if d.typ == Email && !svc.Can(PermissionEmail) {
-		return nil, BadRequest(FieldService, MsgNoEmailPermission)
+		return nil, refusal(CodeServicePermission, FieldService, MsgNoEmailPermission)
 	}
 	// Template.
 	tpl, err := n.store.GetTemplate(ctx, svc.ID, d.templateID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, BadRequest(FieldTemplate, MsgTemplateNotFound)
+		return nil, refusal(CodeTemplateNotFound, FieldTemplate, MsgTemplateNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify: send: load template: %w", err)
 	}
 	if tpl.Type != d.typ {
-		return nil, BadRequest(FieldTemplate, fmt.Sprintf("%s template is not suitable for %s notification", tpl.Type, d.typ))
+		return nil, refusal(CodeTemplateType, FieldTemplate, fmt.Sprintf("%s template is not suitable for %s notification", tpl.Type, d.typ))
 	}
 	if tpl.Archived {
-		return nil, BadRequest(FieldTemplate, MsgTemplateDeleted)
+		return nil, refusal(CodeTemplateDeleted, FieldTemplate, MsgTemplateDeleted)
 	}
 	// Personalisation and rendering.
 	if err := checkPersonalisation(tpl, d.values); err != nil {
@@ -173,7 +173,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		subject = RenderEmailSubject(tpl.Subject, d.values)
 	}
 	if strings.TrimSpace(body) == "" {
-		return nil, BadRequest(FieldContent, MsgMessageEmpty)
+		return nil, refusal(CodeMessageEmpty, FieldContent, MsgMessageEmpty)
 	}
 	// Sender and reply-to: services have only their default ones.
 	if err := checkSenderIDs(svc, d.senderID, d.replyID); err != nil {
@@ -195,7 +195,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		if err := pn.Validate(svc.Can(PermissionInternationalSMS), svc.Can(PermissionUKLandlines)); err != nil {
 			var pe *PhoneError
 			if errors.As(err, &pe) && pe.Code == PhoneNotUKMobile && !pn.UK {
-				return nil, BadRequest(FieldService, MsgInternationalSMS)
+				return nil, refusal(CodeServicePermission, FieldService, MsgInternationalSMS)
 			}
 			return nil, invalidPhone(err)
 		}
@@ -209,7 +209,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	} else {
 		addr, err := ValidateEmail(d.to)
 		if err != nil {
-			return nil, invalidEmail()
+			return nil, invalidEmail(err)
 		}
 		nt.NormalisedTo = strings.ToLower(addr)
 		if e := EmailTooLong(body); e != nil {
@@ -291,9 +291,9 @@ func (n *Notifier) checkRecipientAllowed(ctx context.Context, d *draft) error {
 		return nil
 	}
 	if kt == KeyTypeTeam {
-		return BadRequest(FieldTo, MsgTeamKeyRecipient)
+		return refusal(CodeTeamKeyRecipient, FieldTo, MsgTeamKeyRecipient)
 	}
-	return BadRequest(FieldTo, msgTrialModePrefix+n.cfg.TrialModeURL)
+	return refusal(CodeTrialMode, FieldTo, msgTrialModePrefix+n.cfg.TrialModeURL)
 }
 
 func (n *Notifier) simulatedRecipient(typ NotificationType, normalised string) bool {
