@@ -72,7 +72,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	cfg := notify.Config{
 		Store:     memstore.New(),
 		Queue:     ownQueue,
-		Cache:     memcache.New(),
+		Cache:     memcache.New(memcache.Options{}),
 		SecretKey: []byte("notifytest secret key"),
 		Logger:    slog.New(slog.DiscardHandler),
 	}
