@@ -81,7 +81,11 @@ type Config struct {
 	// built-in sandbox that sends nothing and simulates receipts.
 	Sandbox Provider
 	// SecretKey encrypts API key secrets at rest. Nil: a development key is
-	// generated once and kept in the Store, with a warning in the log.
+	// generated once and kept in the Store, with a warning in the log. New
+	// does no I/O: that key is loaded on first use (the first key created,
+	// request authenticated or callback sent), with that call's context,
+	// and a load that fails fails that call and is tried again by the
+	// next.
 	SecretKey []byte
 	// Clock returns the current time. Nil: time.Now.
 	Clock func() time.Time
@@ -144,22 +148,28 @@ type Notifier struct {
 	log       *slog.Logger
 	sandbox   Provider
 	pools     map[NotificationType]*providerPool
-	secrets   *secretBox
+	secrets   *secretKey
 	simEmails map[string]bool
 	simPhones map[string]bool
 	commit    *committer // nil: every send commits on its own
+
+	life               lifecycle // Close (lifecycle.go)
+	ownsCallbackClient bool      // New made cfg.CallbackClient
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
 // It fails, naming the field, when Store or Queue is missing, a number or a
 // duration is negative, a provider is nil or of neither channel, or a
-// simulated number does not parse; it also fails when the development secret
-// key cannot be loaded from the Store. To measure the adapters' calls, pass
-// cfg through instrument.Config (package stats/instrument) first.
+// simulated number does not parse. New does no I/O and starts no
+// goroutine: the development secret key, when Config.SecretKey is empty, is
+// loaded from the Store on first use. To measure the adapters' calls, pass
+// cfg through instrument.Config (package stats/instrument) first. Close the
+// Notifier when done, before the adapters (see Close).
 func New(cfg Config) (*Notifier, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	ownsCallbackClient := cfg.CallbackClient == nil
 	cfg.setDefaults()
 	// Read cache in front of the Store (readcache.go).
 	if cfg.ReadCacheTTL > 0 {
@@ -169,7 +179,9 @@ func New(cfg Config) (*Notifier, error) {
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
+		ownsCallbackClient: ownsCallbackClient,
 	}
+	n.life.init()
 	if err := n.startGroupCommit(); err != nil {
 		return nil, err
 	}
@@ -187,20 +199,11 @@ func New(cfg Config) (*Notifier, error) {
 		pn, _ := ParsePhoneNumber(p) // validate parsed each one
 		n.simPhones[pn.Normalised] = true
 	}
-	key := cfg.SecretKey
-	if len(key) == 0 {
-		var err error
-		key, err = loadDevSecretKey(context.Background(), cfg.Store)
-		if err != nil {
-			return nil, err
-		}
-		n.log.Warn("no secret key configured: API secrets are encrypted with a development key kept in the store; configure a secret key in production")
-	}
-	box, err := newSecretBox(key)
+	secrets, err := newSecretKey(cfg.SecretKey, cfg.Store, n.log)
 	if err != nil {
 		return nil, err
 	}
-	n.secrets = box
+	n.secrets = secrets
 	return n, nil
 }
 
@@ -368,7 +371,7 @@ func (n *Notifier) AddAPIKey(ctx context.Context, k APIKey) (*APIKey, error) {
 	if len(k.Secret) != 36 {
 		return nil, errors.New("notify: create API key: the secret must be 36 characters (a UUID string)")
 	}
-	sealed, err := n.secrets.seal(k.Secret)
+	sealed, err := n.secrets.seal(ctx, k.Secret)
 	if err != nil {
 		return nil, err
 	}

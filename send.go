@@ -139,6 +139,10 @@ const (
 // send runs the checks after schema validation, in upstream's order, then
 // persists and queues.
 func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
+	if !n.life.enter() {
+		return nil, errNotifierClosed
+	}
+	defer n.life.leave()
 	svc := d.c.Service
 	// Service permission for the channel.
 	if d.typ == SMS && !svc.Can(PermissionSMS) {
