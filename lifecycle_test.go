@@ -26,6 +26,7 @@ func TestCloseRefusesNewWork(t *testing.T) {
 	tests := map[string]func() error{
 		"SendSMS":   func() error { return second(f.sendSMS(notify.KeyTypeLive, teamPhone)) },
 		"SendEmail": func() error { return second(f.sendEmail(notify.KeyTypeLive, teamEmail)) },
+		"Get":       func() error { return second(n.Get(ctx, f.keys[notify.KeyTypeLive], f.sms.ID)) },
 		"Run":       func() error { return n.Run(ctx) },
 	}
 	for name, call := range tests {
@@ -70,9 +71,8 @@ func TestCloseWaitsForGroupCommits(t *testing.T) {
 	closed := make(chan error, 1)
 	go func() { closed <- e.n.Close(ctx) }()
 	require.Eventually(t, func() bool {
-		stopped, stop := context.WithCancel(ctx)
-		stop()
-		return errors.Is(e.n.Run(stopped), notify.ErrClosed) // never waits for a commit
+		_, err := e.n.Get(ctx, e.caller, e.tpl.ID) // never waits for a commit
+		return errors.Is(err, notify.ErrClosed)
 	}, 10*time.Second, time.Millisecond, "Close refuses new work at once")
 	_, err := e.send(ctx, 2)
 	require.ErrorIs(t, err, notify.ErrClosed, "and new sends")

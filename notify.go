@@ -463,25 +463,10 @@ func (n *Notifier) checkTemplate(t *Template) error {
 }
 
 // Caller loads the service and key for serviceID and keyID, for Go callers
-// that do not authenticate with a token.
+// that do not authenticate with a token. It refuses them as Authenticate
+// would, with a 403 *Error: an unknown service or key (errors.Is(err,
+// ErrNotFound) holds), an archived service (ErrServiceArchived), a revoked
+// key (ErrKeyRevoked). The Caller is checked again each time it is used.
 func (n *Notifier) Caller(ctx context.Context, serviceID, keyID uuid.UUID) (*Caller, error) {
-	svc, err := n.store.GetService(ctx, serviceID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: caller: %w", err)
-	}
-	keys, err := n.store.ListAPIKeys(ctx, serviceID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: caller: %w", err)
-	}
-	for i := range keys {
-		if keys[i].ID == keyID {
-			if keys[i].Revoked() {
-				return nil, AuthError(http.StatusForbidden, MsgKeyRevoked)
-			}
-			k := keys[i]
-			k.EncryptedSecret = nil
-			return &Caller{Service: svc, Key: &k}, nil
-		}
-	}
-	return nil, fmt.Errorf("notify: caller: key %s: %w", keyID, ErrNotFound)
+	return n.loadCaller(ctx, serviceID, keyID)
 }

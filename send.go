@@ -19,8 +19,14 @@ import (
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
-// Refusals are *Error or Errors.
+// Refusals are *Error or Errors; their codes and sentinels (ErrTrialMode,
+// ErrDailyLimit...) tell them apart. The Caller is checked again first (a
+// revoked key is refused) and a nil one is an error.
 func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -32,6 +38,10 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 
 // SendEmail is SendSMS for email.
 func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -45,6 +55,10 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 // the daily limit is checked before the body is parsed, as upstream does.
 // typ must be SMS or Email; Letter is refused with upstream's message.
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	switch typ {
 	case SMS:
 		if err := n.checkDailyLimit(ctx, c); err != nil {
@@ -72,6 +86,10 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 // SendV1 is the v1 POST /notifications/{type} flow: {"to", "template",
 // "personalisation"}. Errors carry v1 fields.
 func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if typ != SMS && typ != Email {
 		msg := fmt.Sprintf("%s notification type is not supported", typ)
 		if typ == Letter {
