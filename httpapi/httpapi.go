@@ -82,9 +82,20 @@ type Options struct {
 	// form; normalised) to the service that owns them. A message to
 	// another number is acknowledged, logged and dropped.
 	InboundNumbers map[string]uuid.UUID
-	// PublicURL is the scheme and host providers call this API at, e.g.
-	// "https://notify.example.com", for checking signatures that cover
-	// the URL (Twilio's). Empty: taken from the request.
+	// BaseURL is where clients and providers reach this handler: an
+	// absolute URL such as "https://api.example.com/notify", or a path
+	// such as "/notify" whose scheme and host come from each request.
+	// Every URL the API writes (uri, template uri, links.current,
+	// links.next) starts with it, and so does the URL that signed
+	// webhooks (Twilio's) are checked against. Set it when the handler is
+	// mounted below a path with http.StripPrefix, or served behind a proxy
+	// that changes the host. Empty: the request's scheme and host, at the
+	// root. New panics on a BaseURL that is neither.
+	BaseURL string
+	// PublicURL is the scheme and host providers call this API at, used
+	// as BaseURL when that is empty.
+	//
+	// Deprecated: use BaseURL, which applies to every URL the API writes.
 	PublicURL string
 }
 
@@ -103,6 +114,8 @@ type Handler struct {
 	root http.Handler
 	// inbound is Options.InboundNumbers with normalised keys.
 	inbound map[string]uuid.UUID
+	// base is Options.BaseURL parsed.
+	base baseURL
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -122,6 +135,7 @@ func New(n *notify.Notifier, opts Options) *Handler {
 		opts.Stats = n.Stats() // the Notifier's sink, with its prefix
 	}
 	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux(), inbound: inboundNumbers(opts.InboundNumbers)}
+	h.base = mustBaseURL(opts)
 	h.routes()
 	h.root = h.middleware(h.mux)
 	return h
