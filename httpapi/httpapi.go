@@ -97,6 +97,14 @@ type Options struct {
 	//
 	// Deprecated: use BaseURL, which applies to every URL the API writes.
 	PublicURL string
+	// Observe, when set, is called as each request starts, with a copy of
+	// the request whose X-Request-Id header holds the request's id. The
+	// context it returns serves the request (a tracer puts its span
+	// there), and the function it returns is called once the answer is
+	// written, with the path pattern of the route that served it
+	// ("/v2/notifications/{id}"; "" when none matched) and the status.
+	// stats/otel's HTTP traces requests with it.
+	Observe func(r *http.Request) (context.Context, func(route string, status int))
 }
 
 // Pinger is what GET /_status asks: notify.Store has it.
@@ -137,7 +145,7 @@ func New(n *notify.Notifier, opts Options) *Handler {
 	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux(), inbound: inboundNumbers(opts.InboundNumbers)}
 	h.base = mustBaseURL(opts)
 	h.routes()
-	h.root = h.middleware(h.mux)
+	h.root = h.middleware(h.observe(h.mux))
 	return h
 }
 
