@@ -84,6 +84,10 @@ var labels = [...][]string{
 // Labels returns the label names of f.
 func (f Family) Labels() []string { return labels[f] }
 
+// Timing reports whether f is a family of timings (Timing's) rather than
+// of counters (Counter's).
+func (f Family) Timing() bool { return f >= DAODuration }
+
 // Counter returns the family of the counter name and its label values.
 func Counter(name string) (Family, []string) {
 	head, rest, _ := strings.Cut(name, ".")

@@ -53,6 +53,7 @@ func TestNames(t *testing.T) {
 			assert.Equal(t, tt.family, f)
 			assert.Equal(t, tt.labels, labels)
 			assert.Len(t, f.Labels(), len(labels), "one value per label")
+			assert.Equal(t, tt.timing, f.Timing(), "a timing family for Timing, a counter family for Counter")
 		})
 	}
 }
