@@ -89,14 +89,25 @@ type Config struct {
 	SecretKey []byte
 	// Clock returns the current time. Nil: time.Now.
 	Clock func() time.Time
-	// TrialModeURL is linked from the trial-mode refusal.
+	// TrialModeURL is linked from the trial-mode refusal. Empty: GOV.UK
+	// Notify's page, DefaultTrialModeURL
+	// (https://www.notifications.service.gov.uk/trial-mode); link your own
+	// service's documentation instead.
 	TrialModeURL string
 	// SimulatedEmails and SimulatedNumbers succeed without being stored.
+	// Nil: GOV.UK Notify's, DefaultSimulatedEmails and
+	// DefaultSimulatedNumbers (07700 900000, 07700 900111, 07700 900222).
 	SimulatedEmails  []string
 	SimulatedNumbers []string
-	// DefaultSMSSender is the sender of services that set none ("notify").
+	// DefaultSMSSender is the sender of the text messages of services that
+	// set none (Service.SMSSender). Empty: GOV.UK Notify's,
+	// DefaultSMSSender ("notify"); set your own sender ID, which your SMS
+	// provider must accept.
 	DefaultSMSSender string
-	// EmailDomain is the domain of From addresses.
+	// EmailDomain is the domain of From addresses,
+	// {Service.EmailFrom}@{EmailDomain}. Empty: GOV.UK Notify's,
+	// DefaultEmailDomain (notifications.service.gov.uk); set a domain your
+	// email provider may send from.
 	EmailDomain string
 	// CheckLiveServiceLimits enforces message_limit on live services too.
 	CheckLiveServiceLimits bool
