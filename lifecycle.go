@@ -59,7 +59,7 @@ func (l *lifecycle) startRun(ctx context.Context) (context.Context, func(), erro
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
-		return nil, nil, fmt.Errorf("notify: run: %w", errNotifierClosed)
+		return nil, nil, errNotifierClosed
 	}
 	l.runs.Add(1)
 	ctx, cancel := context.WithCancel(ctx)
