@@ -18,7 +18,7 @@ var ErrInvalidEmail = errors.New(msgInvalidEmail)
 // (e.g. ß → ss), with the lookup validation rules.
 var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(true), idna.BidiRule())
 
-// ValidateEmail applies the email rules of SPEC B6.2 and returns the
+// ValidateEmail applies GOV.UK Notify's email address rules and returns the
 // address with surrounding whitespace and zero-width or no-break spaces
 // removed (not lower-cased). An invalid address gives an error for which
 // errors.Is(err, ErrInvalidEmail) holds.
@@ -156,7 +156,7 @@ func splitIDNADots(s string) []string {
 }
 
 // FormatRecipient normalises a recipient for trial-mode and guest-list
-// matching (upstream format_recipient, SPEC B1.4): a phone number that
+// matching (upstream's format_recipient): a phone number that
 // parses becomes E.164 without "+", a valid email address is lower-cased,
 // and anything else is returned with surrounding whitespace trimmed.
 func FormatRecipient(s string) string {

@@ -14,8 +14,8 @@ import (
 // ---------------------------------------------------------------------------
 // Sending.
 
-// SendSMS validates req as the v2 API does and, in upstream's order (SPEC
-// B8.2), checks the daily limit, the service's permission, the template,
+// SendSMS validates req as the v2 API does and, in upstream's order,
+// checks the rate limit, the daily limit, the service's permission, the template,
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
@@ -25,6 +25,9 @@ import (
 func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
 	c, err := n.current(ctx, c)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
@@ -42,6 +45,9 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 	if err != nil {
 		return nil, err
 	}
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -52,13 +58,18 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 }
 
 // SendJSON is the v2 POST /v2/notifications/{type} flow from the raw body:
-// the daily limit is checked before the body is parsed, as upstream does.
+// the rate limit and the daily limit are checked before the body is
+// parsed, as upstream does.
 // typ must be SMS or Email; Letter is refused with upstream's message.
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
 	c, err := n.current(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	body = V2Body(body)
 	switch typ {
 	case SMS:
 		if err := n.checkDailyLimit(ctx, c); err != nil {
@@ -96,6 +107,9 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 			msg += ", please use the latest version of the client"
 		}
 		return nil, BadRequest("", msg)
+	}
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
 	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
@@ -224,7 +238,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
 		nt.PhonePrefix = pn.Prefix
-		nt.RateMultiplier = 1
+		nt.RateMultiplier = RateMultiplier(pn)
 		if e := SMSTooLong(body); e != nil {
 			return nil, e
 		}

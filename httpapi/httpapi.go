@@ -19,7 +19,9 @@
 //	POST /notifications/{sms,email}        v1 send
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
-//	GET  /_status                          health, no authentication
+//	GET  /_status, GET /                   health, no authentication
+//	GET  /openapi.json                     the OpenAPI 3.1 document (openapi.go), no authentication
+//	/service/...                           the admin API, with Options.AdminSecret (admin.go)
 //
 // Providers' webhooks (delivery receipts, inbound text messages) are
 // mounted from Options.Webhooks at the routes each provider gives, e.g.
@@ -82,6 +84,10 @@ type Options struct {
 	// form; normalised) to the service that owns them. A message to
 	// another number is acknowledged, logged and dropped.
 	InboundNumbers map[string]uuid.UUID
+	// AdminSecret, when set, mounts the admin API (admin.go): upstream's
+	// internal /service routes, for tokens signed with this secret and
+	// issued by notify.AdminClientID. Empty: those paths answer 404.
+	AdminSecret []byte
 	// BaseURL is where clients and providers reach this handler: an
 	// absolute URL such as "https://api.example.com/notify", or a path
 	// such as "/notify" whose scheme and host come from each request.
@@ -152,8 +158,9 @@ func New(n *notify.Notifier, opts Options) *Handler {
 // ServeHTTP serves the API.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
-// Status returns a handler for GET /_status alone, for processes that serve
-// no API (workers): 200 {"status": "ok"} when p answers, 503 otherwise.
+// Status returns a handler for GET / and GET /_status alone, for processes
+// that serve no API (workers): 200 with upstream's status body (status
+// "ok", git_commit, build_time, db_version) when p answers, 503 otherwise.
 // It has the same middleware (request id, headers, log) as the API.
 func Status(p Pinger, opts Options) http.Handler {
 	if opts.Logger == nil {
@@ -164,6 +171,8 @@ func Status(p Pinger, opts Options) http.Handler {
 	}
 	h := &Handler{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(p, h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(p, h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(p, h.log))
 	h.mux.HandleFunc("/", h.fallback)
 	h.root = h.middleware(h.mux)
 	return h
@@ -188,7 +197,11 @@ func (h *Handler) routes() {
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
+	h.adminRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 
@@ -223,7 +236,7 @@ func statusFunc(p Pinger, log *slog.Logger) apiFunc {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, statusBody(ctx, r, p))
 	}
 }
 

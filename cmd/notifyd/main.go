@@ -29,6 +29,9 @@
 //	-request-timeout D cap on the work of one API request (30s)
 //	-max-attempts N    deliveries tried before technical-failure (10)
 //	-workers N         with -redis: handlers per queue in a worker process (4)
+//	-batch N           with -redis: delivery tasks one handler takes at once,
+//	                   claimed, recorded and acknowledged together (64; 1:
+//	                   one at a time)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
 //	-smtp HOST:PORT    send email over SMTP instead of the sandbox
@@ -38,6 +41,22 @@
 //	                   accept delivery receipts from mmg, firetext or ses
 //	                   with this bearer token (repeatable)
 //	-token KEY         print a bearer token for an API key string and exit
+//	-admin-secret S    mount the admin API (upstream's /service routes) for
+//	                   JWTs with iss notify-admin signed with S (or
+//	                   NOTIFY_ADMIN_SECRET)
+//	-retention=false   worker and all roles: do not archive notifications
+//	                   past their service's retention (hourly by default,
+//	                   -retention-interval)
+//
+// Commands, run on the same database (-db or -postgres, with the same
+// -secret-key), set a deployment up without a seed file:
+//
+//	notifyd service create|list|update|archive ...
+//	notifyd key create|list|revoke ...       (key create prints the key once)
+//	notifyd template create|update ...
+//	notifyd team add|remove ..., notifyd guest-list set ...
+//
+// notifyd -help lists their flags.
 //
 // A few more flags exist for the reliability tests only (they make the
 // sandbox misbehave on purpose): -help does not list them, and testflags.go
@@ -103,12 +122,15 @@ type options struct {
 	addr, db, postgres, seed, role, secretKey, redis, redisPrefix, statsd, token string
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
-	maxAttempts, workers                          int
+	maxAttempts, workers, batch                   int
+	// smsRate is the price of one SMS fragment in pounds.
+	smsRate float64
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
 	providers providerOptions
 	test      testOptions
+	admin     adminOptions // cli.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -121,7 +143,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
-	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue and daily counters: host:port or redis://[:password@]host:port/db")
+	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
 	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
 	fs.StringVar(&o.redisPrefix, "redis-prefix", "notify:", "prefix of every Redis key (queues under {prefix}queue:, counters under {prefix}cache:)")
@@ -131,10 +153,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.maxAttempts, "max-attempts", notify.DefaultMaxDeliveryAttempts,
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
+	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
+		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
+	o.admin.register(fs)
 	testOnly := o.test.register(fs)
-	fs.Usage = func() { printUsage(fs, testOnly) }
+	fs.Usage = func() { printUsage(fs, testOnly); fmt.Fprint(fs.Output(), commandsUsage) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -154,13 +180,19 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
 	}
-	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 {
-		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
+	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 || o.batch <= 0 {
+		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts, -workers and -batch must be positive, -request-timeout not negative")
+	}
+	if !(o.smsRate > 0) {
+		return nil, errors.New("-sms-rate must be a positive number of pounds")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
 	}
 	if err := o.providers.check(getenv); err != nil {
+		return nil, err
+	}
+	if err := o.admin.resolve(getenv); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -169,6 +201,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 // run is the whole program; ready, when not nil, receives the address the
 // server listens on.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	if isCommand(args) {
+		return runCLI(ctx, args, getenv, stdout, stderr)
+	}
 	o, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -290,7 +325,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks()})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret), SMSRate: o.smsRate})
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler)
@@ -313,10 +348,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var wg sync.WaitGroup
 	if o.role != roleAPI {
 		wg.Go(func() {
-			if err := n.Run(workCtx); err != nil {
+			if err := n.RunWith(workCtx, notify.RunOptions{BatchSize: o.batch}); err != nil {
 				log.Error("workers stopped", slog.Any("error", err))
 			}
 		})
+		if !o.admin.retentionOff {
+			wg.Go(func() { _ = n.RunRetention(workCtx, o.admin.retentionEvery) })
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
