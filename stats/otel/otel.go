@@ -20,10 +20,13 @@
 //	  notify.persist                the INSERT (notify.persist_batch for a group commit)
 //	  notify.enqueue                the delivery task (notify.enqueue_batch)
 //	notify.deliver                  the worker's handling of the task, in a trace of its own
-//	  notify.claim                  the lease on the notification
+//	                                (notify.deliver_batch for a batch of tasks)
+//	  notify.claim                  the lease on the notification (notify.claim_batch)
 //	  notify.provider.send          the provider's call (notify.provider, notify.provider.reference)
-//	  notify.record                 the status recorded
+//	  notify.record                 the status recorded (notify.record_batch)
 //
+// Batch spans carry the ids of their notifications as
+// notify.notification.ids.
 // Tasks carry no trace context, so a delivery starts a trace of its own:
 // find it by the notification id. A span ends in error when its call
 // failed, except for the outcomes that are part of the flow (a claim that

@@ -118,11 +118,36 @@ func (s *store) TransitionNotification(ctx context.Context, id uuid.UUID, from [
 
 func isConflict(err error) bool { return errors.Is(err, notify.ErrConflict) }
 
-// WrapBatchCreator returns b (the wrapped store's notify.BatchCreator,
-// found by the Notifier through Unwrap) traced: each batch in a
-// notify.persist_batch span with the ids of its notifications.
-func (s *store) WrapBatchCreator(b notify.BatchCreator) notify.BatchCreator {
-	return batchCreator{inner: b, tr: s.tr}
+// WrapAbility traces an optional ability of the wrapped store, found by
+// the Notifier through Unwrap: p points to it and is replaced by a traced
+// version. notify.BatchCreator runs in a notify.persist_batch span,
+// notify.BatchClaimer in notify.claim_batch, notify.BatchTransitioner in
+// notify.record_batch, each with the ids of its notifications. Other
+// abilities are left as they are.
+func (s *store) WrapAbility(p any) {
+	switch p := p.(type) {
+	case *notify.BatchCreator:
+		*p = batchCreator{inner: *p, tr: s.tr}
+	case *notify.BatchClaimer:
+		*p = batchClaimer{inner: *p, tr: s.tr}
+	case *notify.BatchTransitioner:
+		*p = batchTransitioner{inner: *p, tr: s.tr}
+	}
+}
+
+// startBatch starts a client span for a batch of notifications.
+func startBatch(ctx context.Context, tr trace.Tracer, name string, ids []string) (context.Context, trace.Span) {
+	return tr.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(AttrCount.Int(len(ids)), AttrNotificationIDs.StringSlice(ids)))
+}
+
+// idStrings returns the ids as strings.
+func idStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }
 
 // batchCreator is a traced notify.BatchCreator.
@@ -137,11 +162,51 @@ func (b batchCreator) CreateNotifications(ctx context.Context, ns []*notify.Noti
 	for i, n := range ns {
 		ids[i] = n.ID.String()
 	}
-	ctx, span := b.tr.Start(ctx, "notify.persist_batch", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(AttrCount.Int(len(ns)), AttrNotificationIDs.StringSlice(ids)))
+	ctx, span := startBatch(ctx, b.tr, "notify.persist_batch", ids)
 	errs := b.inner.CreateNotifications(ctx, ns)
 	end(span, errors.Join(errs...), nil)
 	return errs
+}
+
+// batchClaimer is a traced notify.BatchClaimer.
+type batchClaimer struct {
+	inner notify.BatchClaimer
+	tr    trace.Tracer
+}
+
+// ClaimNotifications calls the wrapped store's in a span, which says how
+// many notifications were claimed.
+func (b batchClaimer) ClaimNotifications(ctx context.Context, ids []uuid.UUID, now, until time.Time) ([]*notify.Notification, error) {
+	ctx, span := startBatch(ctx, b.tr, "notify.claim_batch", idStrings(ids))
+	ns, err := b.inner.ClaimNotifications(ctx, ids, now, until)
+	span.SetAttributes(attribute.Int("notify.batch.claimed", len(ns)))
+	end(span, err, nil)
+	return ns, err
+}
+
+// batchTransitioner is a traced notify.BatchTransitioner.
+type batchTransitioner struct {
+	inner notify.BatchTransitioner
+	tr    trace.Tracer
+}
+
+// TransitionNotifications calls the wrapped store's in a span; conflicts
+// (a status already moved on) are not errors.
+func (b batchTransitioner) TransitionNotifications(ctx context.Context, ts []notify.NotificationTransition) ([]*notify.Notification, []error) {
+	ids := make([]uuid.UUID, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	ctx, span := startBatch(ctx, b.tr, "notify.record_batch", idStrings(ids))
+	ns, errs := b.inner.TransitionNotifications(ctx, ts)
+	var failed []error
+	for _, err := range errs {
+		if err != nil && !isConflict(err) {
+			failed = append(failed, err)
+		}
+	}
+	end(span, errors.Join(failed...), nil)
+	return ns, errs
 }
 
 // ---------------------------------------------------------------------------
@@ -234,11 +299,29 @@ func (q *queue) Consume(ctx context.Context, name string, h notify.Handler) erro
 	})
 }
 
-// WrapBatchEnqueuer returns b (the wrapped queue's notify.BatchEnqueuer)
-// traced: each batch in a notify.enqueue_batch span with the ids of its
-// notifications.
-func (q *queue) WrapBatchEnqueuer(b notify.BatchEnqueuer) notify.BatchEnqueuer {
-	return batchEnqueuer{inner: b, tr: q.tr}
+// WrapAbility traces an optional ability of the wrapped queue (p points
+// to it): notify.BatchEnqueuer in a notify.enqueue_batch span, and the
+// handler of notify.BatchConsumer in a notify.deliver_batch consumer span
+// per batch, each with the ids of its notifications. Other abilities are
+// left as they are.
+func (q *queue) WrapAbility(p any) {
+	switch p := p.(type) {
+	case *notify.BatchEnqueuer:
+		*p = batchEnqueuer{inner: *p, tr: q.tr}
+	case *notify.BatchConsumer:
+		*p = batchConsumer{inner: *p, tr: q.tr}
+	}
+}
+
+// taskIDs returns the notification ids of tasks, as strings.
+func taskIDs(tasks []notify.Task) []string {
+	ids := make([]string, 0, len(tasks))
+	for _, t := range tasks {
+		if t.NotificationID != uuid.Nil {
+			ids = append(ids, t.NotificationID.String())
+		}
+	}
+	return ids
 }
 
 // batchEnqueuer is a traced notify.BatchEnqueuer.
@@ -249,17 +332,38 @@ type batchEnqueuer struct {
 
 // EnqueueBatch calls the wrapped queue's in a span.
 func (b batchEnqueuer) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []error {
-	ids := make([]string, 0, len(tasks))
-	for _, t := range tasks {
-		if t.Task.NotificationID != uuid.Nil {
-			ids = append(ids, t.Task.NotificationID.String())
-		}
+	ts := make([]notify.Task, len(tasks))
+	for i, t := range tasks {
+		ts[i] = t.Task
 	}
+	ids := taskIDs(ts)
 	ctx, span := b.tr.Start(ctx, "notify.enqueue_batch", trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(AttrCount.Int(len(tasks)), AttrNotificationIDs.StringSlice(ids)))
 	errs := b.inner.EnqueueBatch(ctx, tasks)
 	end(span, errors.Join(errs...), nil)
 	return errs
+}
+
+// batchConsumer is a traced notify.BatchConsumer.
+type batchConsumer struct {
+	inner notify.BatchConsumer
+	tr    trace.Tracer
+}
+
+// ConsumeBatch calls the wrapped queue's ConsumeBatch with h traced: a
+// span per batch, in error when a task failed.
+func (b batchConsumer) ConsumeBatch(ctx context.Context, name string, max int, h notify.BatchHandler) error {
+	if h == nil {
+		return b.inner.ConsumeBatch(ctx, name, max, h)
+	}
+	return b.inner.ConsumeBatch(ctx, name, max, func(ctx context.Context, tasks []notify.Task) []error {
+		ctx, span := b.tr.Start(ctx, "notify.deliver_batch", trace.WithSpanKind(trace.SpanKindConsumer),
+			trace.WithAttributes(AttrQueue.String(name), AttrCount.Int(len(tasks)),
+				AttrNotificationIDs.StringSlice(taskIDs(tasks))))
+		errs := h(ctx, tasks)
+		end(span, errors.Join(errs...), nil)
+		return errs
+	})
 }
 
 // ---------------------------------------------------------------------------

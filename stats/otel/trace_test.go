@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -25,6 +27,7 @@ import (
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/httpapi"
 	"github.com/notifykit/notify/queue/memqueue"
+	"github.com/notifykit/notify/queue/redisqueue"
 	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/stats/otel"
 	"github.com/notifykit/notify/store/gormstore"
@@ -47,12 +50,15 @@ func newTraced(t *testing.T, cfg notify.Config) *traced {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	opts := otel.Options{TracerProvider: tp, Propagator: propagation.TraceContext{}}
-	q := memqueue.New(memqueue.Options{Backoff: func(int) time.Duration { return time.Millisecond }})
-	t.Cleanup(func() { _ = q.Close() })
+	if cfg.Queue == nil {
+		q := memqueue.New(memqueue.Options{Backoff: func(int) time.Duration { return time.Millisecond }})
+		t.Cleanup(func() { _ = q.Close() })
+		cfg.Queue = q
+	}
 	if cfg.Store == nil {
 		cfg.Store = memstore.New()
 	}
-	cfg.Queue, cfg.SecretKey, cfg.Logger = q, []byte("otel tests"), slog.New(slog.DiscardHandler)
+	cfg.SecretKey, cfg.Logger = []byte("otel tests"), slog.New(slog.DiscardHandler)
 	cfg.Stats = notify.DiscardStats{}
 	// Traced over the metrics wrappers: both see every call.
 	n, err := notify.New(otel.Config(instrument.Config(cfg, ""), opts))
@@ -190,6 +196,40 @@ func TestAGroupCommitIsTracedAsABatch(t *testing.T) {
 	assert.EqualValues(t, 1, attr(batch, otel.AttrCount).AsInt64())
 	assert.Equal(t, e.one(t, "POST /v2/notifications/{type}").SpanContext().SpanID(), batch.Parent().SpanID(),
 		"a commit carries the first send's trace")
+}
+
+func TestABatchDeliveryIsTraced(t *testing.T) {
+	t.Parallel()
+	st, err := gormstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "notify.db"), gormstore.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	client := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	e := newTraced(t, notify.Config{Store: st, Queue: redisqueue.New(client, redisqueue.Options{})})
+	ids := []string{e.send(t, "07700 900456"), e.send(t, "07700 900457"), e.send(t, "07700 900458")}
+	for _, id := range ids {
+		e.deliver(t, id)
+	}
+
+	batches := map[trace.SpanID][]string{} // the delivery batches and their ids
+	var delivered []string
+	for _, b := range e.named("notify.deliver_batch") {
+		assert.Equal(t, trace.SpanKindConsumer, b.SpanKind())
+		batches[b.SpanContext().SpanID()] = attr(b, otel.AttrNotificationIDs).AsStringSlice()
+		delivered = append(delivered, batches[b.SpanContext().SpanID()]...)
+	}
+	assert.ElementsMatch(t, ids, delivered, "every delivery in a batch span")
+	claims := e.named("notify.claim_batch")
+	require.NotEmpty(t, claims, "the three queued together are claimed together")
+	for _, c := range claims {
+		parent, ok := batches[c.Parent().SpanID()]
+		require.True(t, ok, "a claim is a child of its delivery batch")
+		assert.Equal(t, parent, attr(c, otel.AttrNotificationIDs).AsStringSlice())
+	}
+	for _, s := range e.named("notify.provider.send") {
+		assert.Contains(t, batches, s.Parent().SpanID(), "each provider call is a child of its batch")
+	}
+	assert.NotEmpty(t, e.named("notify.record_batch"), "the sends recorded together")
 }
 
 // refusing is an SMS provider that refuses every message for good.
