@@ -33,7 +33,7 @@ func BenchmarkSendSMS(b *testing.B) {
 		{"discard-queue", discardQueue{}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			n, err := notify.New(notify.Config{Store: memstore.New(), Queue: bc.queue, Cache: memcache.New(),
+			n, err := notify.New(notify.Config{Store: memstore.New(), Queue: bc.queue, Cache: memcache.New(memcache.Options{}),
 				SecretKey: []byte("bench"), Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)

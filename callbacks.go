@@ -85,7 +85,7 @@ func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 	}
 	stored := ""
 	if token != "" {
-		sealed, err := n.secrets.seal(token)
+		sealed, err := n.secrets.seal(ctx, token)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 		return Permanent(fmt.Errorf("notify: service callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	token, err := n.callbackToken(svc)
+	token, err := n.callbackToken(ctx, svc)
 	if err != nil {
 		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
@@ -183,7 +183,7 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 const sealedPrefix = "sealed:"
 
 // callbackToken returns a service's callback bearer token in clear.
-func (n *Notifier) callbackToken(svc *Service) (string, error) {
+func (n *Notifier) callbackToken(ctx context.Context, svc *Service) (string, error) {
 	t, ok := strings.CutPrefix(svc.CallbackToken, sealedPrefix)
 	if !ok {
 		return svc.CallbackToken, nil
@@ -192,7 +192,7 @@ func (n *Notifier) callbackToken(svc *Service) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("stored callback token is corrupt: %w", err)
 	}
-	return n.secrets.open(raw)
+	return n.secrets.open(ctx, raw)
 }
 
 // redactedURL is a callback URL fit for logs: scheme, host and path, with

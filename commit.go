@@ -27,6 +27,8 @@ type committer struct {
 	mu      sync.Mutex
 	pending []*commitRow // waiting for a commit, oldest first
 	running int          // commits running
+
+	runs sync.WaitGroup // the goroutines running commits, for Close
 }
 
 // States of a commitRow. The send and the committer move a row on with
@@ -112,7 +114,7 @@ func (m *committer) add(r *commitRow) {
 	if m.running < m.inFlight {
 		if batch := m.take(); len(batch) > 0 {
 			m.running++
-			go m.run(batch)
+			m.runs.Go(func() { m.run(batch) })
 		}
 	}
 }

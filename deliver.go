@@ -399,8 +399,14 @@ type RunOptions struct {
 // for in-flight work and returns.
 func (n *Notifier) Run(ctx context.Context) error { return n.RunWith(ctx, RunOptions{}) }
 
-// RunWith is Run with options.
+// RunWith is Run with options. Close stops it as if ctx had ended; after
+// Close it fails at once.
 func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
+	ctx, done, err := n.life.startRun(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	queues := o.Queues
 	if len(queues) == 0 {
 		queues = append(slices.Clone(DeliveryQueues), QueueServiceCallbacks)

@@ -63,14 +63,21 @@ const (
 	FieldToken    = "token"
 )
 
-// Error is a refusal that callers see: an error name, an HTTP status, a
-// user-safe message and, for the v1 shape, the request field it is about.
-// Its Error() text is the message.
+// Error is a refusal that callers see: a code for programs, an error name,
+// an HTTP status, a user-safe message and, for the v1 shape, the request
+// field it is about. Its Error() text is the message. errors.Is matches it
+// against the sentinel of its code (see Code and Error.Is), and errors.As
+// reaches the detailed error behind it, if any (a *PhoneError).
 type Error struct {
+	// Code says which refusal this is (see Code); empty means the code of
+	// Name.
+	Code    Code
 	Name    string
 	Status  int
 	Message string
 	Field   string
+
+	cause error // the detailed error behind the refusal, for Unwrap
 }
 
 // Error returns the message.
@@ -92,13 +99,16 @@ func ValidationError(field, msg string) *Error {
 }
 
 // AuthError returns an AuthError with the given status (401 or 403).
+// Its code tells the refusals of keys and services (CodeKeyRevoked...)
+// from the rest (CodeUnauthorized).
 func AuthError(status int, msg string) *Error {
-	return &Error{Name: NameAuth, Status: status, Field: FieldToken, Message: msg}
+	return &Error{Code: authCodes[msg], Name: NameAuth, Status: status, Field: FieldToken, Message: msg}
 }
 
 // ErrNoResult is the 404 answer for a notification or template that does
-// not exist (or belongs to another service).
-var ErrNoResult = &Error{Name: NameNoResultFound, Status: http.StatusNotFound, Message: "No result found"}
+// not exist (or belongs to another service). errors.Is(ErrNoResult,
+// ErrNotFound) holds.
+var ErrNoResult = &Error{Code: CodeNotFound, Name: NameNoResultFound, Status: http.StatusNotFound, Message: "No result found"}
 
 // ErrInternal is what users see of an unexpected failure.
 var ErrInternal = &Error{Name: NameInternal, Status: http.StatusInternalServerError, Message: "Internal server error"}

@@ -20,7 +20,7 @@ func newExampleNotifier(providers ...notify.Provider) (*notify.Notifier, *memque
 	n, err := notify.New(notify.Config{
 		Store:     memstore.New(),
 		Queue:     q,
-		Cache:     memcache.New(),
+		Cache:     memcache.New(memcache.Options{}),
 		Providers: providers,
 		SecretKey: []byte("example secret key"),
 		Logger:    slog.New(slog.DiscardHandler),

@@ -136,7 +136,7 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	// first whose secret verifies wins.
 	for i := range candidates {
 		k := &candidates[i]
-		secret, err := n.secrets.open(k.EncryptedSecret)
+		secret, err := n.secrets.open(ctx, k.EncryptedSecret)
 		if err != nil {
 			return nil, fmt.Errorf("notify: authenticate: key %s: %w", k.ID, err)
 		}

@@ -84,18 +84,33 @@ type Config struct {
 	// built-in sandbox that sends nothing and simulates receipts.
 	Sandbox Provider
 	// SecretKey encrypts API key secrets at rest. Nil: a development key is
-	// generated once and kept in the Store, with a warning in the log.
+	// generated once and kept in the Store, with a warning in the log. New
+	// does no I/O: that key is loaded on first use (the first key created,
+	// request authenticated or callback sent), with that call's context,
+	// and a load that fails fails that call and is tried again by the
+	// next.
 	SecretKey []byte
 	// Clock returns the current time. Nil: time.Now.
 	Clock func() time.Time
-	// TrialModeURL is linked from the trial-mode refusal.
+	// TrialModeURL is linked from the trial-mode refusal. Empty: GOV.UK
+	// Notify's page, DefaultTrialModeURL
+	// (https://www.notifications.service.gov.uk/trial-mode); link your own
+	// service's documentation instead.
 	TrialModeURL string
 	// SimulatedEmails and SimulatedNumbers succeed without being stored.
+	// Nil: GOV.UK Notify's, DefaultSimulatedEmails and
+	// DefaultSimulatedNumbers (07700 900000, 07700 900111, 07700 900222).
 	SimulatedEmails  []string
 	SimulatedNumbers []string
-	// DefaultSMSSender is the sender of services that set none ("notify").
+	// DefaultSMSSender is the sender of the text messages of services that
+	// set none (Service.SMSSender). Empty: GOV.UK Notify's,
+	// DefaultSMSSender ("notify"); set your own sender ID, which your SMS
+	// provider must accept.
 	DefaultSMSSender string
-	// EmailDomain is the domain of From addresses.
+	// EmailDomain is the domain of From addresses,
+	// {Service.EmailFrom}@{EmailDomain}. Empty: GOV.UK Notify's,
+	// DefaultEmailDomain (notifications.service.gov.uk); set a domain your
+	// email provider may send from.
 	EmailDomain string
 	// DailyLimitModel chooses the daily limits: PerChannelDailyLimits (the
 	// zero value, upstream's current rules) or TotalDailyLimit (the seed's
@@ -156,7 +171,7 @@ type Notifier struct {
 	log       *slog.Logger
 	sandbox   Provider
 	pools     map[NotificationType]*providerPool
-	secrets   *secretBox
+	secrets   *secretKey
 	simEmails map[string]bool
 	simPhones map[string]bool
 	commit    *committer // nil: every send commits on its own
@@ -164,18 +179,24 @@ type Notifier struct {
 	buckets localBuckets
 	// channels counts a service's day per channel; nil: by listing.
 	channels ChannelCounter
+
+	life               lifecycle // Close (lifecycle.go)
+	ownsCallbackClient bool      // New made cfg.CallbackClient
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
 // It fails, naming the field, when Store or Queue is missing, a number or a
 // duration is negative, a provider is nil or of neither channel, or a
-// simulated number does not parse; it also fails when the development secret
-// key cannot be loaded from the Store. To measure the adapters' calls, pass
-// cfg through instrument.Config (package stats/instrument) first.
+// simulated number does not parse. New does no I/O and starts no
+// goroutine: the development secret key, when Config.SecretKey is empty, is
+// loaded from the Store on first use. To measure the adapters' calls, pass
+// cfg through instrument.Config (package stats/instrument) first. Close the
+// Notifier when done, before the adapters (see Close).
 func New(cfg Config) (*Notifier, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	ownsCallbackClient := cfg.CallbackClient == nil
 	cfg.setDefaults()
 	// Read cache in front of the Store (readcache.go).
 	if cfg.ReadCacheTTL > 0 {
@@ -185,8 +206,10 @@ func New(cfg Config) (*Notifier, error) {
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
+		ownsCallbackClient: ownsCallbackClient,
 	}
 	n.channels, _ = storeAs[ChannelCounter](n.store)
+	n.life.init()
 	if err := n.startGroupCommit(); err != nil {
 		return nil, err
 	}
@@ -204,20 +227,11 @@ func New(cfg Config) (*Notifier, error) {
 		pn, _ := ParsePhoneNumber(p) // validate parsed each one
 		n.simPhones[pn.Normalised] = true
 	}
-	key := cfg.SecretKey
-	if len(key) == 0 {
-		var err error
-		key, err = loadDevSecretKey(context.Background(), cfg.Store)
-		if err != nil {
-			return nil, err
-		}
-		n.log.Warn("no secret key configured: API secrets are encrypted with a development key kept in the store; configure a secret key in production")
-	}
-	box, err := newSecretBox(key)
+	secrets, err := newSecretKey(cfg.SecretKey, cfg.Store, n.log)
 	if err != nil {
 		return nil, err
 	}
-	n.secrets = box
+	n.secrets = secrets
 	return n, nil
 }
 
@@ -391,7 +405,7 @@ func (n *Notifier) AddAPIKey(ctx context.Context, k APIKey) (*APIKey, error) {
 	if len(k.Secret) != 36 {
 		return nil, errors.New("notify: create API key: the secret must be 36 characters (a UUID string)")
 	}
-	sealed, err := n.secrets.seal(k.Secret)
+	sealed, err := n.secrets.seal(ctx, k.Secret)
 	if err != nil {
 		return nil, err
 	}
@@ -484,25 +498,10 @@ func (n *Notifier) checkTemplate(t *Template) error {
 }
 
 // Caller loads the service and key for serviceID and keyID, for Go callers
-// that do not authenticate with a token.
+// that do not authenticate with a token. It refuses them as Authenticate
+// would, with a 403 *Error: an unknown service or key (errors.Is(err,
+// ErrNotFound) holds), an archived service (ErrServiceArchived), a revoked
+// key (ErrKeyRevoked). The Caller is checked again each time it is used.
 func (n *Notifier) Caller(ctx context.Context, serviceID, keyID uuid.UUID) (*Caller, error) {
-	svc, err := n.store.GetService(ctx, serviceID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: caller: %w", err)
-	}
-	keys, err := n.store.ListAPIKeys(ctx, serviceID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: caller: %w", err)
-	}
-	for i := range keys {
-		if keys[i].ID == keyID {
-			if keys[i].Revoked() {
-				return nil, AuthError(http.StatusForbidden, MsgKeyRevoked)
-			}
-			k := keys[i]
-			k.EncryptedSecret = nil
-			return &Caller{Service: svc, Key: &k}, nil
-		}
-	}
-	return nil, fmt.Errorf("notify: caller: key %s: %w", keyID, ErrNotFound)
+	return n.loadCaller(ctx, serviceID, keyID)
 }

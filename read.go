@@ -4,14 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 )
 
 // Get returns one of the caller's service's notifications, whatever key
-// type sent it. Another service's notification, or none, is ErrNoResult.
+// type sent it. Another service's notification, or none, is ErrNoResult
+// (errors.Is(err, ErrNotFound) holds). Like every method that takes a
+// Caller, it checks the Caller again first.
 func (n *Notifier) Get(ctx context.Context, c *Caller, id uuid.UUID) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	nt, err := n.store.GetNotification(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrNoResult
@@ -32,6 +37,10 @@ func (n *Notifier) PageSize() int { return n.cfg.PageSize }
 // notifications sent with the caller's key type, filtered by q (nil: no
 // filter).
 func (n *Notifier) List(ctx context.Context, c *Caller, q *ListQuery) ([]Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	f := NotificationFilter{ServiceID: c.Service.ID, KeyType: c.Key.KeyType, Limit: n.cfg.PageSize}
 	if q != nil {
 		f.Types = q.TemplateTypes
@@ -50,6 +59,10 @@ func (n *Notifier) List(ctx context.Context, c *Caller, q *ListQuery) ([]Notific
 // Template returns the current version of one of the caller's service's
 // templates; a missing one is ErrNoResult.
 func (n *Notifier) Template(ctx context.Context, c *Caller, id uuid.UUID) (*Template, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	t, err := n.store.GetTemplate(ctx, c.Service.ID, id)
 	return templateResult(t, err)
 }
@@ -57,6 +70,10 @@ func (n *Notifier) Template(ctx context.Context, c *Caller, id uuid.UUID) (*Temp
 // TemplateVersion returns one version of a template; a missing one is
 // ErrNoResult.
 func (n *Notifier) TemplateVersion(ctx context.Context, c *Caller, id uuid.UUID, version int) (*Template, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	t, err := n.store.GetTemplateVersion(ctx, c.Service.ID, id, version)
 	return templateResult(t, err)
 }
@@ -74,6 +91,10 @@ func templateResult(t *Template, err error) (*Template, error) {
 // Templates lists the caller's service's templates, of typ when not empty,
 // by name and then type (sms before email), as upstream lists them.
 func (n *Notifier) Templates(ctx context.Context, c *Caller, typ NotificationType) ([]Template, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	list, err := n.store.ListTemplates(ctx, c.Service.ID, typ)
 	if err != nil {
 		return nil, fmt.Errorf("notify: list templates: %w", err)
@@ -98,8 +119,8 @@ func (n *Notifier) PreviewTemplate(ctx context.Context, c *Caller, id uuid.UUID,
 	if err != nil {
 		return nil, err
 	}
-	if missing := MissingPersonalisation(t.Subject, t.Content, values); len(missing) > 0 {
-		return nil, BadRequest(FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
+	if err := checkPersonalisation(t, values); err != nil {
+		return nil, err
 	}
 	p := &Preview{Template: t}
 	if t.Type == SMS {
@@ -129,6 +150,10 @@ func (n *Notifier) ReceiveSMS(ctx context.Context, m InboundSMS) (*InboundSMS, e
 // ReceivedTexts returns a page of the caller's service's received text
 // messages, newest first, older than olderThan when set.
 func (n *Notifier) ReceivedTexts(ctx context.Context, c *Caller, olderThan *uuid.UUID) ([]InboundSMS, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	list, err := n.store.ListInboundSMS(ctx, c.Service.ID, olderThan, n.cfg.PageSize)
 	if err != nil {
 		return nil, fmt.Errorf("notify: list received texts: %w", err)

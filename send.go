@@ -19,8 +19,14 @@ import (
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
-// Refusals are *Error or Errors.
+// Refusals are *Error or Errors; their codes and sentinels (ErrTrialMode,
+// ErrDailyLimit...) tell them apart. The Caller is checked again first (a
+// revoked key is refused) and a nil one is an error.
 func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -35,6 +41,10 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 
 // SendEmail is SendSMS for email.
 func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -52,6 +62,10 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 // parsed, as upstream does.
 // typ must be SMS or Email; Letter is refused with upstream's message.
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -83,6 +97,10 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 // SendV1 is the v1 POST /notifications/{type} flow: {"to", "template",
 // "personalisation"}. Errors carry v1 fields.
 func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	if typ != SMS && typ != Email {
 		msg := fmt.Sprintf("%s notification type is not supported", typ)
 		if typ == Letter {
@@ -103,13 +121,13 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 	if typ == SMS {
 		r := &SMSRequest{PhoneNumber: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 		if _, err := ParsePhoneNumber(r.PhoneNumber); err != nil {
-			return nil, BadRequest(FieldTo, phoneMessage(err))
+			return nil, refusal(CodeInvalidPhone, FieldTo, phoneMessage(err)).withCause(err)
 		}
 		return n.sendSMS(ctx, c, r)
 	}
 	r := &EmailRequest{EmailAddress: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 	if _, err := ValidateEmail(r.EmailAddress); err != nil {
-		return nil, invalidEmail()
+		return nil, invalidEmail(err)
 	}
 	return n.sendEmail(ctx, c, r)
 }
@@ -153,27 +171,31 @@ const (
 // send runs the checks after schema validation, in upstream's order, then
 // persists and queues.
 func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
+	if !n.life.enter() {
+		return nil, errNotifierClosed
+	}
+	defer n.life.leave()
 	svc := d.c.Service
 	// Service permission for the channel.
 	if d.typ == SMS && !svc.Can(PermissionSMS) {
-		return nil, BadRequest(FieldService, MsgNoSMSPermission)
+		return nil, refusal(CodeServicePermission, FieldService, MsgNoSMSPermission)
 	}
 	if d.typ == Email && !svc.Can(PermissionEmail) {
-		return nil, BadRequest(FieldService, MsgNoEmailPermission)
+		return nil, refusal(CodeServicePermission, FieldService, MsgNoEmailPermission)
 	}
 	// Template.
 	tpl, err := n.store.GetTemplate(ctx, svc.ID, d.templateID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, BadRequest(FieldTemplate, MsgTemplateNotFound)
+		return nil, refusal(CodeTemplateNotFound, FieldTemplate, MsgTemplateNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("notify: send: load template: %w", err)
 	}
 	if tpl.Type != d.typ {
-		return nil, BadRequest(FieldTemplate, fmt.Sprintf("%s template is not suitable for %s notification", tpl.Type, d.typ))
+		return nil, refusal(CodeTemplateType, FieldTemplate, fmt.Sprintf("%s template is not suitable for %s notification", tpl.Type, d.typ))
 	}
 	if tpl.Archived {
-		return nil, BadRequest(FieldTemplate, MsgTemplateDeleted)
+		return nil, refusal(CodeTemplateDeleted, FieldTemplate, MsgTemplateDeleted)
 	}
 	// Personalisation and rendering.
 	if err := checkPersonalisation(tpl, d.values); err != nil {
@@ -187,7 +209,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		subject = RenderEmailSubject(tpl.Subject, d.values)
 	}
 	if strings.TrimSpace(body) == "" {
-		return nil, BadRequest(FieldContent, MsgMessageEmpty)
+		return nil, refusal(CodeMessageEmpty, FieldContent, MsgMessageEmpty)
 	}
 	// Sender and reply-to: services have only their default ones.
 	if err := checkSenderIDs(svc, d.senderID, d.replyID); err != nil {
@@ -209,7 +231,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		if err := pn.Validate(svc.Can(PermissionInternationalSMS), svc.Can(PermissionUKLandlines)); err != nil {
 			var pe *PhoneError
 			if errors.As(err, &pe) && pe.Code == PhoneNotUKMobile && !pn.UK {
-				return nil, BadRequest(FieldService, MsgInternationalSMS)
+				return nil, refusal(CodeServicePermission, FieldService, MsgInternationalSMS)
 			}
 			return nil, invalidPhone(err)
 		}
@@ -228,7 +250,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	} else {
 		addr, err := ValidateEmail(d.to)
 		if err != nil {
-			return nil, invalidEmail()
+			return nil, invalidEmail(err)
 		}
 		nt.NormalisedTo = strings.ToLower(addr)
 		if e := EmailTooLong(body); e != nil {
@@ -310,9 +332,9 @@ func (n *Notifier) checkRecipientAllowed(ctx context.Context, d *draft) error {
 		return nil
 	}
 	if kt == KeyTypeTeam {
-		return BadRequest(FieldTo, MsgTeamKeyRecipient)
+		return refusal(CodeTeamKeyRecipient, FieldTo, MsgTeamKeyRecipient)
 	}
-	return BadRequest(FieldTo, msgTrialModePrefix+n.cfg.TrialModeURL)
+	return refusal(CodeTrialMode, FieldTo, msgTrialModePrefix+n.cfg.TrialModeURL)
 }
 
 func (n *Notifier) simulatedRecipient(typ NotificationType, normalised string) bool {

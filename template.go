@@ -374,7 +374,7 @@ func SMSTooLong(renderedWithoutPrefix string) *Error {
 	if n <= SMSCharCountLimit {
 		return nil
 	}
-	return BadRequest(FieldContent, fmt.Sprintf(
+	return refusal(CodeMessageTooLong, FieldContent, fmt.Sprintf(
 		"Your message is too long. Text messages cannot be longer than %d characters. Your message is %d characters long.",
 		SMSCharCountLimit, n))
 }
@@ -386,7 +386,7 @@ func EmailTooLong(renderedBody string) *Error {
 	if n <= EmailMaxBytes {
 		return nil
 	}
-	return BadRequest(FieldContent, fmt.Sprintf(
+	return refusal(CodeMessageTooLong, FieldContent, fmt.Sprintf(
 		"Your message is too long. Emails cannot be longer than %d bytes. Your message is %d bytes.",
 		EmailMaxBytes, n))
 }

@@ -63,10 +63,17 @@ func requiredMessage(name string) string {
 // the phone rules (international numbers and landlines pass; the service's
 // permissions are checked when sending).
 func phoneNumberProblem(s string) string {
+	msg, _ := phoneNumberRule(s)
+	return msg
+}
+
+// phoneNumberRule is phoneNumberProblem with the *PhoneError behind the
+// message, for the refusal to carry.
+func phoneNumberRule(s string) (string, error) {
 	if _, err := ParsePhoneNumber(s); err != nil {
-		return phoneMessage(err)
+		return phoneMessage(err), err
 	}
-	return ""
+	return "", nil
 }
 
 // phoneMessage is the v2 API's text for a phone number error.
@@ -80,10 +87,17 @@ func phoneMessage(err error) string {
 
 // emailAddressProblem is the email_address rule: ValidateEmail.
 func emailAddressProblem(s string) string {
+	msg, _ := emailAddressRule(s)
+	return msg
+}
+
+// emailAddressRule is emailAddressProblem with the error behind the
+// message.
+func emailAddressRule(s string) (string, error) {
 	if _, err := ValidateEmail(s); err != nil {
-		return msgInvalidEmail
+		return msgInvalidEmail, err
 	}
-	return ""
+	return "", nil
 }
 
 // uuidProblem is the rule of template_id and the sender ids: ParseUUID.
@@ -142,7 +156,7 @@ func checkSMSRequest(req *SMSRequest, now time.Time) error {
 	if req == nil {
 		return ValidationError("", requiredMessage("phone_number"))
 	}
-	errs := checkTyped("phone_number", req.PhoneNumber, phoneNumberProblem, req.TemplateID, req.Reference,
+	errs := checkTyped("phone_number", req.PhoneNumber, phoneNumberRule, req.TemplateID, req.Reference,
 		req.ScheduledFor, now)
 	return errs.orNil()
 }
@@ -152,7 +166,7 @@ func checkEmailRequest(req *EmailRequest, now time.Time) error {
 	if req == nil {
 		return ValidationError("", requiredMessage("email_address"))
 	}
-	errs := checkTyped("email_address", req.EmailAddress, emailAddressProblem, req.TemplateID, req.Reference,
+	errs := checkTyped("email_address", req.EmailAddress, emailAddressRule, req.TemplateID, req.Reference,
 		req.ScheduledFor, now)
 	if u := req.OneClickUnsubscribeURL; u != nil {
 		if msg := httpsURLProblem(*u); msg != "" {
@@ -165,12 +179,12 @@ func checkEmailRequest(req *EmailRequest, now time.Time) error {
 // checkTyped applies the rules of the fields both channels have: the
 // recipient, named field and checked by rule, the template id, the
 // reference and scheduled_for. A typed request has no missing template_id,
-// only the nil UUID.
-func checkTyped(field, to string, rule func(string) string, templateID uuid.UUID, ref *string,
+// only the nil UUID. The recipient's refusal carries the rule's error.
+func checkTyped(field, to string, rule func(string) (string, error), templateID uuid.UUID, ref *string,
 	scheduled *time.Time, now time.Time) Errors {
 	var errs Errors
-	if msg := rule(to); msg != "" {
-		errs = append(errs, ValidationError(FieldTo, field+" "+msg))
+	if msg, cause := rule(to); msg != "" {
+		errs = append(errs, ValidationError(FieldTo, field+" "+msg).withCause(cause))
 	}
 	if templateID == uuid.Nil {
 		errs = append(errs, ValidationError(FieldTemplate, requiredMessage("template_id")))
@@ -195,27 +209,31 @@ func checkPersonalisation(tpl *Template, values map[string]any) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return BadRequest(FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
+	return refusal(CodeMissingPersonalisation, FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
 }
 
 // checkSenderIDs refuses an SMS sender or email reply-to id: a service has
 // only its default sender and reply-to address, so no id names one.
 func checkSenderIDs(svc *Service, senderID, replyID *uuid.UUID) error {
 	if senderID != nil {
-		return BadRequest("", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", senderID, svc.ID))
+		return refusal(CodeUnknownSender, "", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", senderID, svc.ID))
 	}
 	if replyID != nil {
-		return BadRequest("", fmt.Sprintf("email_reply_to_id %s does not exist in database for service id %s", replyID, svc.ID))
+		return refusal(CodeUnknownSender, "", fmt.Sprintf("email_reply_to_id %s does not exist in database for service id %s", replyID, svc.ID))
 	}
 	return nil
 }
 
-// invalidPhone is the refusal of a recipient's phone number when sending.
+// invalidPhone is the refusal of a recipient's phone number when sending;
+// it carries err, the *PhoneError.
 func invalidPhone(err error) *Error {
-	return &Error{Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo, Message: phoneMessage(err)}
+	return &Error{Code: CodeInvalidPhone, Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo,
+		Message: phoneMessage(err), cause: err}
 }
 
-// invalidEmail is the refusal of a recipient's email address when sending.
-func invalidEmail() *Error {
-	return &Error{Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo, Message: msgInvalidEmail}
+// invalidEmail is the refusal of a recipient's email address when sending;
+// it carries err, the error of ValidateEmail.
+func invalidEmail(err error) *Error {
+	return &Error{Code: CodeInvalidEmail, Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo,
+		Message: msgInvalidEmail, cause: err}
 }

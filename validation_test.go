@@ -145,15 +145,15 @@ func TestSendRules(t *testing.T) {
 	tpl := &Template{Subject: "((a))", Content: "((b)) ((A)) ((c))"}
 	err := checkPersonalisation(tpl, map[string]any{"b": "x", "c": nil})
 	require.Error(t, err)
-	assert.Equal(t, BadRequest(FieldTemplate, "Missing personalisation: a, c"), err)
+	assert.Equal(t, refusal(CodeMissingPersonalisation, FieldTemplate, "Missing personalisation: a, c"), err)
 	assert.NoError(t, checkPersonalisation(tpl, map[string]any{"a": 1, "b": "", "c": false}))
 
 	svc := &Service{ID: uuid.MustParse("6ce466d0-fd6a-11e5-82f5-e0accb9d11a6")}
 	sender := uuid.MustParse("4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c")
 	assert.NoError(t, checkSenderIDs(svc, nil, nil))
-	assert.Equal(t, BadRequest("", "sms_sender_id 4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c does not exist in database for service id 6ce466d0-fd6a-11e5-82f5-e0accb9d11a6"),
+	assert.Equal(t, refusal(CodeUnknownSender, "", "sms_sender_id 4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c does not exist in database for service id 6ce466d0-fd6a-11e5-82f5-e0accb9d11a6"),
 		checkSenderIDs(svc, &sender, nil))
-	assert.Equal(t, BadRequest("", "email_reply_to_id 4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c does not exist in database for service id 6ce466d0-fd6a-11e5-82f5-e0accb9d11a6"),
+	assert.Equal(t, refusal(CodeUnknownSender, "", "email_reply_to_id 4a4d9a3c-2f1b-4b0e-9c1a-0d3e5f6a7b8c does not exist in database for service id 6ce466d0-fd6a-11e5-82f5-e0accb9d11a6"),
 		checkSenderIDs(svc, nil, &sender))
 }
 

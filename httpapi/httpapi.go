@@ -88,10 +88,29 @@ type Options struct {
 	// internal /service routes, for tokens signed with this secret and
 	// issued by notify.AdminClientID. Empty: those paths answer 404.
 	AdminSecret []byte
-	// PublicURL is the scheme and host providers call this API at, e.g.
-	// "https://notify.example.com", for checking signatures that cover
-	// the URL (Twilio's). Empty: taken from the request.
+	// BaseURL is where clients and providers reach this handler: an
+	// absolute URL such as "https://api.example.com/notify", or a path
+	// such as "/notify" whose scheme and host come from each request.
+	// Every URL the API writes (uri, template uri, links.current,
+	// links.next) starts with it, and so does the URL that signed
+	// webhooks (Twilio's) are checked against. Set it when the handler is
+	// mounted below a path with http.StripPrefix, or served behind a proxy
+	// that changes the host. Empty: the request's scheme and host, at the
+	// root. New panics on a BaseURL that is neither.
+	BaseURL string
+	// PublicURL is the scheme and host providers call this API at, used
+	// as BaseURL when that is empty.
+	//
+	// Deprecated: use BaseURL, which applies to every URL the API writes.
 	PublicURL string
+	// Observe, when set, is called as each request starts, with a copy of
+	// the request whose X-Request-Id header holds the request's id. The
+	// context it returns serves the request (a tracer puts its span
+	// there), and the function it returns is called once the answer is
+	// written, with the path pattern of the route that served it
+	// ("/v2/notifications/{id}"; "" when none matched) and the status.
+	// stats/otel's HTTP traces requests with it.
+	Observe func(r *http.Request) (context.Context, func(route string, status int))
 }
 
 // Pinger is what GET /_status asks: notify.Store has it.
@@ -109,6 +128,8 @@ type Handler struct {
 	root http.Handler
 	// inbound is Options.InboundNumbers with normalised keys.
 	inbound map[string]uuid.UUID
+	// base is Options.BaseURL parsed.
+	base baseURL
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -128,8 +149,9 @@ func New(n *notify.Notifier, opts Options) *Handler {
 		opts.Stats = n.Stats() // the Notifier's sink, with its prefix
 	}
 	h := &Handler{n: n, opts: opts, log: opts.Logger, mux: http.NewServeMux(), inbound: inboundNumbers(opts.InboundNumbers)}
+	h.base = mustBaseURL(opts)
 	h.routes()
-	h.root = h.middleware(h.mux)
+	h.root = h.middleware(h.observe(h.mux))
 	return h
 }
 

@@ -215,22 +215,10 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, rc notify.Receip
 	return true
 }
 
-// publicURL is the URL the provider called, for signatures:
-// Options.PublicURL (or the request's scheme and host) and the request
-// URI.
+// publicURL is the URL the provider called, for signatures: the API's
+// root (Options.BaseURL) and the request URI below it.
 func (h *Handler) publicURL(r *http.Request) string {
-	base := strings.TrimRight(h.opts.PublicURL, "/")
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		if p := r.Header.Get("X-Forwarded-Proto"); h.opts.TrustForwardedProto && (p == "https" || p == "http") {
-			scheme = p
-		}
-		base = scheme + "://" + r.Host
-	}
-	return base + r.URL.RequestURI()
+	return strings.TrimSuffix(h.urlRoot(r), "/") + r.URL.RequestURI()
 }
 
 func (h *Handler) incr(name string) {

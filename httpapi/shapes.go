@@ -23,18 +23,11 @@ func formatTimePtr(t *time.Time) *string {
 	return &s
 }
 
-// urlRoot is the request's scheme, host and "/" (Flask's url_root).
+// urlRoot is the URL of the API's root for r, ending in "/" (Flask's
+// url_root): Options.BaseURL, completed with the request's scheme and host
+// when it has none. Every URL the API writes starts with it.
 func (h *Handler) urlRoot(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if h.opts.TrustForwardedProto {
-		if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-			scheme = p
-		}
-	}
-	return scheme + "://" + r.Host + "/"
+	return h.base.root(r, h.opts.TrustForwardedProto)
 }
 
 // TemplateRef is the template of a notification in v2 bodies.

@@ -2,7 +2,7 @@
 // adapter runs it from a test:
 //
 //	func TestConformance(t *testing.T) {
-//		cachetest.Run(t, func(t *testing.T) notify.Cache { return memcache.New() })
+//		cachetest.Run(t, func(t *testing.T) notify.Cache { return memcache.New(memcache.Options{}) })
 //	}
 //
 // Keys are unique to each run, so the suite can share a real Redis with

@@ -10,5 +10,5 @@ import (
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	cachetest.Run(t, func(*testing.T) notify.Cache { return memcache.New() })
+	cachetest.Run(t, func(*testing.T) notify.Cache { return memcache.New(memcache.Options{}) })
 }

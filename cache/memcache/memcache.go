@@ -40,24 +40,18 @@ func (e entry) expired(now time.Time) bool {
 
 var _ notify.Cache = (*Cache)(nil)
 
-// Option configures a Cache.
-type Option func(*Cache)
-
-// WithClock makes the Cache read the time from now instead of time.Now, so
-// that tests can move time forward. A nil now is ignored.
-func WithClock(now func() time.Time) Option {
-	return func(c *Cache) {
-		if now != nil {
-			c.now = now
-		}
-	}
+// Options configure a Cache. The zero value takes the defaults.
+type Options struct {
+	// Clock returns the current time, so that tests can move time
+	// forward. Nil: time.Now.
+	Clock func() time.Time
 }
 
 // New returns an empty Cache.
-func New(opts ...Option) *Cache {
+func New(opts Options) *Cache {
 	c := &Cache{now: time.Now, items: map[string]entry{}}
-	for _, o := range opts {
-		o(c)
+	if opts.Clock != nil {
+		c.now = opts.Clock
 	}
 	return c
 }

@@ -50,7 +50,7 @@ func TestClockExpiry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clock := &fakeClock{now: time.Date(2024, 5, 1, 23, 0, 0, 0, time.UTC)}
-			c := memcache.New(memcache.WithClock(clock.Now))
+			c := memcache.New(memcache.Options{Clock: clock.Now})
 			ctx := t.Context()
 			require.NoError(t, c.Set(ctx, "k", 10, tc.ttl))
 			if tc.incr {
@@ -76,16 +76,16 @@ func TestClockExpiry(t *testing.T) {
 
 func TestNegativeTTL(t *testing.T) {
 	t.Parallel()
-	c := memcache.New()
+	c := memcache.New(memcache.Options{})
 	err := c.Set(t.Context(), "k", 1, -time.Second)
 	require.Error(t, err)
 	_, err = c.Get(t.Context(), "k")
 	assert.ErrorIs(t, err, notify.ErrCacheMiss)
 }
 
-func TestNilClockIgnored(t *testing.T) {
+func TestNilClockIsTimeNow(t *testing.T) {
 	t.Parallel()
-	c := memcache.New(memcache.WithClock(nil))
+	c := memcache.New(memcache.Options{Clock: nil})
 	require.NoError(t, c.Set(t.Context(), "k", 1, time.Hour))
 	v, err := c.Get(t.Context(), "k")
 	require.NoError(t, err)
@@ -95,7 +95,7 @@ func TestNilClockIgnored(t *testing.T) {
 func TestExpiredKeysAreSwept(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{now: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)}
-	c := memcache.New(memcache.WithClock(clock.Now))
+	c := memcache.New(memcache.Options{Clock: clock.Now})
 	ctx := t.Context()
 	for i := range 1000 {
 		require.NoError(t, c.Set(ctx, fmt.Sprint("old-", i), 1, time.Minute))

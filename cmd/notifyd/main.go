@@ -292,7 +292,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
-		cfg.Cache = memcache.New()
+		cfg.Cache = memcache.New(memcache.Options{})
 	}
 	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 	if err != nil {

@@ -35,7 +35,7 @@ func run() error {
 	n, err := notify.New(notify.Config{
 		Store:     memstore.New(),
 		Queue:     queue,
-		Cache:     memcache.New(),
+		Cache:     memcache.New(memcache.Options{}),
 		Sandbox:   sandbox.New(sandbox.Options{}),
 		SecretKey: []byte("quickstart only: use a real secret key"),
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),

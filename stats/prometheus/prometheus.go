@@ -56,6 +56,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/internal/statname"
 )
 
 // DefaultNamespace is the default of Options.Namespace.
@@ -98,6 +99,10 @@ type Stats struct {
 	providerDuration, receiptElapsed, sendDuration       *prom.HistogramVec
 	httpDuration, eventDuration                          *prom.HistogramVec
 	gauges                                               *prom.GaugeVec
+
+	// The families of the names that statname reads.
+	counterFamilies map[statname.Family]*prom.CounterVec
+	timingFamilies  map[statname.Family]*prom.HistogramVec
 
 	mu        sync.RWMutex
 	counters  map[string]prom.Counter
@@ -155,6 +160,18 @@ func New(reg prom.Registerer, opts Options) (*Stats, error) {
 	s.gauges = r.gauge("gauge", "Gauges, by StatsD name.", "name")
 	if r.err != nil {
 		return nil, r.err
+	}
+	s.counterFamilies = map[statname.Family]*prom.CounterVec{
+		statname.DAOCalls: s.daoCalls, statname.Tasks: s.tasks, statname.TaskErrors: s.taskErrors,
+		statname.Enqueued: s.enqueued, statname.EnqueueErrors: s.enqueueErrors,
+		statname.ProviderSends: s.providerSends, statname.Receipts: s.receipts,
+		statname.HTTPRequests: s.httpRequests, statname.Events: s.events,
+	}
+	s.timingFamilies = map[statname.Family]*prom.HistogramVec{
+		statname.DAODuration: s.daoDuration, statname.TaskDuration: s.taskDuration,
+		statname.EnqueueDuration: s.enqueueDuration, statname.ProviderDuration: s.providerDuration,
+		statname.ReceiptElapsed: s.receiptElapsed, statname.SendDuration: s.sendDuration,
+		statname.HTTPDuration: s.httpDuration, statname.EventDuration: s.eventDuration,
 	}
 	return s, nil
 }
@@ -234,119 +251,14 @@ func (s *Stats) observerFor(full string) prom.Observer {
 
 // mapCounter returns the family and labels of the counter name.
 func (s *Stats) mapCounter(name string) (*prom.CounterVec, []string) {
-	head, rest, _ := strings.Cut(name, ".")
-	switch head {
-	case "dao":
-		if rest != "" {
-			return s.daoCalls, []string{rest}
-		}
-	case "tasks":
-		if task, ok := strings.CutSuffix(rest, ".error"); ok && task != "" {
-			return s.taskErrors, []string{task}
-		}
-		if rest != "" {
-			return s.tasks, []string{rest}
-		}
-	case "queue":
-		if q, ok := strings.CutPrefix(rest, "enqueue."); ok && q != "" {
-			if qe, ok := strings.CutSuffix(q, ".error"); ok && qe != "" {
-				return s.enqueueErrors, []string{qe}
-			}
-			return s.enqueued, []string{q}
-		}
-	case "clients":
-		if p, result, ok := cutLast(rest); ok && (result == "success" || result == "error") {
-			return s.providerSends, []string{p, result}
-		}
-	case "callback":
-		if p, status, ok := strings.Cut(rest, "."); ok && p != "" && status != "" && !strings.Contains(status, ".") {
-			return s.receipts, []string{p, status}
-		}
-	}
-	if parts, ok := httpName(name); ok {
-		return s.httpRequests, parts[:]
-	}
-	return s.events, []string{name}
+	f, labels := statname.Counter(name)
+	return s.counterFamilies[f], labels
 }
 
 // mapTiming returns the family and labels of the timing name.
 func (s *Stats) mapTiming(name string) (*prom.HistogramVec, []string) {
-	head, rest, _ := strings.Cut(name, ".")
-	switch head {
-	case "dao":
-		if rest != "" {
-			return s.daoDuration, []string{rest}
-		}
-	case "tasks":
-		if rest != "" {
-			return s.taskDuration, []string{rest}
-		}
-	case "queue":
-		if q, ok := strings.CutPrefix(rest, "enqueue."); ok && q != "" {
-			return s.enqueueDuration, []string{q}
-		}
-	case "clients":
-		if p, ok := strings.CutSuffix(rest, ".request-time"); ok && p != "" {
-			return s.providerDuration, []string{p}
-		}
-	case "callback":
-		if ps, ok := strings.CutSuffix(rest, ".elapsed-time"); ok {
-			if p, status, ok := strings.Cut(ps, "."); ok && p != "" && status != "" && !strings.Contains(status, ".") {
-				return s.receiptElapsed, []string{p, status}
-			}
-		}
-	case "sms", "email", "letter":
-		switch rest {
-		case "total-time":
-			return s.sendDuration, []string{head, "all"}
-		case "test-key.total-time":
-			return s.sendDuration, []string{head, "test"}
-		case "live-key.total-time":
-			return s.sendDuration, []string{head, "live"}
-		}
-	}
-	if parts, ok := httpName(name); ok {
-		return s.httpDuration, parts[:]
-	}
-	return s.eventDuration, []string{name}
-}
-
-// cutLast splits s around its last dot.
-func cutLast(s string) (before, after string, ok bool) {
-	i := strings.LastIndexByte(s, '.')
-	if i <= 0 || i == len(s)-1 {
-		return "", "", false
-	}
-	return s[:i], s[i+1:], true
-}
-
-// httpMethods are the methods an HTTP request name may start with.
-var httpMethods = map[string]bool{
-	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
-	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true,
-}
-
-// httpName splits {METHOD}.{module}.{handler}.{status}.
-func httpName(name string) ([4]string, bool) {
-	var p [4]string
-	rest := name
-	for i := range 3 {
-		var ok bool
-		p[i], rest, ok = strings.Cut(rest, ".")
-		if !ok || p[i] == "" {
-			return p, false
-		}
-	}
-	p[3] = rest
-	if !httpMethods[p[0]] || len(p[3]) != 3 {
-		return p, false
-	}
-	for i := range 3 {
-		if c := p[3][i]; c < '0' || c > '9' {
-			return p, false
-		}
-	}
-	return p, true
+	f, labels := statname.Timing(name)
+	return s.timingFamilies[f], labels
 }
 
 // registrar registers collectors, reusing ones already registered, and
