@@ -63,13 +63,14 @@ func NewCallbackPayload(nt *Notification) CallbackPayload {
 // SetServiceCallback registers (or, with an empty url, removes) the URL a
 // service's delivery statuses are POSTed to, with the bearer token sent in
 // the Authorization header. The token is stored encrypted, like API key
-// secrets. The URL must be absolute http or https; the
-// token must be at least 10 characters, as upstream requires.
+// secrets. The URL must be absolute https (http too with
+// Config.AllowInsecureCallbacks) and, when its host is an IP address, a
+// public one; the token must be at least 10 characters, as upstream
+// requires.
 func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, callbackURL, token string) error {
 	if callbackURL != "" {
-		u, err := url.Parse(callbackURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("notify: callback URL %q must be an absolute http or https URL", callbackURL)
+		if err := checkCallbackURL(callbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
+			return err
 		}
 		if len(token) < 10 {
 			return errors.New("notify: the callback bearer token must be at least 10 characters")
@@ -121,7 +122,9 @@ func (n *Notifier) queueServiceCallback(ctx context.Context, nt *Notification) {
 
 // sendServiceCallback POSTs the notification's current status to its
 // service's callback URL. Network errors, 429 and 5xx are retried; other
-// answers are final.
+// answers, redirects included (they are not followed), are final, and so
+// is a URL that is not https, or whose host is not public, unless
+// Config.AllowInsecureCallbacks.
 func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	nt, err := n.store.GetNotification(ctx, t.NotificationID)
 	if errors.Is(err, ErrNotFound) {
@@ -136,6 +139,9 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	}
 	if svc.CallbackURL == "" {
 		return nil
+	}
+	if err := checkCallbackURL(svc.CallbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
+		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
 	body, err := json.Marshal(NewCallbackPayload(nt))
 	if err != nil {
@@ -160,6 +166,9 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if errors.Is(err, ErrCallbackAddress) {
+			return Permanent(fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err))
 		}
 		return fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err)
 	}

@@ -18,6 +18,9 @@ import (
 	"github.com/notifykit/notify/provider/sandbox"
 )
 
+// insecureCallbacks lets callbacks reach the httptest servers on loopback.
+var insecureCallbacks = notifytest.WithConfig(func(c *notify.Config) { c.AllowInsecureCallbacks = true })
+
 type callbackSink struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
@@ -58,7 +61,7 @@ func TestServiceCallbacks(t *testing.T) {
 	t.Parallel()
 	sink := newCallbackSink(t)
 	sink.fails.Store(2) // retried until it answers
-	f := newFixture(t, notify.Service{})
+	f := newFixture(t, notify.Service{}, insecureCallbacks)
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, sink.srv.URL+"/status", "a-long-bearer-token"))
 	ref := "ref-1"
 	nt, err := f.env.Notifier.SendSMS(ctx, f.keys[notify.KeyTypeLive], &notify.SMSRequest{
@@ -85,7 +88,7 @@ func TestServiceCallbacks(t *testing.T) {
 func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	t.Parallel()
 	sink := newCallbackSink(t)
-	f := newFixture(t, notify.Service{}, notifytest.WithSandbox(sandbox.Options{
+	f := newFixture(t, notify.Service{}, insecureCallbacks, notifytest.WithSandbox(sandbox.Options{
 		FailPermanently: func(notify.Message) bool { return true }}))
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, sink.srv.URL, "a-long-bearer-token"))
 	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
@@ -95,7 +98,7 @@ func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	assert.Equal(t, "technical-failure", sink.received()[0]["status"])
 	assert.Nil(t, sink.received()[0]["sent_at"])
 
-	g := newFixture(t, notify.Service{}, withRealSMS(&stuckProvider{}))
+	g := newFixture(t, notify.Service{}, insecureCallbacks, withRealSMS(&stuckProvider{}))
 	require.NoError(t, g.env.Notifier.SetServiceCallback(ctx, g.svc.ID, sink.srv.URL, "a-long-bearer-token"))
 	nt2, err := g.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)

@@ -73,9 +73,17 @@ type Config struct {
 	Providers []Provider
 	// ProviderChoice tunes the choice among several providers of a channel.
 	ProviderChoice ProviderChoice
-	// CallbackClient sends services' delivery-status callbacks. Nil: an
-	// http.Client with DefaultCallbackTimeout.
+	// CallbackClient sends services' delivery-status callbacks; it never
+	// follows redirects, whatever its CheckRedirect. Nil: a client with
+	// DefaultCallbackTimeout, no proxy, that refuses to connect to
+	// loopback, private, link-local and other non-public addresses (see
+	// AllowInsecureCallbacks).
 	CallbackClient *http.Client
+	// AllowInsecureCallbacks permits http callback URLs and callback
+	// hosts on loopback, private and link-local addresses. For tests and
+	// development only: with it, a service's callback URL can reach what
+	// only the deployment can reach.
+	AllowInsecureCallbacks bool
 	// Sandbox receives simulate-key and research-mode notifications, and
 	// every notification of a channel without a real provider. Nil: a
 	// built-in sandbox that sends nothing and simulates receipts.
@@ -257,7 +265,9 @@ func (c *Config) setDefaults() {
 		c.Clock = time.Now
 	}
 	if c.CallbackClient == nil {
-		c.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
+		c.CallbackClient = newCallbackClient(c.AllowInsecureCallbacks)
+	} else {
+		c.CallbackClient = withoutRedirects(c.CallbackClient)
 	}
 	if c.Sandbox == nil {
 		c.Sandbox = BuiltinSandbox()
