@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,8 +60,8 @@ func NewCallbackPayload(nt *Notification) CallbackPayload {
 
 // SetServiceCallback registers (or, with an empty url, removes) the URL a
 // service's delivery statuses are POSTed to, with the bearer token sent in
-// the Authorization header. The token is stored encrypted, like API key
-// secrets. The URL must be absolute https (http too with
+// the Authorization header. The URL and the token are stored sealed, like
+// API key secrets (ServiceCallbackURL reads the URL back). The URL must be absolute https (http too with
 // Config.AllowInsecureCallbacks) and, when its host is an IP address, a
 // public one; the token must be at least 10 characters, as upstream
 // requires.
@@ -84,15 +82,15 @@ func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 	if err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
-	stored := ""
-	if token != "" {
-		sealed, err := n.secrets.seal(token)
-		if err != nil {
-			return err
-		}
-		stored = sealedPrefix + base64.StdEncoding.EncodeToString(sealed)
+	sealedURL, err := n.secrets.sealText(callbackURL)
+	if err != nil {
+		return err
 	}
-	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = callbackURL, stored, n.now()
+	sealedToken, err := n.secrets.sealText(token)
+	if err != nil {
+		return err
+	}
+	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = sealedURL, sealedToken, n.now()
 	if err := n.store.UpdateService(ctx, svc); err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
@@ -140,7 +138,11 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	if svc.CallbackURL == "" {
 		return nil
 	}
-	if err := checkCallbackURL(svc.CallbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
+	callbackURL, _, err := n.secrets.openText(svc.CallbackURL)
+	if err != nil {
+		return Permanent(fmt.Errorf("notify: service callback for %s: URL: %w", nt.ID, err))
+	}
+	if err := checkCallbackURL(callbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
 		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
 	body, err := json.Marshal(NewCallbackPayload(nt))
@@ -149,17 +151,17 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	}
 	reqCtx, cancel := context.WithTimeout(ctx, DefaultCallbackTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, svc.CallbackURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, callbackURL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent(fmt.Errorf("notify: service callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	token, err := n.callbackToken(svc)
+	token, _, err := n.secrets.openText(svc.CallbackToken)
 	if err != nil {
 		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	where := redactedURL(svc.CallbackURL)
+	where := redactedURL(callbackURL)
 	res, err := n.cfg.CallbackClient.Do(req)
 	if err != nil {
 		// Never the token, nor credentials in the URL.
@@ -186,22 +188,18 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	}
 }
 
-// sealedPrefix marks a callback token that SetServiceCallback encrypted
-// with the API secrets' key; a token without it (set on the Service
-// directly) is used as it is.
-const sealedPrefix = "sealed:"
-
-// callbackToken returns a service's callback bearer token in clear.
-func (n *Notifier) callbackToken(svc *Service) (string, error) {
-	t, ok := strings.CutPrefix(svc.CallbackToken, sealedPrefix)
-	if !ok {
-		return svc.CallbackToken, nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(t)
+// ServiceCallbackURL returns a service's callback URL in clear ("" when
+// it has none): the Store keeps it sealed.
+func (n *Notifier) ServiceCallbackURL(ctx context.Context, serviceID uuid.UUID) (string, error) {
+	svc, err := n.store.GetService(ctx, serviceID)
 	if err != nil {
-		return "", fmt.Errorf("stored callback token is corrupt: %w", err)
+		return "", fmt.Errorf("notify: service callback URL: %w", err)
 	}
-	return n.secrets.open(raw)
+	u, _, err := n.secrets.openText(svc.CallbackURL)
+	if err != nil {
+		return "", fmt.Errorf("notify: service callback URL of %s: %w", serviceID, err)
+	}
+	return u, nil
 }
 
 // redactedURL is a callback URL fit for logs: scheme, host and path, with

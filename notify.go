@@ -88,8 +88,13 @@ type Config struct {
 	// every notification of a channel without a real provider. Nil: a
 	// built-in sandbox that sends nothing and simulates receipts.
 	Sandbox Provider
-	// SecretKey encrypts API key secrets at rest. Nil: a development key is
-	// generated once and kept in the Store, with a warning in the log.
+	// SecretKey seals API key secrets and services' callback URLs and
+	// tokens at rest; it must be at least MinSecretKeyLength bytes. The
+	// Store keeps a check value of it: New fails with an error wrapping
+	// ErrWrongSecretKey when given another key than the one the Store's
+	// secrets are sealed under (RotateSecretKey changes it). Nil: a
+	// development key is generated once and kept in the Store, with a
+	// warning in the log.
 	SecretKey []byte
 	// Clock returns the current time. Nil: time.Now.
 	Clock func() time.Time
@@ -157,8 +162,10 @@ type Notifier struct {
 // New validates cfg (see Config) and returns a Notifier on its adapters.
 // It fails, naming the field, when Store or Queue is missing, a number or a
 // duration is negative, a provider is nil or of neither channel, or a
-// simulated number does not parse; it also fails when the development secret
-// key cannot be loaded from the Store. To measure the adapters' calls, pass
+// simulated number does not parse or the secret key is too short; it also
+// fails when the development secret key cannot be loaded from the Store,
+// or when the secret key is not the one the Store's secrets are sealed
+// under (ErrWrongSecretKey). To measure the adapters' calls, pass
 // cfg through instrument.Config (package stats/instrument) first.
 func New(cfg Config) (*Notifier, error) {
 	if err := cfg.validate(); err != nil {
@@ -197,7 +204,7 @@ func New(cfg Config) (*Notifier, error) {
 		}
 		n.log.Warn("no secret key configured: API secrets are encrypted with a development key kept in the store; configure a secret key in production")
 	}
-	box, err := newSecretBox(key)
+	box, err := openSecrets(context.Background(), uncached(cfg.Store), key) // secrets.go
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +248,9 @@ func (c *Config) validate() error {
 		if f.value < 0 {
 			errs = append(errs, fmt.Errorf("notify: Config.%s must not be negative (0 takes the default)", f.name))
 		}
+	}
+	if len(c.SecretKey) > 0 && len(c.SecretKey) < MinSecretKeyLength {
+		errs = append(errs, fmt.Errorf("notify: Config.SecretKey must be at least %d bytes, not %d: use a random key such as the output of `openssl rand -base64 32`; RotateSecretKey (notifyd rotate-key) re-seals a store sealed under a shorter one", MinSecretKeyLength, len(c.SecretKey)))
 	}
 	for _, p := range c.SimulatedNumbers {
 		if _, err := ParsePhoneNumber(p); err != nil {

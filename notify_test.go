@@ -711,7 +711,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	q := memqueue.New(memqueue.Options{})
 	t.Cleanup(func() { _ = q.Close() })
 	base := func() notify.Config {
-		return notify.Config{Store: memstore.New(), Queue: q, SecretKey: []byte("k"), Logger: slog.New(slog.DiscardHandler)}
+		return notify.Config{Store: memstore.New(), Queue: q, SecretKey: testSecretKey, Logger: slog.New(slog.DiscardHandler)}
 	}
 	tests := []struct {
 		name string

@@ -73,7 +73,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		Store:     memstore.New(),
 		Queue:     ownQueue,
 		Cache:     memcache.New(),
-		SecretKey: []byte("notifytest secret key"),
+		SecretKey: []byte("notifytest secret key, for tests only"),
 		Logger:    slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {

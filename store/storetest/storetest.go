@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ListInProgress", testInProgress},
 		{"InboundSMS", testInboundSMS},
 		{"Settings", testSettings},
+		{"SealedStore", testSealed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
