@@ -25,6 +25,7 @@ const (
 	DefaultDailyLimitCacheTTL  = time.Hour
 	DefaultSweepBatch          = 1000
 	DefaultSendingTimeout      = 72 * time.Hour
+	DefaultRecordSentTimeout   = 30 * time.Second
 )
 
 // DefaultSimulatedEmails and DefaultSimulatedNumbers are upstream's simulated
@@ -127,6 +128,11 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
+	// RecordSentTimeout bounds how long a worker keeps trying to record a
+	// send the provider accepted, even once it is told to stop (30s):
+	// keep it below the time a stopping process is given, or the process
+	// is killed first and the send repeated after the lease.
+	RecordSentTimeout time.Duration
 
 	// ReadCacheTTL is how long the Notifier keeps in process what
 	// authentication, sending and delivery read from the Store: services,
@@ -241,6 +247,7 @@ func (c *Config) validate() error {
 		{"SweepBatch", int64(c.SweepBatch)},
 		{"MaxDeliveryAttempts", int64(c.MaxDeliveryAttempts)},
 		{"SendingTimeout", int64(c.SendingTimeout)},
+		{"RecordSentTimeout", int64(c.RecordSentTimeout)},
 		{"ProviderChoice.ErrorThreshold", int64(c.ProviderChoice.ErrorThreshold)},
 		{"ProviderChoice.ErrorWindow", int64(c.ProviderChoice.ErrorWindow)},
 		{"ProviderChoice.Recovery", int64(c.ProviderChoice.Recovery)},
@@ -292,6 +299,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.SweepBatch, DefaultSweepBatch)
 	setDefault(&c.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
+	setDefault(&c.RecordSentTimeout, DefaultRecordSentTimeout)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
 	if c.SimulatedEmails == nil {
