@@ -19,7 +19,7 @@
 //	POST /notifications/{sms,email}        v1 send
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
-//	GET  /_status                          health, no authentication
+//	GET  /_status                          health (the store answers and takes a write), no authentication
 //
 // Providers' webhooks (delivery receipts, inbound text messages) are
 // mounted from Options.Webhooks at the routes each provider gives, e.g.
@@ -131,7 +131,10 @@ func New(n *notify.Notifier, opts Options) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
 // Status returns a handler for GET /_status alone, for processes that serve
-// no API (workers): 200 {"status": "ok"} when p answers, 503 otherwise.
+// no API (workers): 200 {"status": "ok"} when p answers (and, when p has
+// notify.Store's LoadOrStoreSetting, takes a write), 503 otherwise. The
+// store is probed at most once a second; answers in between repeat the
+// last probe's.
 // It has the same middleware (request id, headers, log) as the API.
 func Status(p Pinger, opts Options) http.Handler {
 	if opts.Logger == nil {
@@ -141,7 +144,7 @@ func Status(p Pinger, opts Options) http.Handler {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	h := &Handler{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(p, h.log))
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(newStatusProbe(p), h.log))
 	h.mux.HandleFunc("/", h.fallback)
 	h.root = h.middleware(h.mux)
 	return h
@@ -165,7 +168,7 @@ func (h *Handler) routes() {
 	h.handle("POST /notifications/{type}", "v1_notifications", "send_notification", true, h.postNotificationV1)
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(newStatusProbe(h.n.Store()), h.log))
 	h.webhookRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
