@@ -103,9 +103,9 @@ func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	nt2, err := g.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)
 	require.NoError(t, g.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt2.ID, Attempt: 1}))
-	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: nt2.ID, Status: notify.StatusPending}))
+	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: nt2.ID, Status: notify.StatusPending}))
 	assert.Zero(t, g.env.Queue.Len(notify.QueueServiceCallbacks), "pending is not reported")
-	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: nt2.ID, Status: notify.StatusDelivered}))
+	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: nt2.ID, Status: notify.StatusDelivered}))
 	assert.Equal(t, 1, g.env.Queue.Len(notify.QueueServiceCallbacks))
 }
 

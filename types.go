@@ -106,8 +106,10 @@ var FilterStatuses = []Status{
 }
 
 // ReceiptableStatuses are the statuses from which a delivery receipt may move
-// a notification.
-var ReceiptableStatuses = []Status{StatusCreated, StatusSending, StatusPending, StatusSent}
+// a notification: those of a notification handed to a provider. Created is
+// not one: a receipt cannot arrive before the send it is about is
+// recorded.
+var ReceiptableStatuses = []Status{StatusSending, StatusPending, StatusSent}
 
 // Final reports whether s is a status a notification never leaves on its own.
 func (s Status) Final() bool {
