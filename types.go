@@ -311,7 +311,8 @@ type NotificationFilter struct {
 	// Reference, when non-nil, matches the client reference exactly.
 	Reference *string
 	// OlderThan, when non-nil, keeps notifications strictly older than that
-	// notification (by created_at, then id). An unknown id gives no results.
+	// notification (by created_at, then id). An unknown id, or the id of
+	// another service's notification, gives no results.
 	OlderThan *uuid.UUID
 	// IncludeJobs includes notifications created from CSV jobs.
 	IncludeJobs bool

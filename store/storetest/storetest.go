@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"InboundSMS", testInboundSMS},
 		{"Settings", testSettings},
 		{"SealedStore", testSealed},
+		{"OlderThanScope", testOlderThanScope},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
