@@ -266,7 +266,7 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 // worker that died between recording the send and applying the receipt) get
 // their receipt again after SweepAfter, and any still sending or pending
 // after SendingTimeout becomes temporary-failure, as upstream's nightly task
-// does (SPEC B7.1).
+// does.
 func (n *Notifier) sweepInProgress(ctx context.Context, now time.Time) error {
 	var errs []error
 	if sim, ok := n.sandbox.(ReceiptSimulator); ok {

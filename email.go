@@ -5,19 +5,20 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/notifykit/notify/internal/pyfmt"
 	"golang.org/x/net/idna"
 )
 
 // ErrInvalidEmail is returned by ValidateEmail for an address that is not
 // valid. Its text is upstream's InvalidEmailError message.
-var ErrInvalidEmail = errors.New("Not a valid email address")
+var ErrInvalidEmail = errors.New(msgInvalidEmail)
 
 // idnaProfile stands in for Python's "idna" codec (IDNA 2003 nameprep and
 // punycode): UTS #46 mapping in transitional mode maps as IDNA 2003 did
 // (e.g. ß → ss), with the lookup validation rules.
 var idnaProfile = idna.New(idna.MapForLookup(), idna.Transitional(true), idna.BidiRule())
 
-// ValidateEmail applies the email rules of SPEC B6.2 and returns the
+// ValidateEmail applies GOV.UK Notify's email address rules and returns the
 // address with surrounding whitespace and zero-width or no-break spaces
 // removed (not lower-cased). An invalid address gives an error for which
 // errors.Is(err, ErrInvalidEmail) holds.
@@ -93,7 +94,7 @@ func splitEmail(addr string) (string, bool) {
 		return "", false
 	}
 	for _, r := range host[size:] {
-		if r == '@' || isPythonSpace(r) {
+		if r == '@' || pyfmt.IsSpace(r) {
 			return "", false
 		}
 	}
@@ -107,17 +108,6 @@ func isEmailLocalChar(c byte) bool {
 		return true
 	}
 	return strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
-}
-
-// isPythonSpace reports whether r matches \s in a Python 3 str pattern
-// (str.isspace()).
-func isPythonSpace(r rune) bool {
-	switch {
-	case r >= '\t' && r <= '\r', r >= 0x1c && r <= 0x20, r == 0x85, r == 0xa0, r == 0x1680,
-		r >= 0x2000 && r <= 0x200a, r == 0x2028, r == 0x2029, r == 0x202f, r == 0x205f, r == 0x3000:
-		return true
-	}
-	return false
 }
 
 // isASCII reports whether s is all ASCII.
@@ -166,7 +156,7 @@ func splitIDNADots(s string) []string {
 }
 
 // FormatRecipient normalises a recipient for trial-mode and guest-list
-// matching (upstream format_recipient, SPEC B1.4): a phone number that
+// matching (upstream's format_recipient): a phone number that
 // parses becomes E.164 without "+", a valid email address is lower-cased,
 // and anything else is returned with surrounding whitespace trimmed.
 func FormatRecipient(s string) string {

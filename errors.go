@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -117,6 +116,15 @@ func (es Errors) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
+// orNil returns es as an error, or nil when it is empty: an empty Errors
+// held in an error would be a refusal of nothing.
+func (es Errors) orNil() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
 // As lets errors.As find the first refusal of an Errors as an *Error.
 func (es Errors) As(target any) bool {
 	if p, ok := target.(**Error); ok && len(es) > 0 {
@@ -147,67 +155,4 @@ func StatusOf(err error) int {
 		return l[0].Status
 	}
 	return http.StatusInternalServerError
-}
-
-// V2ErrorItem is one entry of a v2 error body.
-type V2ErrorItem struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
-
-// V2ErrorBody is the v2 error shape:
-// {"status_code": N, "errors": [{"error": Name, "message": msg}]}.
-type V2ErrorBody struct {
-	StatusCode int           `json:"status_code"`
-	Errors     []V2ErrorItem `json:"errors"`
-}
-
-// V2Error shapes err for the v2 API. Anything that is not a refusal becomes
-// a 500 "Internal server error"; duplicate entries are dropped.
-func V2Error(err error) V2ErrorBody {
-	list := ErrorList(err)
-	if len(list) == 0 {
-		list = []*Error{ErrInternal}
-	}
-	body := V2ErrorBody{StatusCode: list[0].Status}
-	seen := map[V2ErrorItem]bool{}
-	for _, e := range list {
-		item := V2ErrorItem{Error: e.Name, Message: e.Message}
-		if !seen[item] {
-			seen[item] = true
-			body.Errors = append(body.Errors, item)
-		}
-	}
-	return body
-}
-
-// V1ErrorBody is the v1 error shape: {"result": "error", "message": ...}
-// where message is a string or a map of field to messages.
-type V1ErrorBody struct {
-	Result  string `json:"result"`
-	Message any    `json:"message"`
-}
-
-// V1Error shapes err for the v1 API: refusals about a field become
-// {"field": ["message"]}, others a plain string.
-func V1Error(err error) V1ErrorBody {
-	list := ErrorList(err)
-	if len(list) == 0 {
-		return V1ErrorBody{Result: "error", Message: ErrInternal.Message}
-	}
-	fields := map[string][]string{}
-	var plain []string
-	for _, e := range list {
-		if e.Field == "" {
-			plain = append(plain, e.Message)
-			continue
-		}
-		if !slices.Contains(fields[e.Field], e.Message) {
-			fields[e.Field] = append(fields[e.Field], e.Message)
-		}
-	}
-	if len(fields) == 0 {
-		return V1ErrorBody{Result: "error", Message: strings.Join(plain, "; ")}
-	}
-	return V1ErrorBody{Result: "error", Message: fields}
 }

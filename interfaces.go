@@ -154,7 +154,7 @@ type Queue interface {
 	Consume(ctx context.Context, queue string, h Handler) error
 }
 
-// Cache holds the daily counters (SPEC A3). Values are integers. Every
+// Cache holds the daily-limit counters. Values are integers. Every
 // method is safe for concurrent use; a failing Cache never fails a request:
 // the Notifier falls back to the Store.
 //

@@ -28,8 +28,9 @@ const (
 	DefaultRecordSentTimeout   = 30 * time.Second
 )
 
-// DefaultSimulatedEmails and DefaultSimulatedNumbers are upstream's simulated
-// recipients (SPEC B2.1).
+// DefaultSimulatedEmails and DefaultSimulatedNumbers are GOV.UK Notify's
+// simulated recipients
+// (https://docs.notifications.service.gov.uk/rest-api.html#email-addresses).
 var (
 	DefaultSimulatedEmails = []string{
 		"simulate-delivered@notifications.service.gov.uk",
@@ -146,6 +147,9 @@ type Config struct {
 	// ReadCacheSize caps the entries of that cache, the least recently used
 	// going first when it is full (10000). It must not be negative.
 	ReadCacheSize int
+	// GroupCommit tunes the group commit of concurrent sends, on when the
+	// Store is a BatchCreator.
+	GroupCommit GroupCommit
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -163,6 +167,7 @@ type Notifier struct {
 	secrets   *secretBox
 	simEmails map[string]bool
 	simPhones map[string]bool
+	commit    *committer // nil: every send commits on its own
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
@@ -186,6 +191,9 @@ func New(cfg Config) (*Notifier, error) {
 		cfg: cfg, store: cfg.Store, queue: cfg.Queue, cache: cfg.Cache, stats: cfg.Stats,
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
+	}
+	if err := n.startGroupCommit(); err != nil {
+		return nil, err
 	}
 	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
@@ -242,6 +250,9 @@ func (c *Config) validate() error {
 		{"DailyLimitCacheTTL", int64(c.DailyLimitCacheTTL)},
 		{"PageSize", int64(c.PageSize)},
 		{"ReadCacheSize", int64(c.ReadCacheSize)},
+		{"GroupCommit.MaxBatch", int64(c.GroupCommit.MaxBatch)},
+		{"GroupCommit.InFlight", int64(c.GroupCommit.InFlight)},
+		{"GroupCommit.Timeout", int64(c.GroupCommit.Timeout)},
 		{"ClaimLease", int64(c.ClaimLease)},
 		{"SweepAfter", int64(c.SweepAfter)},
 		{"SweepBatch", int64(c.SweepBatch)},
@@ -302,6 +313,9 @@ func (c *Config) setDefaults() {
 	setDefault(&c.RecordSentTimeout, DefaultRecordSentTimeout)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
+	setDefault(&c.GroupCommit.MaxBatch, DefaultGroupCommitMaxBatch)
+	setDefault(&c.GroupCommit.InFlight, DefaultGroupCommitInFlight)
+	setDefault(&c.GroupCommit.Timeout, DefaultGroupCommitTimeout)
 	if c.SimulatedEmails == nil {
 		c.SimulatedEmails = DefaultSimulatedEmails
 	}
@@ -337,14 +351,15 @@ func (n *Notifier) Stats() Stats { return n.stats }
 // ---------------------------------------------------------------------------
 // Administration: services, keys, templates, team and guest list.
 
-// CreateService stores a new service. A zero ID gets a random one; a zero
-// MessageLimit becomes 50; no permissions means sms and email.
+// CreateService stores a new service after CheckService. A zero ID gets a
+// random one; a zero MessageLimit becomes 50; no permissions means sms and
+// email.
 func (n *Notifier) CreateService(ctx context.Context, s Service) (*Service, error) {
 	if s.ID == uuid.Nil {
 		s.ID = uuid.New()
 	}
-	if strings.TrimSpace(s.Name) == "" {
-		return nil, errors.New("notify: create service: name is required")
+	if err := CheckService(&s); err != nil {
+		return nil, err
 	}
 	setDefault(&s.MessageLimit, DefaultMessageLimit)
 	if s.Permissions == nil {

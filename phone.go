@@ -58,8 +58,8 @@ var phoneMessages = map[PhoneErrorCode][2]string{
 }
 
 // PhoneError is a phone validation failure. Error() returns the UI text
-// (utils errors.py str(error)), V2Message() the legacy v2 API text
-// (SPEC B6.1).
+// (notifications-utils' str(error)), V2Message() the text the v2 API
+// answers with.
 type PhoneError struct {
 	Code PhoneErrorCode
 }
@@ -82,8 +82,8 @@ func (e *PhoneError) V2Message() string {
 
 func phoneErr(code PhoneErrorCode) *PhoneError { return &PhoneError{Code: code} }
 
-// PhoneNumber is a number that parsed: the constructor stage of SPEC B6.1
-// (upstream PhoneNumber(str)), before any service permission is applied.
+// PhoneNumber is a number that parsed: the constructor stage of the phone
+// rules (upstream's PhoneNumber(str)), before any service permission is applied.
 type PhoneNumber struct {
 	// Normalised is E.164 without "+", e.g. "447723456789".
 	Normalised string
@@ -106,8 +106,10 @@ type PhoneNumber struct {
 	Landline bool
 }
 
-// ParsePhoneNumber runs the constructor stage of the phone rules (SPEC A4
-// steps 1-6) on s and returns the parsed number. Errors are *PhoneError.
+// ParsePhoneNumber runs the constructor stage of the phone rules on s:
+// characters checked, trailing junk trimmed, libphonenumber's GB then
+// international parse, the validity and type checks, one retry without
+// + and leading zeros, and E.164 normalisation; and returns the parsed number. Errors are *PhoneError.
 // Plain UK mobile numbers take a fast path that gives the same answer
 // without calling the phonenumbers library.
 func ParsePhoneNumber(s string) (PhoneNumber, error) {

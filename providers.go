@@ -18,7 +18,7 @@ const (
 )
 
 // ProviderChoice tunes how the Notifier chooses among several providers of
-// a channel (SPEC B8.2): a weighted random choice by priority among the
+// a channel, as upstream does: a weighted random choice by priority among the
 // active ones; a provider that fails more than ErrorThreshold times within
 // ErrorWindow has its priority halved, and priorities drift back to their
 // configured value over Recovery.

@@ -432,3 +432,30 @@ func copyCachedAPIKeys(keys []APIKey) []APIKey {
 	}
 	return out
 }
+
+// ---------------------------------------------------------------------------
+// Optional write abilities (adminstore.go): the cache has them whatever the
+// Store behind it, drops what they change, and answers ErrUnsupported when
+// that Store lacks them.
+
+// ReplaceGuestList replaces a service's guest list and drops its cached
+// copy.
+func (c *cachedStore) ReplaceGuestList(ctx context.Context, serviceID uuid.UUID, entries []GuestListEntry) error {
+	g, ok := storeAs[GuestListReplacer](c.Store)
+	if !ok {
+		return unsupported("replace guest list", "ReplaceGuestList")
+	}
+	defer c.invalidate(readKey{kind: readGuestList, service: serviceID})
+	return g.ReplaceGuestList(ctx, serviceID, entries)
+}
+
+// RemoveTeamMember removes a team member and drops the service's cached
+// team.
+func (c *cachedStore) RemoveTeamMember(ctx context.Context, m TeamMember) error {
+	r, ok := storeAs[TeamMemberRemover](c.Store)
+	if !ok {
+		return unsupported("remove team member", "RemoveTeamMember")
+	}
+	defer c.invalidate(readKey{kind: readTeamMembers, service: m.ServiceID})
+	return r.RemoveTeamMember(ctx, m)
+}

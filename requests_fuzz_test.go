@@ -1,12 +1,10 @@
 package notify
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/url"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,29 +172,5 @@ func FuzzDecodeListQuery(f *testing.F) {
 		again, err := DecodeListQuery(back)
 		require.NoError(t, err, "a decoded query re-validates")
 		assert.Equal(t, got, again)
-	})
-}
-
-// FuzzJSONTree checks the body parser against encoding/json: the plain form
-// of the tree equals what json.Unmarshal gives.
-func FuzzJSONTree(f *testing.F) {
-	for _, b := range fuzzBodies {
-		f.Add([]byte(b))
-	}
-	f.Add([]byte(`{"a":1,"a":[true,false,null,"\u00e9\\\"\n",-0.5e-3,{}]," b" : { "c" : [ ] } }`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		tree, err := decodeBody(body)
-		var want any
-		if jerr := json.Unmarshal(body, &want); jerr != nil || !utf8.Valid(body) {
-			if len(bytes.Trim(body, " \t\r\n")) > 0 && !bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) && !json.Valid(body) {
-				require.Error(t, err)
-			}
-			return
-		}
-		require.NoError(t, err)
-		if len(bytes.Trim(body, " \t\r\n")) == 0 {
-			return
-		}
-		assert.Equal(t, want, plainValue(tree))
 	})
 }

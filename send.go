@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -15,8 +14,8 @@ import (
 // ---------------------------------------------------------------------------
 // Sending.
 
-// SendSMS validates req as the v2 API does and, in upstream's order (SPEC
-// B8.2), checks the daily limit, the service's permission, the template,
+// SendSMS validates req as the v2 API does and, in upstream's order,
+// checks the daily limit, the service's permission, the template,
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
@@ -96,67 +95,9 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 	}
 	r := &EmailRequest{EmailAddress: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 	if _, err := ValidateEmail(r.EmailAddress); err != nil {
-		return nil, &Error{Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo, Message: "Not a valid email address"}
+		return nil, invalidEmail()
 	}
 	return n.sendEmail(ctx, c, r)
-}
-
-func phoneMessage(err error) string {
-	var pe *PhoneError
-	if errors.As(err, &pe) {
-		return pe.V2Message()
-	}
-	return err.Error()
-}
-
-// checkSMSRequest validates a typed request the way the JSON schema does.
-func checkSMSRequest(req *SMSRequest, now time.Time) error {
-	var errs Errors
-	if req == nil {
-		return ValidationError("", "phone_number is a required property")
-	}
-	if _, err := ParsePhoneNumber(req.PhoneNumber); err != nil {
-		errs = append(errs, ValidationError(FieldTo, "phone_number "+phoneMessage(err)))
-	}
-	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
-
-func checkEmailRequest(req *EmailRequest, now time.Time) error {
-	var errs Errors
-	if req == nil {
-		return ValidationError("", "email_address is a required property")
-	}
-	if _, err := ValidateEmail(req.EmailAddress); err != nil {
-		errs = append(errs, ValidationError(FieldTo, "email_address Not a valid email address"))
-	}
-	errs = append(errs, checkCommon(req.TemplateID, req.Reference, req.ScheduledFor, now)...)
-	if u := req.OneClickUnsubscribeURL; u != nil && !strings.HasPrefix(*u, "https") {
-		errs = append(errs, ValidationError("", "one_click_unsubscribe_url is not a valid https url"))
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
-
-func checkCommon(templateID uuid.UUID, ref *string, scheduled *time.Time, now time.Time) Errors {
-	var errs Errors
-	if templateID == uuid.Nil {
-		errs = append(errs, ValidationError(FieldTemplate, "template_id is a required property"))
-	}
-	if ref != nil && len([]rune(*ref)) > 1000 {
-		errs = append(errs, ValidationError("", "reference "+*ref+" is too long"))
-	}
-	if scheduled != nil {
-		if msg := scheduledForProblem(*scheduled, now); msg != "" {
-			errs = append(errs, ValidationError("", "scheduled_for "+msg))
-		}
-	}
-	return errs
 }
 
 // draft is a notification being prepared by a send.
@@ -221,8 +162,8 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return nil, BadRequest(FieldTemplate, MsgTemplateDeleted)
 	}
 	// Personalisation and rendering.
-	if missing := MissingPersonalisation(tpl.Subject, tpl.Content, d.values); len(missing) > 0 {
-		return nil, BadRequest(FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
+	if err := checkPersonalisation(tpl, d.values); err != nil {
+		return nil, err
 	}
 	var body, subject string
 	if d.typ == SMS {
@@ -235,11 +176,8 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return nil, BadRequest(FieldContent, MsgMessageEmpty)
 	}
 	// Sender and reply-to: services have only their default ones.
-	if d.senderID != nil {
-		return nil, BadRequest("", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", d.senderID, svc.ID))
-	}
-	if d.replyID != nil {
-		return nil, BadRequest("", fmt.Sprintf("email_reply_to_id %s does not exist in database for service id %s", d.replyID, svc.ID))
+	if err := checkSenderIDs(svc, d.senderID, d.replyID); err != nil {
+		return nil, err
 	}
 	// Recipient: trial mode and team keys, then the channel's rules.
 	if d.to == "" {
@@ -252,14 +190,14 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	if d.typ == SMS {
 		pn, err := ParsePhoneNumber(d.to)
 		if err != nil {
-			return nil, &Error{Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo, Message: phoneMessage(err)}
+			return nil, invalidPhone(err)
 		}
 		if err := pn.Validate(svc.Can(PermissionInternationalSMS), svc.Can(PermissionUKLandlines)); err != nil {
 			var pe *PhoneError
 			if errors.As(err, &pe) && pe.Code == PhoneNotUKMobile && !pn.UK {
 				return nil, BadRequest(FieldService, MsgInternationalSMS)
 			}
-			return nil, &Error{Name: NameInvalidPhone, Status: http.StatusBadRequest, Field: FieldTo, Message: phoneMessage(err)}
+			return nil, invalidPhone(err)
 		}
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
@@ -271,7 +209,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	} else {
 		addr, err := ValidateEmail(d.to)
 		if err != nil {
-			return nil, &Error{Name: NameInvalidEmail, Status: http.StatusBadRequest, Field: FieldTo, Message: "Not a valid email address"}
+			return nil, invalidEmail()
 		}
 		nt.NormalisedTo = strings.ToLower(addr)
 		if e := EmailTooLong(body); e != nil {
@@ -304,6 +242,9 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	reserved, err := n.reserveDailySlot(ctx, d.c, now)
 	if err != nil {
 		return nil, err
+	}
+	if n.commit != nil {
+		return n.commit.persistAndQueue(ctx, d.c, nt, reserved)
 	}
 	if err := n.store.CreateNotification(ctx, nt); err != nil {
 		// A reserved place stays taken: the counter errs on the strict

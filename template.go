@@ -1,29 +1,28 @@
 package notify
 
 import (
-	"encoding/json"
 	"fmt"
-	"html"
-	"math"
-	"math/big"
-	"reflect"
-	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/notifykit/notify/internal/gsm"
+	"github.com/notifykit/notify/internal/markdown"
+	"github.com/notifykit/notify/internal/pyfmt"
 )
 
-// Template rendering (SPEC B6.3–B6.5): placeholders ((name)), conditionals
-// ((name??text)), SMS rendering, sanitising and fragment counting, email
-// subject, plain body and HTML body.
+// Template rendering: placeholders ((name)) and conditionals
+// ((name??text)), and the entry points that render a text message (with its
+// character and fragment counts) and an email's subject, plain body and HTML
+// body. What an SMS can carry is internal/gsm's business, email HTML and
+// typography internal/markdown's, Python's str() of values internal/pyfmt's.
 //
 // Placeholder syntax is upstream's regular expression \({2}([^()]+)\){2},
 // implemented here with a small scanner: "((" followed by one or more
 // characters that are not parentheses, then "))". Matching of names to
 // personalisation keys ignores case, spaces, "_" and "-".
 
-// Length limits (SPEC B6.4, B6.5).
+// Length limits of a rendered message.
 const (
 	// SMSCharCountLimit is the most characters an SMS may have, not
 	// counting the service-name prefix (153 × 6).
@@ -32,9 +31,9 @@ const (
 	EmailMaxBytes = 2000000
 )
 
-// tplPlaceholderAt finds the next placeholder in s at or after i. It returns
+// placeholderAt finds the next placeholder in s at or after i. It returns
 // the byte offsets of the opening "((" and just after the closing "))".
-func tplPlaceholderAt(s string, i int) (start, end int, ok bool) {
+func placeholderAt(s string, i int) (start, end int, ok bool) {
 	for i < len(s) {
 		j := strings.Index(s[i:], "((")
 		if j < 0 {
@@ -58,18 +57,18 @@ func tplPlaceholderAt(s string, i int) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
-// tplSplitBody splits a placeholder body into its name and, for a
+// splitPlaceholder splits a placeholder body into its name and, for a
 // conditional ((name??text)), the text shown when the value is true.
-func tplSplitBody(body string) (name string, conditional bool, text string) {
+func splitPlaceholder(body string) (name string, conditional bool, text string) {
 	if i := strings.Index(body, "??"); i >= 0 {
 		return body[:i], true, body[i+2:]
 	}
 	return body, false, ""
 }
 
-// tplKey is the form in which placeholder names and personalisation keys
-// are compared: lower case, without spaces, underscores and hyphens.
-func tplKey(s string) string {
+// placeholderKey is the form in which placeholder names and personalisation
+// keys are compared: lower case, without spaces, underscores and hyphens.
+func placeholderKey(s string) string {
 	plain := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -97,20 +96,20 @@ func tplKey(s string) string {
 // the first spelling; for conditionals ((name??text)) the name before "??".
 // Regex \({2}([^()]+)\){2}.
 func Placeholders(content string) []string {
-	return tplAppendPlaceholders(nil, nil, content)
+	return appendPlaceholders(nil, nil, content)
 }
 
-// tplAppendPlaceholders appends to names the placeholders of content whose
+// appendPlaceholders appends to names the placeholders of content whose
 // key is not yet in seen.
-func tplAppendPlaceholders(names []string, seen map[string]bool, content string) []string {
+func appendPlaceholders(names []string, seen map[string]bool, content string) []string {
 	for i := 0; ; {
-		start, end, ok := tplPlaceholderAt(content, i)
+		start, end, ok := placeholderAt(content, i)
 		if !ok {
 			return names
 		}
 		i = end
-		name, _, _ := tplSplitBody(content[start+2 : end-2])
-		key := tplKey(name)
+		name, _, _ := splitPlaceholder(content[start+2 : end-2])
+		key := placeholderKey(name)
 		if seen == nil {
 			seen = make(map[string]bool)
 		}
@@ -123,12 +122,12 @@ func tplAppendPlaceholders(names []string, seen map[string]bool, content string)
 
 // MissingPersonalisation returns the placeholders of subject then content
 // with no value (absent or nil), deduplicated, in order of first appearance.
-// Keys match insensitively (B6.3).
+// Keys match ignoring case, spaces, "_" and "-".
 func MissingPersonalisation(subject, content string, values map[string]any) []string {
 	seen := make(map[string]bool)
-	names := tplAppendPlaceholders(nil, seen, subject)
-	names = tplAppendPlaceholders(names, seen, content)
-	lk := tplLookup{values: values}
+	names := appendPlaceholders(nil, seen, subject)
+	names = appendPlaceholders(names, seen, content)
+	lk := valueLookup{values: values}
 	var missing []string
 	for _, name := range names {
 		if v, ok := lk.get(name); !ok || v == nil {
@@ -138,16 +137,16 @@ func MissingPersonalisation(subject, content string, values map[string]any) []st
 	return missing
 }
 
-// tplLookup finds personalisation values by placeholder name. An exact key
-// wins; otherwise keys are compared insensitively and, when several keys
+// valueLookup finds personalisation values by placeholder name. An exact
+// key wins; otherwise keys are compared insensitively and, when several keys
 // match, the smallest one (in byte order) is used so that the result does
 // not depend on map order.
-type tplLookup struct {
+type valueLookup struct {
 	values map[string]any
-	index  map[string]string // tplKey(key) → key, built on first need
+	index  map[string]string // placeholderKey(key) → key, built on first need
 }
 
-func (l *tplLookup) get(name string) (any, bool) {
+func (l *valueLookup) get(name string) (any, bool) {
 	if v, ok := l.values[name]; ok {
 		return v, true
 	}
@@ -157,21 +156,21 @@ func (l *tplLookup) get(name string) (any, bool) {
 	if l.index == nil {
 		l.index = make(map[string]string, len(l.values))
 		for k := range l.values {
-			nk := tplKey(k)
+			nk := placeholderKey(k)
 			if prev, ok := l.index[nk]; !ok || k < prev {
 				l.index[nk] = k
 			}
 		}
 	}
-	k, ok := l.index[tplKey(name)]
+	k, ok := l.index[placeholderKey(name)]
 	if !ok {
 		return nil, false
 	}
 	return l.values[k], true
 }
 
-// tplFillOptions says how values are written into content.
-type tplFillOptions struct {
+// fillOptions says how values are written into content.
+type fillOptions struct {
 	// markdownLists renders list values as markdown bullets (email bodies).
 	markdownLists bool
 	// html escapes content and values for HTML and marks missing
@@ -189,83 +188,83 @@ type tplFillOptions struct {
 // "1.0"); a json.Number keeps its exact Python rendering. Maps are written
 // with their keys sorted.
 func Fill(content string, values map[string]any) string {
-	return tplFill(content, values, tplFillOptions{})
+	return fill(content, values, fillOptions{})
 }
 
-func tplFill(content string, values map[string]any, opt tplFillOptions) string {
-	start, end, ok := tplPlaceholderAt(content, 0)
+func fill(content string, values map[string]any, opt fillOptions) string {
+	start, end, ok := placeholderAt(content, 0)
 	if !ok {
 		if opt.html {
-			return tplEscapeHTML(content)
+			return markdown.EscapeHTML(content)
 		}
 		return content
 	}
-	lk := tplLookup{values: values}
+	lk := valueLookup{values: values}
 	var b strings.Builder
 	b.Grow(len(content) + 32)
 	last := 0
 	for ok {
-		tplWriteText(&b, content[last:start], opt.html)
+		writeText(&b, content[last:start], opt.html)
 		written := content[start:end]
-		name, conditional, text := tplSplitBody(written[2 : len(written)-2])
+		name, conditional, text := splitPlaceholder(written[2 : len(written)-2])
 		v, found := lk.get(name)
 		switch {
 		case !found || v == nil:
-			tplWriteMissing(&b, written, name, conditional, text, opt.html)
+			writeMissing(&b, written, name, conditional, text, opt.html)
 		case conditional:
-			if tplStr2Bool(tplReplacement(v, opt.markdownLists)) {
-				tplWriteText(&b, text, opt.html)
+			if str2bool(replacement(v, opt.markdownLists)) {
+				writeText(&b, text, opt.html)
 			}
 		default:
-			tplWriteText(&b, tplReplacement(v, opt.markdownLists), opt.html)
+			writeText(&b, replacement(v, opt.markdownLists), opt.html)
 		}
 		last = end
-		start, end, ok = tplPlaceholderAt(content, end)
+		start, end, ok = placeholderAt(content, end)
 	}
-	tplWriteText(&b, content[last:], opt.html)
+	writeText(&b, content[last:], opt.html)
 	return b.String()
 }
 
-func tplWriteText(b *strings.Builder, s string, html bool) {
+func writeText(b *strings.Builder, s string, html bool) {
 	if html {
-		s = tplEscapeHTML(s)
+		s = markdown.EscapeHTML(s)
 	}
 	b.WriteString(s)
 }
 
-// tplWriteMissing writes a placeholder that has no value: as written in plain
+// writeMissing writes a placeholder that has no value: as written in plain
 // text, with upstream's preview markup in HTML.
-func tplWriteMissing(b *strings.Builder, written, name string, conditional bool, text string, html bool) {
+func writeMissing(b *strings.Builder, written, name string, conditional bool, text string, html bool) {
 	switch {
 	case !html:
 		b.WriteString(written)
 	case conditional:
 		b.WriteString("<span class='placeholder-conditional'>&#40;&#40;")
-		b.WriteString(tplEscapeHTML(name))
+		b.WriteString(markdown.EscapeHTML(name))
 		b.WriteString("??</span>")
-		b.WriteString(tplEscapeHTML(text))
+		b.WriteString(markdown.EscapeHTML(text))
 		b.WriteString("&#41;&#41;")
 	default:
 		b.WriteString("<span class='placeholder'>&#40;&#40;")
-		b.WriteString(tplEscapeHTML(name))
+		b.WriteString(markdown.EscapeHTML(name))
 		b.WriteString("&#41;&#41;</span>")
 	}
 }
 
-// tplReplacement is the text a non-nil value stands for: Python's str(),
+// replacement is the text a non-nil value stands for: Python's str(),
 // except that lists are joined ("a, b and c", or markdown bullets) after
 // dropping nil and blank items.
-func tplReplacement(v any, markdownLists bool) string {
-	items, isList := tplListItems(v)
+func replacement(v any, markdownLists bool) string {
+	items, isList := pyfmt.Items(v)
 	if !isList {
-		return tplPyStr(v)
+		return pyfmt.Str(v)
 	}
 	vals := make([]string, 0, len(items))
 	for _, it := range items {
 		if it == nil {
 			continue
 		}
-		if s := tplStripObscure(tplPyStr(it)); s != "" {
+		if s := stripObscure(pyfmt.Str(it)); s != "" {
 			vals = append(vals, s)
 		}
 	}
@@ -281,39 +280,13 @@ func tplReplacement(v any, markdownLists bool) string {
 	}
 }
 
-// tplListItems returns the items of v if it is a list (any slice or array
-// but a byte slice).
-func tplListItems(v any) ([]any, bool) {
-	switch x := v.(type) {
-	case []any:
-		return x, true
-	case []string:
-		items := make([]any, len(x))
-		for i, s := range x {
-			items[i] = s
-		}
-		return items, true
-	case string, []byte, nil, bool, float64, int, json.Number, map[string]any:
-		return nil, false
-	}
-	rv := reflect.ValueOf(v)
-	if k := rv.Kind(); k != reflect.Slice && k != reflect.Array {
-		return nil, false
-	}
-	items := make([]any, rv.Len())
-	for i := range items {
-		items[i] = rv.Index(i).Interface()
-	}
-	return items, true
-}
-
-// tplStripObscure is upstream's strip_and_remove_obscure_whitespace: remove
+// stripObscure is upstream's strip_and_remove_obscure_whitespace: remove
 // zero-width characters and no-break spaces, then trim ASCII whitespace.
-func tplStripObscure(s string) string {
-	if strings.ContainsAny(s, "\u180E\u200B\u200C\u200D\u2060\uFEFF\u00A0") {
+func stripObscure(s string) string {
+	obscure := func(r rune) bool { return pyfmt.IsZeroWidth(r) || r == '\u00A0' }
+	if strings.ContainsFunc(s, obscure) {
 		s = strings.Map(func(r rune) rune {
-			switch r {
-			case '\u180E', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00A0':
+			if obscure(r) {
 				return -1
 			}
 			return r
@@ -322,8 +295,8 @@ func tplStripObscure(s string) string {
 	return strings.Trim(s, " \t\n\r\v\f")
 }
 
-// tplStr2Bool is upstream's str2bool applied to the replacement text.
-func tplStr2Bool(s string) bool {
+// str2bool is upstream's str2bool applied to the replacement text.
+func str2bool(s string) bool {
 	switch strings.ToLower(s) {
 	case "yes", "y", "true", "t", "1", "include", "show":
 		return true
@@ -331,367 +304,40 @@ func tplStr2Bool(s string) bool {
 	return false
 }
 
-// tplPyStr renders v as Python's str() would.
-func tplPyStr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return "None"
-	case bool:
-		if x {
-			return "True"
-		}
-		return "False"
-	case float64:
-		return tplPyNumber(x)
-	case float32:
-		return tplPyNumber(float64(x))
-	case json.Number:
-		return tplPyJSONNumber(x)
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case int32:
-		return strconv.FormatInt(int64(x), 10)
-	case int16:
-		return strconv.FormatInt(int64(x), 10)
-	case int8:
-		return strconv.FormatInt(int64(x), 10)
-	case uint:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint64:
-		return strconv.FormatUint(x, 10)
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10)
-	case uint8:
-		return strconv.FormatUint(uint64(x), 10)
-	case fmt.Stringer:
-		return x.String()
-	}
-	if items, ok := tplListItems(v); ok {
-		return tplPyReprList(items)
-	}
-	if m, ok := tplMap(v); ok {
-		return tplPyReprMap(m)
-	}
-	return fmt.Sprint(v)
-}
-
-// tplMap returns v as a map from its keys' string form, if it is a map.
-func tplMap(v any) (map[string]any, bool) {
-	if m, ok := v.(map[string]any); ok {
-		return m, true
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Map {
-		return nil, false
-	}
-	m := make(map[string]any, rv.Len())
-	it := rv.MapRange()
-	for it.Next() {
-		m[tplPyRepr(it.Key().Interface())] = it.Value().Interface()
-	}
-	return m, true
-}
-
-// tplPyRepr renders v as Python's repr() would.
-func tplPyRepr(v any) string {
-	switch x := v.(type) {
-	case string:
-		return tplPyReprString(x)
-	case nil, bool, float64, float32, json.Number, int, int64, int32, int16, int8, uint, uint64, uint32,
-		uint16, uint8:
-		return tplPyStr(x)
-	}
-	return tplPyStr(v)
-}
-
-func tplPyReprList(items []any) string {
-	parts := make([]string, len(items))
-	for i, it := range items {
-		parts[i] = tplPyRepr(it)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-func tplPyReprMap(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = tplPyReprString(k) + ": " + tplPyRepr(m[k])
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-// tplPyReprString quotes s as Python's repr() of a str does.
-func tplPyReprString(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	writeStrRepr(&b, s)
-	return b.String()
-}
-
-// tplPyNumber renders a number whose Python type is unknown (JSON numbers
-// decode to float64): whole numbers as integers, others as Python floats.
-func tplPyNumber(f float64) string {
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		if f == 0 {
-			return "0"
-		}
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	}
-	return floatRepr(f)
-}
-
-// tplPyJSONNumber renders a JSON number as Python's json module would load
-// and print it: integers exactly, others as floats.
-func tplPyJSONNumber(n json.Number) string {
-	s := string(n)
-	if !strings.ContainsAny(s, ".eE") {
-		if i, ok := new(big.Int).SetString(s, 10); ok {
-			return i.String()
-		}
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return s
-	}
-	return floatRepr(f)
-}
-
-// tplIsSpace reports whether Python's str.isspace() is true for r.
-func tplIsSpace(r rune) bool {
-	switch r {
-	case '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, ' ', 0x85, 0xa0, 0x1680, 0x2028, 0x2029,
-		0x202f, 0x205f, 0x3000:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
-}
-
-// tplIsLineBreak reports whether Python's str.splitlines() splits at r.
-func tplIsLineBreak(r rune) bool {
-	switch r {
-	case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
-		return true
-	}
-	return false
-}
-
-// tplIsZeroWidth reports whether r is one of the zero-width characters that
-// whitespace normalisation removes.
-func tplIsZeroWidth(r rune) bool {
-	switch r {
-	case 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff:
-		return true
-	}
-	return false
-}
-
-// tplTrim is Python's str.strip().
-func tplTrim(s string) string {
-	return strings.TrimFunc(s, tplIsSpace)
-}
-
-// tplRemoveSpaceBeforePunctuation removes spaces and tabs before "," and
-// "." (upstream's remove_whitespace_before_punctuation).
-func tplRemoveSpaceBeforePunctuation(s string) string {
-	i := 0
-	for ; i < len(s); i++ {
-		if (s[i] == ' ' || s[i] == '\t') && i+1 < len(s) && (s[i+1] == ',' || s[i+1] == '.') {
-			break
-		}
-	}
-	if i == len(s) {
-		return s
-	}
-	// Back up to the start of the run of spaces and tabs.
-	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
-		i--
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for i < len(s) {
-		j := i
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-			j++
-		}
-		if j > i {
-			if j < len(s) && (s[j] == ',' || s[j] == '.') {
-				i = j
-				continue
-			}
-			b.WriteString(s[i:j])
-			i = j
-			continue
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
-
 // RenderSMS returns the SMS body as the API returns it: Fill, remove
 // whitespace before punctuation, normalise whitespace and newlines (\r\n, \r
-// → \n; runs of spaces → one; 3+ newlines → 2), trim, GSM-sanitise (B6.4).
+// → \n; runs of spaces → one; 3+ newlines → 2), trim, GSM-sanitise.
 // prefix, when non-empty, is the service name: the result is then
 // "{prefix}: {body}" (used at send time).
 func RenderSMS(content string, values map[string]any, prefix string) string {
-	body := tplFill(content, values, tplFillOptions{})
-	if p := tplTrim(prefix); prefix != "" {
+	body := fill(content, values, fillOptions{})
+	if p := pyfmt.Strip(prefix); prefix != "" {
 		body = p + ": " + body
 	}
-	return tplNormaliseSMS(tplRemoveSpaceBeforePunctuation(body))
+	return gsm.Normalise(markdown.RemoveSpaceBeforePunctuation(body))
 }
 
-// ASCII character kinds for tplNormaliseSMS.
-const (
-	tplKindText      = iota // GSM character, written as is
-	tplKindOther            // not GSM: sanitised
-	tplKindSpace            // Python whitespace within a line
-	tplKindLineBreak        // Python line boundary
-)
-
-var tplASCIIKinds = func() (t [utf8.RuneSelf]uint8) {
-	for c := range t {
-		switch {
-		case tplIsLineBreak(rune(c)):
-			t[c] = tplKindLineBreak
-		case tplIsSpace(rune(c)):
-			t[c] = tplKindSpace
-		case gsmASCII[c] == gsmNone:
-			t[c] = tplKindOther
-		}
-	}
-	return t
-}()
-
-// tplNormaliseSMS splits s into lines as Python's splitlines does, collapses
-// whitespace within each line (dropping zero-width characters), keeps at
-// most one empty line between lines, trims the ends and GSM-sanitises the
-// rest, all in one pass.
-func tplNormaliseSMS(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	breaks := 0           // line breaks since the last line with content
-	wrote := false        // some content has been written
-	inLine := false       // the current line has content
-	pendingSpace := false // whitespace seen after content on this line
-	// startText is called before writing content.
-	startText := func() {
-		if !inLine {
-			if wrote {
-				b.WriteString("\n\n"[:min(breaks, 2)])
-			}
-			breaks, inLine, wrote = 0, true, true
-		} else if pendingSpace {
-			b.WriteByte(' ')
-		}
-		pendingSpace = false
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch tplASCIIKinds[c] {
-			case tplKindText:
-				// Take the longest run of GSM ASCII text, single spaces
-				// between words included.
-				j := i + 1
-				for j < len(s) && s[j] < utf8.RuneSelf {
-					if tplASCIIKinds[s[j]] == tplKindText {
-						j++
-					} else if s[j] == ' ' && j+1 < len(s) && s[j+1] < utf8.RuneSelf && tplASCIIKinds[s[j+1]] == tplKindText {
-						j += 2
-					} else {
-						break
-					}
-				}
-				startText()
-				b.WriteString(s[i:j])
-				i = j
-			case tplKindOther:
-				startText()
-				b.WriteByte('?')
-				i++
-			case tplKindSpace:
-				pendingSpace = inLine
-				i++
-			default: // line break; CR LF is one
-				i++
-				if c == '\r' && i < len(s) && s[i] == '\n' {
-					i++
-				}
-				breaks++
-				inLine, pendingSpace = false, false
-			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case tplIsLineBreak(r):
-			breaks++
-			inLine, pendingSpace = false, false
-		case tplIsZeroWidth(r):
-		case tplIsSpace(r):
-			pendingSpace = inLine
-		default:
-			startText()
-			appendGSM(&b, r)
-		}
-	}
-	return b.String()
+// smsCounts measures rendered SMS text, leaving out placeholders that are
+// still written as ((name)).
+func smsCounts(s string) gsm.Counts {
+	var c gsm.Counts
+	eachOutsidePlaceholders(s, c.Add)
+	return c
 }
 
-// tplSMSStats measures rendered SMS text, leaving out placeholders that are
-// still written as ((name)): UTF-16 code units, extension characters and
-// whether a Welsh character outside GSM is present.
-func tplSMSStats(s string) (units, extension int, ucs2 bool) {
-	count := func(seg string) {
-		for i := 0; i < len(seg); {
-			c := seg[i]
-			if c < utf8.RuneSelf {
-				units++
-				if gsmASCII[c] == gsmExtension {
-					extension++
-				}
-				i++
-				continue
-			}
-			r, size := utf8.DecodeRuneInString(seg[i:])
-			i += size
-			units++
-			if r >= 0x10000 {
-				units++
-			}
-			switch gsmClassOf(r) {
-			case gsmExtension:
-				extension++
-			case gsmWelshNonGSM:
-				ucs2 = true
-			}
-		}
-	}
+// eachOutsidePlaceholders calls f with each stretch of s between
+// placeholders.
+func eachOutsidePlaceholders(s string, f func(string)) {
 	last := 0
 	for {
-		start, end, ok := tplPlaceholderAt(s, last)
+		start, end, ok := placeholderAt(s, last)
 		if !ok {
 			break
 		}
-		count(s[last:start])
+		f(s[last:start])
 		last = end
 	}
-	count(s[last:])
-	return units, extension, ucs2
+	f(s[last:])
 }
 
 // SMSCharacterCount is upstream's content_count: the number of UTF-16 code
@@ -700,8 +346,7 @@ func tplSMSStats(s string) (units, extension int, ucs2 bool) {
 // nothing, the way upstream counts a template before values are known.
 // Extension characters count once here; SMSFragmentCount counts them twice.
 func SMSCharacterCount(rendered string) int {
-	n, _, _ := tplSMSStats(rendered)
-	return n
+	return smsCounts(rendered).Units
 }
 
 // SMSFragmentCount returns the number of fragments (billable units) of a
@@ -709,18 +354,7 @@ func SMSCharacterCount(rendered string) int {
 // ceil(n/67)), else GSM-7 with extension chars counting 2 (≤160 → 1 else
 // ceil(n/153)). Unfilled placeholders are left out as in SMSCharacterCount.
 func SMSFragmentCount(rendered string) int {
-	n, ext, ucs2 := tplSMSStats(rendered)
-	if ucs2 {
-		if n <= 70 {
-			return 1
-		}
-		return (n + 66) / 67
-	}
-	n += ext
-	if n <= 160 {
-		return 1
-	}
-	return (n + 152) / 153
+	return smsCounts(rendered).Fragments()
 }
 
 // NonGSMCharacters returns the characters of s that force UCS-2: the Welsh
@@ -729,23 +363,7 @@ func SMSFragmentCount(rendered string) int {
 // among them. Unfilled placeholders are left out as in SMSCharacterCount.
 func NonGSMCharacters(s string) []rune {
 	var out []rune
-	add := func(seg string) {
-		for _, r := range seg {
-			if gsmClassOf(r) == gsmWelshNonGSM && !slices.Contains(out, r) {
-				out = append(out, r)
-			}
-		}
-	}
-	last := 0
-	for {
-		start, end, ok := tplPlaceholderAt(s, last)
-		if !ok {
-			break
-		}
-		add(s[last:start])
-		last = end
-	}
-	add(s[last:])
+	eachOutsidePlaceholders(s, func(seg string) { out = gsm.AppendUCS2(out, seg) })
 	return out
 }
 
@@ -775,414 +393,16 @@ func EmailTooLong(renderedBody string) *Error {
 
 // RenderEmailBody returns the email body as the v2 API returns it in
 // content.body: Fill + trim (markdown left as written), with list values
-// rendered as markdown bullets (VECTORS 4.1).
+// rendered as markdown bullets.
 func RenderEmailBody(content string, values map[string]any) string {
-	return tplTrim(tplFill(content, values, tplFillOptions{markdownLists: true}))
+	return pyfmt.Strip(fill(content, values, fillOptions{markdownLists: true}))
 }
 
 // RenderEmailSubject renders an email subject: Fill, smart quotes, en
 // dashes, whitespace collapsed to single spaces, trim.
 func RenderEmailSubject(subject string, values map[string]any) string {
-	s := tplFill(subject, values, tplFillOptions{})
-	s = tplRemoveSpaceBeforePunctuation(s)
-	s = tplSmartQuotes(s, 0)
-	s = tplUnsmartEmailAddresses(s)
-	s = tplEnDashes(s)
-	return tplNormaliseWhitespace(s)
+	return markdown.EmailSubject(fill(subject, values, fillOptions{}))
 }
-
-// tplNormaliseWhitespace is upstream's normalise_whitespace: no-break spaces
-// become spaces, zero-width characters go, runs of whitespace become one
-// space, and the ends are trimmed.
-func tplNormaliseWhitespace(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		switch {
-		case tplIsZeroWidth(r):
-			continue
-		case tplIsSpace(r):
-			pending = b.Len() > 0
-			continue
-		}
-		if pending {
-			b.WriteByte(' ')
-			pending = false
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// tplEnDashes is upstream's replace_hyphens_with_en_dashes: one to three
-// hyphens or dashes with whitespace on both sides become " – ".
-func tplEnDashes(s string) string {
-	if !strings.ContainsAny(s, "-\u2013\u2014") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	i := 0
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !tplIsSpace(r) {
-			b.WriteString(s[i : i+size])
-			i += size
-			continue
-		}
-		// A run of whitespace: is it followed by 1-3 dashes and whitespace?
-		j := i
-		for j < len(s) {
-			r, size := utf8.DecodeRuneInString(s[j:])
-			if !tplIsSpace(r) {
-				break
-			}
-			j += size
-		}
-		k, dashes := j, 0
-		for k < len(s) && dashes < 4 {
-			r, size := utf8.DecodeRuneInString(s[k:])
-			if r != '-' && r != '\u2013' && r != '\u2014' {
-				break
-			}
-			k += size
-			dashes++
-		}
-		m := k
-		for m < len(s) {
-			r, size := utf8.DecodeRuneInString(s[m:])
-			if !tplIsSpace(r) {
-				break
-			}
-			m += size
-		}
-		if dashes >= 1 && dashes <= 3 && m > k {
-			b.WriteString(" \u2013 ")
-			i = m
-			continue
-		}
-		b.WriteString(s[i:j])
-		i = j
-	}
-	return b.String()
-}
-
-// tplUnsmartEmailAddresses puts straight apostrophes back into things that
-// look like email addresses (upstream's
-// remove_smart_quotes_from_email_addresses, whose pattern is
-// [local chars and ‘’]+@[^.@][^@\s]+).
-func tplUnsmartEmailAddresses(s string) string {
-	if !strings.ContainsAny(s, "\u2018\u2019") || !strings.Contains(s, "@") {
-		return s
-	}
-	isLocal := func(r rune) bool {
-		if r < utf8.RuneSelf {
-			c := byte(r)
-			return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-				strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
-		}
-		return r == '\u2018' || r == '\u2019'
-	}
-	rs := []rune(s)
-	done := 0 // runes before done belong to an earlier match
-	for at := 0; at < len(rs); at++ {
-		if rs[at] != '@' {
-			continue
-		}
-		start := at
-		for start > done && isLocal(rs[start-1]) {
-			start--
-		}
-		if start == at || at+2 >= len(rs) || rs[at+1] == '.' || rs[at+1] == '@' {
-			continue
-		}
-		end := at + 2
-		for end < len(rs) && rs[end] != '@' && !unicode.IsSpace(rs[end]) {
-			end++
-		}
-		if end == at+2 {
-			continue
-		}
-		for i := start; i < end; i++ {
-			if rs[i] == '\u2018' || rs[i] == '\u2019' {
-				rs[i] = '\''
-			}
-		}
-		done, at = end, end-1
-	}
-	return string(rs)
-}
-
-// tplIsWord is Python's \w for a str pattern.
-func tplIsWord(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
-}
-
-// tplIsPunct is smartypants' punct_class.
-func tplIsPunct(r rune) bool {
-	return r < utf8.RuneSelf && strings.IndexByte("!\"#$%'()*+,-./:;<=>?@[\\]^_`{|}~", byte(r)) >= 0
-}
-
-// tplSmartQuotes turns straight quotes into curly ones following
-// smartypants' convert_quotes. prev is the last character of the text
-// before s (0 at the start), used when s is a lone quote.
-func tplSmartQuotes(s string, prev rune) string {
-	if !strings.ContainsAny(s, `'"`) {
-		return s
-	}
-	if s == "'" || s == `"` {
-		closing := prev != 0 && !unicode.IsSpace(prev)
-		switch {
-		case s == "'" && closing:
-			return "\u2019"
-		case s == "'":
-			return "\u2018"
-		case closing:
-			return "\u201D"
-		default:
-			return "\u201C"
-		}
-	}
-	rs := []rune(s)
-	n := len(rs)
-	out := make([]rune, n)
-	copy(out, rs)
-	at := func(i int) rune {
-		if i < 0 || i >= n {
-			return 0
-		}
-		return rs[i]
-	}
-	// Rule: the very first character is a quote followed by punctuation at
-	// a non-word-break.
-	firstClosing := func(i int) bool {
-		return i == 0 && tplIsPunct(at(1)) && (n <= 2 || !tplIsWord(at(2)))
-	}
-	// Rule: an opening quote after whitespace or a dash, before a word.
-	openingContext := func(i int) bool {
-		if !tplIsWord(at(i + 1)) {
-			return false
-		}
-		if i > 0 && unicode.IsSpace(rs[i-1]) {
-			return true
-		}
-		for _, suffix := range tplOpeningSuffixes {
-			if tplRunesHaveSuffix(rs[:i], suffix) {
-				return true
-			}
-		}
-		return false
-	}
-	// close_class: any character but space, tab, CR, LF, [, {, ( and -.
-	closeClass := func(i int) bool {
-		if i < 0 {
-			return false
-		}
-		switch rs[i] {
-		case ' ', '\t', '\r', '\n', '[', '{', '(', '-':
-			return false
-		}
-		return true
-	}
-	decided := make([]bool, n)
-	for i, r := range rs {
-		if r != '\'' || decided[i] {
-			continue
-		}
-		switch {
-		case firstClosing(i):
-			out[i] = '\u2019'
-		case at(i-1) == '"' && tplIsWord(at(i+1)) && !decided[i-1]:
-			out[i-1], out[i], decided[i-1] = '\u201C', '\u2018', true
-		case at(i+1) == '"' && tplIsWord(at(i+2)):
-			out[i], out[i+1], decided[i+1] = '\u2018', '\u201C', true
-		case i > 0 && tplIsWord(rs[i-1]) && unicode.IsDigit(at(i+1)) && unicode.IsDigit(at(i+2)) && at(i+3) == 's':
-			out[i] = '\u2019'
-		case openingContext(i):
-			out[i] = '\u2018'
-		case closeClass(i-1) && !unicode.IsDigit(at(i+1)):
-			out[i] = '\u2019'
-		default:
-			out[i] = '\u2018'
-		}
-		decided[i] = true
-	}
-	for i, r := range rs {
-		if r != '"' || decided[i] {
-			continue
-		}
-		switch {
-		case firstClosing(i):
-			out[i] = '\u201D'
-		case openingContext(i):
-			out[i] = '\u201C'
-		case unicode.IsSpace(at(i + 1)):
-			out[i] = '\u201D'
-		case closeClass(i - 1):
-			out[i] = '\u201D'
-		default:
-			out[i] = '\u201C'
-		}
-	}
-	return string(out)
-}
-
-// tplOpeningSuffixes are the texts after which smartypants opens a quote
-// (besides whitespace): double hyphens and dash or no-break space entities.
-var tplOpeningSuffixes = []string{"--", "&nbsp;", "&mdash;", "&ndash;", "&#8211;", "&#8212;", "&#x2013;", "&#x2014;"}
-
-// tplRunesHaveSuffix reports whether rs ends with the ASCII text suffix.
-func tplRunesHaveSuffix(rs []rune, suffix string) bool {
-	if len(rs) < len(suffix) {
-		return false
-	}
-	rs = rs[len(rs)-len(suffix):]
-	for i := 0; i < len(suffix); i++ {
-		if rs[i] != rune(suffix[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// tplEscapeHTML is upstream's escape_html: character references are
-// decoded (a trailing ";" is required) and &, < and > escaped, except that
-// &nbsp;, &amp;, &lpar; and &rpar; are kept as written. Quotes are left
-// alone.
-func tplEscapeHTML(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch c {
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			if kept := tplKeptEntity(s[i:]); kept != "" {
-				b.WriteString(kept)
-				i += len(kept)
-				continue
-			}
-			if ref := tplCharRef(s[i:]); ref != "" {
-				if dec := tplDecodeRef(ref); dec != ref {
-					b.WriteString(tplEscapeBasic(dec))
-					i += len(ref)
-					continue
-				}
-			}
-			b.WriteString("&amp;")
-		default:
-			b.WriteByte(c)
-		}
-		i++
-	}
-	return b.String()
-}
-
-func tplKeptEntity(s string) string {
-	for _, e := range []string{"&nbsp;", "&amp;", "&lpar;", "&rpar;"} {
-		if strings.HasPrefix(s, e) {
-			return e
-		}
-	}
-	return ""
-}
-
-// tplCharRef returns the character reference at the start of s:
-// &#[0-9]+; or &#[xX][0-9a-fA-F]+; or &[^\t\n\f <&#;]{1,32};.
-func tplCharRef(s string) string {
-	if len(s) < 3 || s[0] != '&' {
-		return ""
-	}
-	i := 1
-	if s[1] == '#' {
-		i = 2
-		hex := i < len(s) && (s[i] == 'x' || s[i] == 'X')
-		if hex {
-			i++
-		}
-		j := i
-		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || hex && strings.IndexByte("abcdefABCDEF", s[j]) >= 0) {
-			j++
-		}
-		if j == i || j >= len(s) || s[j] != ';' {
-			return ""
-		}
-		return s[:j+1]
-	}
-	j := i
-	for j < len(s) && j-i < 33 && strings.IndexByte("\t\n\f <&#;", s[j]) < 0 {
-		j++
-	}
-	if j == i || j-i > 32 || j >= len(s) || s[j] != ';' {
-		return ""
-	}
-	return s[:j+1]
-}
-
-// tplDecodeRef decodes one character reference, or returns it unchanged if
-// it names nothing.
-func tplDecodeRef(ref string) string {
-	if ref[1] == '#' {
-		var n uint64
-		var err error
-		if ref[2] == 'x' || ref[2] == 'X' {
-			n, err = strconv.ParseUint(ref[3:len(ref)-1], 16, 32)
-		} else {
-			n, err = strconv.ParseUint(ref[2:len(ref)-1], 10, 32)
-		}
-		if err != nil || n == 0 || n > unicode.MaxRune || (n >= 0xd800 && n <= 0xdfff) {
-			return "\uFFFD"
-		}
-		return string(rune(n))
-	}
-	if dec := tplUnescapeNamed(ref); dec != "" {
-		return dec
-	}
-	return ref
-}
-
-// tplEscapeBasic escapes &, < and >.
-func tplEscapeBasic(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	return r.Replace(s)
-}
-
-// tplUnescapeNamed decodes a named character reference such as &copy; using
-// the standard library's entity table, or returns "".
-func tplUnescapeNamed(ref string) string {
-	dec := html.UnescapeString(ref)
-	if dec == ref {
-		return ""
-	}
-	return dec
-}
-
-// Styles of upstream's HTML email body (notifications-utils markdown.py,
-// NotifyEmailMarkdownRenderer).
-const (
-	tplParagraphOpen = `<p style="Margin: 0 0 20px 0; font-size: 19px; line-height: 25px; color: #0B0C0C;">`
-	tplHeading1Open  = `<h2 style="Margin: 0 0 15px 0; padding: 10px 0 0 0; font-size: 27px; line-height: 35px; font-weight: bold; color: #0B0C0C;">`
-	tplHeading2Open  = `<h3 style="Margin: 0 0 15px 0; padding: 10px 0 0 0; font-size: 19px; line-height: 25px; font-weight: bold; color: #0B0C0C;">`
-	tplRule          = `<hr style="border: 0; height: 1px; background: #B1B4B6; Margin: 30px 0 30px 0;">`
-	tplListOpen      = `<table role="presentation" style="padding: 0 0 20px 0;"><tr><td style="font-family: Helvetica, Arial, sans-serif;">`
-	tplListClose     = `</td></tr></table>`
-	tplBulletsOpen   = `<ul style="Margin: 0 0 0 20px; padding: 0; list-style-type: disc;">`
-	tplNumbersOpen   = `<ol style="Margin: 0 0 0 20px; padding: 0; list-style-type: decimal;">`
-	tplItemOpen      = `<li style="Margin: 5px 0 5px; padding: 0 0 0 5px; font-size: 19px;line-height: 25px; color: #0B0C0C;">`
-	tplQuoteOpen     = `<blockquote style="Margin: 0 0 20px 0; border-left: 10px solid #B1B4B6;padding: 15px 0 0.1px 15px; font-size: 19px; line-height: 25px;">`
-	tplLinkStyle     = `word-wrap: break-word; color: #1D70B8;`
-	tplLineBreak     = `<br />`
-)
 
 // RenderEmailHTML renders the email body's markdown subset as upstream's
 // HTML email body (the preview "html" field and the HTML part of a sent
@@ -1209,500 +429,5 @@ const (
 // whitespace, indented code blocks are not recognised, and a blank line
 // ends a list unless another bullet follows.
 func RenderEmailHTML(content string, values map[string]any) string {
-	s := tplFill(content, values, tplFillOptions{markdownLists: true, html: true})
-	s = tplUnlinkGovUK(s)
-	s = strings.ReplaceAll(s, "\u2028", "")
-	s = tplMarkdownHTML(s)
-	s = tplRemoveSpaceBeforePunctuation(s)
-	s = tplSmartQuotesHTML(s)
-	s = tplUnsmartEmailAddresses(s)
-	return tplEnDashes(s)
-}
-
-// tplUnlinkGovUK inserts a zero-width space into GOV.UK (any case) at the
-// start of the text or after whitespace, optionally after one of # * ^, when
-// not followed by "/", "?" or "#" (upstream's unlink_govuk_escaped).
-func tplUnlinkGovUK(s string) string {
-	lower := tplASCIILower(s)
-	if !strings.Contains(lower, "gov.uk") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	last := 0
-	for i := 0; ; {
-		j := strings.Index(lower[i:], "gov.uk")
-		if j < 0 {
-			break
-		}
-		at := i + j
-		i = at + 1
-		k := at
-		if k > 0 && strings.IndexByte("#*^", s[k-1]) >= 0 {
-			k--
-		}
-		if k > 0 {
-			r, _ := utf8.DecodeLastRuneInString(s[:k])
-			if !unicode.IsSpace(r) {
-				continue
-			}
-		}
-		if e := at + 6; e < len(s) && strings.IndexByte("/?#", s[e]) >= 0 {
-			continue
-		}
-		b.WriteString(s[last : at+4])
-		b.WriteString("\u200B")
-		last = at + 4
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-func tplASCIILower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// tplMarkdownHTML renders already-escaped text as the markdown subset
-// described at RenderEmailHTML.
-func tplMarkdownHTML(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	s = strings.ReplaceAll(s, "\t", "    ")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if strings.TrimLeft(l, " ") == "" {
-			lines[i] = ""
-		}
-	}
-	var b strings.Builder
-	b.Grow(len(s) * 2)
-	tplRenderBlocks(&b, lines)
-	return b.String()
-}
-
-// tplHeading returns the level and text of an ATX heading line.
-func tplHeading(line string) (int, string, bool) {
-	t := strings.TrimLeft(line, " ")
-	level := 0
-	for level < len(t) && t[level] == '#' {
-		level++
-	}
-	if level == 0 || level > 6 {
-		return 0, "", false
-	}
-	text := strings.TrimRight(strings.TrimLeft(t[level:], " "), " ")
-	text = strings.TrimRight(strings.TrimRight(text, "#"), " ")
-	if text == "" {
-		return 0, "", false
-	}
-	return level, text, true
-}
-
-// tplIsRule reports whether line is a horizontal rule.
-func tplIsRule(line string) bool {
-	t := strings.TrimLeft(line, " ")
-	if len(line)-len(t) > 3 {
-		return false
-	}
-	marks := 0
-	for i := 0; i < len(t); i++ {
-		switch t[i] {
-		case '-', '*', '_':
-			marks++
-		case ' ':
-		default:
-			return false
-		}
-	}
-	return marks >= 3
-}
-
-// tplUnderline returns the heading level a setext underline gives (1 for
-// "===", 2 for "---"), or 0.
-func tplUnderline(line string) int {
-	t := strings.Trim(line, " ")
-	if t == "" {
-		return 0
-	}
-	if strings.Trim(t, "=") == "" {
-		return 1
-	}
-	if strings.Trim(t, "-") == "" {
-		return 2
-	}
-	return 0
-}
-
-func tplIsQuote(line string) bool {
-	return strings.HasPrefix(strings.TrimLeft(line, " "), "^")
-}
-
-// tplBullet returns the text after a list bullet and whether the bullet is a
-// number.
-func tplBullet(line string) (text string, ordered, ok bool) {
-	t := strings.TrimLeft(line, " ")
-	var rest string
-	switch {
-	case strings.HasPrefix(t, "* "), strings.HasPrefix(t, "- "):
-		rest = t[2:]
-	case strings.HasPrefix(t, "•"):
-		rest = strings.TrimPrefix(t, "•")
-		if rest != "" && rest[0] != ' ' {
-			return "", false, false
-		}
-	default:
-		n := 0
-		for n < len(t) && t[n] >= '0' && t[n] <= '9' {
-			n++
-		}
-		if n == 0 || n+1 >= len(t) || t[n] != '.' || t[n+1] != ' ' {
-			return "", false, false
-		}
-		rest, ordered = t[n+1:], true
-	}
-	return strings.TrimLeft(rest, " "), ordered, true
-}
-
-func tplRenderBlocks(b *strings.Builder, lines []string) {
-	for i := 0; i < len(lines); {
-		line := lines[i]
-		switch {
-		case line == "":
-			i++
-		case tplIsRule(line):
-			b.WriteString(tplRule)
-			i++
-		case tplIsQuote(line):
-			var inner []string
-			for i < len(lines) && (lines[i] != "" || i+1 < len(lines) && tplIsQuote(lines[i+1])) {
-				t := strings.TrimLeft(lines[i], " ")
-				if strings.HasPrefix(t, "^") {
-					t = strings.TrimPrefix(strings.TrimPrefix(t, "^"), " ")
-				}
-				inner = append(inner, t)
-				i++
-			}
-			b.WriteString(tplQuoteOpen)
-			tplRenderBlocks(b, inner)
-			b.WriteString("</blockquote>")
-		default:
-			if level, text, ok := tplHeading(line); ok {
-				tplWriteHeading(b, level, text)
-				i++
-				continue
-			}
-			if i+1 < len(lines) {
-				if level := tplUnderline(lines[i+1]); level > 0 {
-					tplWriteHeading(b, level, strings.Trim(line, " "))
-					i += 2
-					continue
-				}
-			}
-			if _, _, ok := tplBullet(line); ok {
-				i = tplRenderList(b, lines, i)
-				continue
-			}
-			i = tplRenderParagraph(b, lines, i)
-		}
-	}
-}
-
-func tplWriteHeading(b *strings.Builder, level int, text string) {
-	switch level {
-	case 1:
-		b.WriteString(tplHeading1Open)
-		b.WriteString(tplInline(text))
-		b.WriteString("</h2>")
-	case 2:
-		b.WriteString(tplHeading2Open)
-		b.WriteString(tplInline(text))
-		b.WriteString("</h3>")
-	default:
-		tplWriteParagraph(b, text)
-	}
-}
-
-func tplWriteParagraph(b *strings.Builder, text string) {
-	if strings.TrimSpace(text) == "" {
-		return
-	}
-	b.WriteString(tplParagraphOpen)
-	b.WriteString(tplInline(text))
-	b.WriteString("</p>")
-}
-
-// tplRenderParagraph renders the paragraph starting at lines[i] and returns
-// the index of the line after it.
-func tplRenderParagraph(b *strings.Builder, lines []string, i int) int {
-	var para []string
-	for i < len(lines) && lines[i] != "" {
-		if len(para) > 0 {
-			l := lines[i]
-			_, _, heading := tplHeading(l)
-			underlined := i+1 < len(lines) && tplUnderline(lines[i+1]) > 0
-			if heading || tplIsRule(l) || tplIsQuote(l) || underlined {
-				break
-			}
-		}
-		para = append(para, strings.TrimLeft(lines[i], " "))
-		i++
-	}
-	tplWriteParagraph(b, strings.Join(para, "\n"))
-	return i
-}
-
-// tplRenderList renders the list starting at lines[i] and returns the index
-// of the line after it.
-func tplRenderList(b *strings.Builder, lines []string, i int) int {
-	_, ordered, _ := tplBullet(lines[i])
-	var items [][]string
-	for i < len(lines) {
-		line := lines[i]
-		if line == "" {
-			// A blank line ends the list unless another bullet follows.
-			j := i
-			for j < len(lines) && lines[j] == "" {
-				j++
-			}
-			if j < len(lines) {
-				if _, _, ok := tplBullet(lines[j]); ok {
-					i = j
-					continue
-				}
-			}
-			break
-		}
-		if text, _, ok := tplBullet(line); ok {
-			items = append(items, []string{text})
-		} else {
-			last := len(items) - 1
-			items[last] = append(items[last], strings.TrimLeft(line, " "))
-		}
-		i++
-	}
-	b.WriteString(tplListOpen)
-	if ordered {
-		b.WriteString(tplNumbersOpen)
-	} else {
-		b.WriteString(tplBulletsOpen)
-	}
-	for _, item := range items {
-		b.WriteString(tplItemOpen)
-		b.WriteString(strings.TrimSpace(tplInline(strings.Join(item, "\n"))))
-		b.WriteString("</li>")
-	}
-	if ordered {
-		b.WriteString("</ol>")
-	} else {
-		b.WriteString("</ul>")
-	}
-	b.WriteString(tplListClose)
-	return i
-}
-
-// tplInline renders links, images, bare URLs and line breaks in escaped
-// text.
-func tplInline(s string) string {
-	if strings.Contains(s, " \n") {
-		// Spaces before a line break are dropped with it.
-		lines := strings.Split(s, "\n")
-		for i, l := range lines {
-			lines[i] = strings.TrimRight(l, " ")
-		}
-		s = strings.Join(lines, "\n")
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for i := 0; i < len(s); {
-		switch {
-		case s[i] == '\n':
-			b.WriteString(tplLineBreak)
-			i++
-		case s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[':
-			image := s[i] == '!'
-			start := i
-			if image {
-				start++
-			}
-			text, url, title, n, ok := tplLink(s[start:])
-			if !ok {
-				b.WriteByte(s[i])
-				i++
-				continue
-			}
-			if !image {
-				b.WriteString(`<a style="` + tplLinkStyle + `" href="` + url + `"`)
-				if title != "" {
-					b.WriteString(` title="` + title + `"`)
-				}
-				b.WriteString(">" + tplInline(text) + "</a>")
-			}
-			i = start + n
-		case strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://"):
-			n := tplURLLength(s[i:])
-			if n == 0 {
-				b.WriteByte(s[i])
-				i++
-				continue
-			}
-			b.WriteString(tplAutolink(s[i : i+n]))
-			i += n
-		default:
-			b.WriteByte(s[i])
-			i++
-		}
-	}
-	return b.String()
-}
-
-// tplLink parses [text](url "title") at the start of s and returns its
-// parts and length. The text holds no brackets, the URL no whitespace or
-// parentheses, and the title (in single or double quotes) no quote of its
-// kind; every scan stops early, so a text full of brackets stays linear.
-func tplLink(s string) (text, url, title string, n int, ok bool) {
-	end := strings.IndexAny(s[1:], "[]") + 1
-	if end < 2 || s[end] != ']' || end+1 >= len(s) || s[end+1] != '(' {
-		return "", "", "", 0, false
-	}
-	text = s[1:end]
-	i := end + 2
-	for i < len(s) && s[i] == ' ' {
-		i++
-	}
-	u := i
-	for i < len(s) && s[i] != ')' && s[i] != '(' && s[i] != ' ' && s[i] != '\n' {
-		i++
-	}
-	url = s[u:i]
-	for i < len(s) && (s[i] == ' ' || s[i] == '\n') {
-		i++
-	}
-	if i < len(s) && (s[i] == '"' || s[i] == '\'') && i > u+len(url) {
-		q := s[i]
-		closeQuote := strings.IndexByte(s[i+1:], q)
-		if closeQuote < 0 {
-			return "", "", "", 0, false
-		}
-		title = s[i+1 : i+1+closeQuote]
-		i += closeQuote + 2
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-	}
-	if i >= len(s) || s[i] != ')' || url == "" {
-		return "", "", "", 0, false
-	}
-	url = strings.TrimSuffix(strings.TrimPrefix(url, "&lt;"), "&gt;")
-	return text, url, title, i + 1, true
-}
-
-// tplURLLength returns the length of the URL at the start of s, following
-// upstream's pattern https?://[^\s<]+[^<.,:"')\]\s], or 0.
-func tplURLLength(s string) int {
-	scheme := len("http://")
-	if strings.HasPrefix(s, "https://") {
-		scheme = len("https://")
-	}
-	end := scheme
-	for end < len(s) {
-		r, size := utf8.DecodeRuneInString(s[end:])
-		if r == '<' || unicode.IsSpace(r) {
-			break
-		}
-		end += size
-	}
-	for end > scheme+1 && strings.IndexByte(`.,:"')]`, s[end-1]) >= 0 {
-		end--
-	}
-	if end < scheme+2 {
-		return 0
-	}
-	return end
-}
-
-// tplAutolink links a bare URL as upstream's create_sanitised_html_for_url:
-// the href is percent-decoded and re-encoded keeping :/?#=&; so that quotes
-// cannot break out of the attribute.
-func tplAutolink(link string) string {
-	var href strings.Builder
-	raw := tplPercentDecode(link)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~:/?#=&;", c) >= 0 {
-			href.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&href, "%%%02X", c)
-	}
-	return `<a style="` + tplLinkStyle + `" href="` + href.String() + `">` + link + `</a>`
-}
-
-// tplPercentDecode decodes %XX escapes, leaving malformed ones as written.
-func tplPercentDecode(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) {
-			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
-				b.WriteByte(byte(v))
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// tplSmartQuotesHTML applies smart quotes to the text between tags, leaving
-// tags and the text of links alone, as smartypants does.
-func tplSmartQuotesHTML(s string) string {
-	if !strings.ContainsAny(s, `'"`) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	var prev rune
-	inLink := false
-	for len(s) > 0 {
-		if s[0] == '<' {
-			end := strings.IndexByte(s, '>')
-			if end < 0 {
-				end = len(s) - 1
-			}
-			tag := s[:end+1]
-			switch {
-			case strings.HasPrefix(tag, "<a ") || tag == "<a>":
-				inLink = true
-			case tag == "</a>":
-				inLink = false
-			}
-			b.WriteString(tag)
-			s = s[end+1:]
-			continue
-		}
-		end := strings.IndexByte(s, '<')
-		if end < 0 {
-			end = len(s)
-		}
-		text := s[:end]
-		if inLink {
-			b.WriteString(text)
-		} else {
-			b.WriteString(tplSmartQuotes(text, prev))
-		}
-		if r, _ := utf8.DecodeLastRuneInString(text); r != utf8.RuneError {
-			prev = r
-		}
-		s = s[end:]
-	}
-	return b.String()
+	return markdown.EmailHTML(fill(content, values, fillOptions{markdownLists: true, html: true}))
 }

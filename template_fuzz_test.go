@@ -3,6 +3,8 @@ package notify
 import (
 	"strings"
 	"testing"
+
+	"github.com/notifykit/notify/internal/gsm"
 )
 
 // FuzzPlaceholders checks that placeholder extraction, filling and
@@ -39,7 +41,7 @@ func FuzzPlaceholders(f *testing.F) {
 		for _, vals := range []map[string]any{values, nil} {
 			sms := RenderSMS(content, vals, prefix)
 			for _, r := range sms {
-				if gsmClassOf(r) == gsmNone {
+				if gsm.ClassOf(r) == gsm.None {
 					t.Fatalf("RenderSMS output %q holds %q, which is neither GSM nor Welsh", sms, r)
 				}
 			}

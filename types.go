@@ -71,7 +71,7 @@ const (
 	ProcessPriority ProcessType = "priority"
 )
 
-// Status is a notification status (SPEC B7.1).
+// Status is a notification status, with GOV.UK Notify's names.
 type Status string
 
 // Notification statuses.
@@ -343,7 +343,7 @@ type Receipt struct {
 	ProviderStatus string
 	// TemporaryIfPending turns a permanent-failure into a temporary-failure
 	// when the notification is pending (Firetext's rule for a failure
-	// without a refining code, SPEC B7.3).
+	// without a refining code).
 	TemporaryIfPending bool
 	At                 time.Time
 }

@@ -5,26 +5,78 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/notifykit/notify"
 )
 
-// V2ErrorBody shapes err for the v2 API (SPEC A5, B4.2):
-// {"status_code": N, "errors": [{"error": Name, "message": msg}]}. Anything
-// that is not a *notify.Error (or notify.Errors) is 500 "Internal server
-// error".
-func V2ErrorBody(err error) (status int, body notify.V2ErrorBody) {
-	body = notify.V2Error(err)
-	return body.StatusCode, body
+// V2ErrorItem is one entry of a v2 error body.
+type V2ErrorItem struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
 }
 
-// V1ErrorBody shapes err for the v1 API and every path outside /v2 (SPEC
-// B4.1): {"result": "error", "message": ...} where message is a string or a
-// map of field to messages; authentication errors are
-// {"token": ["..."]}.
-func V1ErrorBody(err error) (status int, body notify.V1ErrorBody) {
-	return notify.StatusOf(err), notify.V1Error(err)
+// V2ErrorBody is the v2 error shape:
+// {"status_code": N, "errors": [{"error": Name, "message": msg}]}.
+type V2ErrorBody struct {
+	StatusCode int           `json:"status_code"`
+	Errors     []V2ErrorItem `json:"errors"`
+}
+
+// V2Error shapes err for the v2 API: one entry per refusal in err (a
+// *notify.Error or notify.Errors), duplicates dropped, with the first
+// refusal's status. Anything that is not a refusal is a 500 "Internal
+// server error".
+func V2Error(err error) V2ErrorBody {
+	list := notify.ErrorList(err)
+	if len(list) == 0 {
+		list = []*notify.Error{notify.ErrInternal}
+	}
+	body := V2ErrorBody{StatusCode: list[0].Status}
+	seen := map[V2ErrorItem]bool{}
+	for _, e := range list {
+		item := V2ErrorItem{Error: e.Name, Message: e.Message}
+		if !seen[item] {
+			seen[item] = true
+			body.Errors = append(body.Errors, item)
+		}
+	}
+	return body
+}
+
+// V1ErrorBody is the v1 error shape, used by the v1 API and every path
+// outside /v2: {"result": "error", "message": ...} where message is a
+// string or a map of field to messages.
+type V1ErrorBody struct {
+	Result  string `json:"result"`
+	Message any    `json:"message"`
+}
+
+// V1Error shapes err for the v1 API: refusals about a field become
+// {"field": ["message"]} (authentication errors {"token": ["..."]}), others
+// a plain string, several joined with "; ". Anything that is not a refusal
+// is "Internal server error". The status is notify.StatusOf(err).
+func V1Error(err error) V1ErrorBody {
+	list := notify.ErrorList(err)
+	if len(list) == 0 {
+		return V1ErrorBody{Result: "error", Message: notify.ErrInternal.Message}
+	}
+	fields := map[string][]string{}
+	var plain []string
+	for _, e := range list {
+		if e.Field == "" {
+			plain = append(plain, e.Message)
+			continue
+		}
+		if !slices.Contains(fields[e.Field], e.Message) {
+			fields[e.Field] = append(fields[e.Field], e.Message)
+		}
+	}
+	if len(fields) == 0 {
+		return V1ErrorBody{Result: "error", Message: strings.Join(plain, "; ")}
+	}
+	return V1ErrorBody{Result: "error", Message: fields}
 }
 
 // isV2 reports whether the request is for the v2 API, whose errors have
@@ -44,12 +96,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			slog.Any("error", err))
 	}
 	if isV2(r) && err != errURLNotFound && err != errMethodNotAllowed {
-		status, body := V2ErrorBody(err)
-		writeJSON(w, status, body)
+		body := V2Error(err)
+		writeJSON(w, body.StatusCode, body)
 		return
 	}
-	status, body := V1ErrorBody(err)
-	writeJSON(w, status, body)
+	writeJSON(w, notify.StatusOf(err), V1Error(err))
 }
 
 // writeJSON writes v as JSON with status. HTML characters are not escaped,

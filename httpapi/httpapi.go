@@ -20,6 +20,8 @@
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
 //	GET  /_status                          health (the store answers and takes a write), no authentication
+//	GET  /openapi.json                     the OpenAPI 3.1 document (openapi.go), no authentication
+//	/service/...                           the admin API, with Options.AdminSecret (admin.go)
 //
 // Providers' webhooks (delivery receipts, inbound text messages) are
 // mounted from Options.Webhooks at the routes each provider gives, e.g.
@@ -82,6 +84,10 @@ type Options struct {
 	// form; normalised) to the service that owns them. A message to
 	// another number is acknowledged, logged and dropped.
 	InboundNumbers map[string]uuid.UUID
+	// AdminSecret, when set, mounts the admin API (admin.go): upstream's
+	// internal /service routes, for tokens signed with this secret and
+	// issued by notify.AdminClientID. Empty: those paths answer 404.
+	AdminSecret []byte
 	// PublicURL is the scheme and host providers call this API at, e.g.
 	// "https://notify.example.com", for checking signatures that cover
 	// the URL (Twilio's). Empty: taken from the request.
@@ -169,7 +175,9 @@ func (h *Handler) routes() {
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
 	h.handle("GET /_status", "status", "show_status", false, statusFunc(newStatusProbe(h.n.Store()), h.log))
+	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
+	h.adminRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 

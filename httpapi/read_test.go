@@ -38,7 +38,7 @@ func parseTime(t *testing.T, s any) time.Time {
 	t.Helper()
 	str, ok := s.(string)
 	require.True(t, ok, "not a string: %v", s)
-	tm, err := time.Parse(httpapi.TimeFormat, str)
+	tm, err := time.Parse(notify.TimeFormat, str)
 	require.NoError(t, err)
 	require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`, str)
 	return tm
@@ -338,7 +338,7 @@ func TestReceivedTexts(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
 	msgs := res.body["received_text_messages"].([]any)
 	require.Len(t, msgs, 2)
-	assert.Equal(t, map[string]any{"id": ids[1], "created_at": base.Add(time.Minute).Format(httpapi.TimeFormat),
+	assert.Equal(t, map[string]any{"id": ids[1], "created_at": base.Add(time.Minute).Format(notify.TimeFormat),
 		"service_id": e.svc.ID.String(), "notify_number": "07700900999", "user_number": "447700900123",
 		"content": "second"}, msgs[0])
 	assert.Equal(t, map[string]any{"current": "http://api.test/v2/received-text-messages",

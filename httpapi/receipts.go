@@ -184,7 +184,7 @@ func (h *Handler) webhookError(w http.ResponseWriter, r *http.Request, err error
 		if len(bad.Missing) > 0 {
 			msg = bad.Messages()
 		}
-		writeJSON(w, http.StatusBadRequest, notify.V1ErrorBody{Result: "error", Message: msg})
+		writeJSON(w, http.StatusBadRequest, V1ErrorBody{Result: "error", Message: msg})
 	case isMaxBytes(err):
 		h.writeError(w, r, errTooLarge)
 	default:

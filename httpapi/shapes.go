@@ -13,10 +13,7 @@ import (
 	"github.com/notifykit/notify"
 )
 
-// TimeFormat is the API's timestamp format: UTC with microseconds.
-const TimeFormat = "2006-01-02T15:04:05.000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+func formatTime(t time.Time) string { return t.UTC().Format(notify.TimeFormat) }
 
 func formatTimePtr(t *time.Time) *string {
 	if t == nil {

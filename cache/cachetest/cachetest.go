@@ -55,6 +55,8 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"IncrBelow", testIncrBelow},
 		{"ConcurrentIncrBelow", testConcurrentIncrBelow},
 		{"SetIfAbsent", testSetIfAbsent},
+		{"DecrIfPositive", testDecrIfPositive},
+		{"ReserveAndRelease", testReserveAndRelease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

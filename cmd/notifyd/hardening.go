@@ -63,17 +63,27 @@ func (s *securityOptions) check(o *options, getenv func(string) string) error {
 	if s.recordSentTimeout >= s.shutdownGrace {
 		return fmt.Errorf("-record-sent-timeout (%s) must be below -shutdown-grace (%s), or a stopping worker is killed while recording a send", s.recordSentTimeout, s.shutdownGrace)
 	}
-	if s.secretKeyFile != "" {
-		if o.secretKey != "" {
-			return errors.New("give -secret-key-file or -secret-key ($NOTIFY_SECRET_KEY), not both")
-		}
-		key, err := readKeyFile(s.secretKeyFile, nil)
-		if err != nil {
-			return fmt.Errorf("-secret-key-file: %w", err)
-		}
-		o.secretKey = string(key)
+	if err := s.readSecretKeyFile(&o.secretKey); err != nil {
+		return err
 	}
 	return s.receiptTokens(&o.providers, getenv)
+}
+
+// readSecretKeyFile sets *key to the key of -secret-key-file, when given;
+// a key given otherwise as well is an error.
+func (s *securityOptions) readSecretKeyFile(key *string) error {
+	if s.secretKeyFile == "" {
+		return nil
+	}
+	if *key != "" {
+		return errors.New("give -secret-key-file or -secret-key ($NOTIFY_SECRET_KEY), not both")
+	}
+	b, err := readKeyFile(s.secretKeyFile, nil)
+	if err != nil {
+		return fmt.Errorf("-secret-key-file: %w", err)
+	}
+	*key = string(b)
+	return nil
 }
 
 // receiptProviders are the providers whose receipt webhooks the server

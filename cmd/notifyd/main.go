@@ -51,6 +51,22 @@
 //	                   development only: callbacks over http and to
 //	                   loopback and private addresses
 //	-token KEY         print a bearer token for an API key string and exit
+//	-admin-secret S    mount the admin API (upstream's /service routes) for
+//	                   JWTs with iss notify-admin signed with S (or
+//	                   NOTIFY_ADMIN_SECRET)
+//	-retention=false   worker and all roles: do not archive notifications
+//	                   past their service's retention (hourly by default,
+//	                   -retention-interval)
+//
+// Commands, run on the same database (-db or -postgres, with the same
+// -secret-key), set a deployment up without a seed file:
+//
+//	notifyd service create|list|update|archive ...
+//	notifyd key create|list|revoke ...       (key create prints the key once)
+//	notifyd template create|update ...
+//	notifyd team add|remove ..., notifyd guest-list set ...
+//
+// notifyd -help lists their flags.
 //
 // `notifyd rotate-key -old-key-file OLD -new-key-file NEW` re-seals every
 // secret in the database under a new key (see secrets.go); stop the
@@ -127,6 +143,7 @@ type options struct {
 	providers providerOptions
 	security  securityOptions
 	test      testOptions
+	admin     adminOptions // cli.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -152,8 +169,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	o.providers.register(fs)
 	o.security.register(fs)
+	o.admin.register(fs)
 	testOnly := o.test.register(fs)
-	fs.Usage = func() { printUsage(fs, testOnly) }
+	fs.Usage = func() { printUsage(fs, testOnly); fmt.Fprint(fs.Output(), commandsUsage) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -185,6 +203,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if err := o.security.check(o, getenv); err != nil {
 		return nil, err
 	}
+	if err := o.admin.resolve(getenv); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -193,6 +214,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
 	if len(args) > 0 && args[0] == "rotate-key" {
 		return rotateKey(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if isCommand(args) {
+		return runCLI(ctx, args, getenv, stdout, stderr)
 	}
 	o, err := parseFlags(args, getenv, stderr)
 	if err != nil {
@@ -321,7 +345,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks()})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret)})
 	}
 	handler := routes(metricsHandler, api)
 	if o.requestTimeout > 0 {
@@ -338,6 +362,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				log.Error("workers stopped", slog.Any("error", err))
 			}
 		})
+		if !o.admin.retentionOff {
+			wg.Go(func() { _ = n.RunRetention(workCtx, o.admin.retentionEvery) })
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limitListener(ln, o.security.maxConns)) }()

@@ -115,7 +115,7 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	assert.Equal(t, 10*time.Second, srv.ReadHeaderTimeout)
 }
 
-func mode(t *testing.T, path string) fs.FileMode {
+func fileMode(t *testing.T, path string) fs.FileMode {
 	t.Helper()
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
@@ -130,8 +130,8 @@ func TestDevelopmentKeyFile(t *testing.T) {
 	key, err := os.ReadFile(devKeyFile(db))
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, len(strings.TrimSpace(string(key))), notify.MinSecretKeyLength)
-	assert.Equal(t, fs.FileMode(0o600), mode(t, devKeyFile(db)))
-	assert.Equal(t, fs.FileMode(0o600), mode(t, db))
+	assert.Equal(t, fs.FileMode(0o600), fileMode(t, devKeyFile(db)))
+	assert.Equal(t, fs.FileMode(0o600), fileMode(t, db))
 
 	st, err := gormstore.OpenSQLite(context.Background(), db, gormstore.Options{})
 	require.NoError(t, err)
@@ -167,7 +167,7 @@ func TestDevelopmentKeyMovesOutOfTheDatabase(t *testing.T) {
 
 	addr := serve(t, "-db", db, "-role", "api")
 	assert.Equal(t, http.StatusOK, authenticated(t, addr), "secrets sealed under the old key open")
-	assert.Equal(t, fs.FileMode(0o600), mode(t, devKeyFile(db)))
+	assert.Equal(t, fs.FileMode(0o600), fileMode(t, devKeyFile(db)))
 	st, err = gormstore.OpenSQLite(ctx, db, gormstore.Options{})
 	require.NoError(t, err)
 	defer st.Close()

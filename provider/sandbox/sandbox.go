@@ -1,5 +1,5 @@
 // Package sandbox is a notify.Provider that sends nothing. It records every
-// message it is given, fakes delivery receipts (SPEC A2: numbers ending
+// message it is given, fakes delivery receipts (as GOV.UK Notify's test keys do: numbers ending
 // 7700900003 and temp-fail@simulator.notify fail temporarily, 7700900002 and
 // perm-fail@simulator.notify permanently, everything else is delivered), and
 // can be told to fail, for tests of retries and reliability.

@@ -71,7 +71,7 @@ type event struct {
 	} `json:"delivery"`
 }
 
-// ParseNotification maps an SES notification to receipts (SPEC B7.4),
+// ParseNotification maps an SES notification to receipts,
 // matched by mail.messageId (the provider reference) for Provider "ses".
 // body is what SNS posts (the envelope, whose Message holds the SES
 // event) or, with raw message delivery, the SES event itself; both the
@@ -86,7 +86,7 @@ type event struct {
 // A complaint proves the message arrived; SES sends one only after a
 // delivery, whose receipt has normally made the notification delivered
 // already, and receipts never change a final status, so a complaint keeps
-// the delivered status (SPEC B7.4). Only a complaint that overtakes its
+// the delivered status, as upstream does. Only a complaint that overtakes its
 // delivery moves the notification, to delivered. Complaint records and
 // callbacks are not kept here. Other event types give ErrNotAReceipt.
 func ParseNotification(body []byte) ([]notify.Receipt, error) {

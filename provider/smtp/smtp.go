@@ -2,10 +2,10 @@
 //
 // Each message is multipart/alternative: the plain-text body and, when the
 // notify.Message has one, its HTML alternative. From is
-// "{FromName}" <From> (SPEC B10), Reply-To is set when given, the
+// "{FromName}" <From>, Reply-To is set when given, the
 // notification id travels in the X-Notify-Notification-Id header, and a
 // one-click unsubscribe URL becomes the List-Unsubscribe and
-// List-Unsubscribe-Post headers (RFC 8058, SPEC B10). Send returns the
+// List-Unsubscribe-Post headers (RFC 8058). Send returns the
 // Message-ID it gave the message (without angle brackets) as the provider
 // reference.
 //
@@ -296,8 +296,8 @@ func (p *Provider) build(m notify.Message) (*mail.Msg, string, error) {
 }
 
 // setUnsubscribe sets List-Unsubscribe, and List-Unsubscribe-Post for an
-// https URL (RFC 8058 allows one-click only over https; SPEC's requests
-// accept nothing else).
+// https URL (RFC 8058 allows one-click only over https, and send
+// requests accept nothing else).
 func setUnsubscribe(msg *mail.Msg, raw string) error {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {

@@ -221,7 +221,7 @@ func TestWireFormat(t *testing.T) {
 	from, err := mail.ParseAddress(h.Get("From"))
 	require.NoError(t, err)
 	assert.Equal(t, &mail.Address{Name: "Test service", Address: "service@notifications.example"}, from)
-	assert.Equal(t, `"Test service" <service@notifications.example>`, h.Get("From"), "SPEC B10: \"{service name}\" <address>")
+	assert.Equal(t, `"Test service" <service@notifications.example>`, h.Get("From"), "From is \"{service name}\" <address>")
 	assert.Equal(t, "<replies@example.com>", h.Get("Reply-To"))
 	assert.Equal(t, "<someone@example.com>", h.Get("To"))
 	assert.Equal(t, "<"+m.UnsubscribeURL+">", h.Get("List-Unsubscribe"))

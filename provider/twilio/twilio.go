@@ -246,7 +246,7 @@ var permanentCodes = map[string]bool{
 //	                                      codes meaning the number cannot receive
 //	canceled                              technical-failure
 //
-// "sent" is not notify's "sent" (SPEC B7.1 keeps that for international
+// "sent" is not notify's "sent" (which is kept for international
 // messages without receipts): Twilio reports "sent" on the way to
 // "delivered", as Firetext reports pending. ok is false for statuses
 // that change nothing and for unknown ones (known then says which).

@@ -63,6 +63,7 @@ func Run(t *testing.T, newQueue func(t *testing.T) notify.Queue) {
 		{"InterruptedHandlerRedelivered", testInterrupted},
 		{"ConcurrentConsumers", testConcurrentConsumers},
 		{"EnqueueCancelledContext", testEnqueueCancelled},
+		{"EnqueueBatch", testEnqueueBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,5 @@
 // Package statsd is a notify.Stats that sends metrics to a StatsD server
-// over UDP, in the plain StatsD line protocol upstream GOV.UK Notify used
-// (SPEC B9):
+// over UDP, in the plain StatsD line protocol upstream GOV.UK Notify used:
 //
 //	name:1|c      a counter (Incr)
 //	name:1.5|ms   a timing in milliseconds, with a fractional part (Timing)

@@ -17,47 +17,45 @@ func TestArchiveNotifications(t *testing.T) {
 		ctx := context.Background()
 		st := newStore(t)
 		now := time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)
-		day := 24 * time.Hour
+		cutoff := now.Add(-7 * 24 * time.Hour)
 
-		def := &notify.Service{ID: uuid.New(), Name: "default retention"}
-		short := &notify.Service{ID: uuid.New(), Name: "three days", DataRetentionDays: 3}
-		require.NoError(t, st.CreateService(ctx, def))
-		require.NoError(t, st.CreateService(ctx, short))
-		orphan := uuid.New() // a service id with no service row: default retention
+		svc := &notify.Service{ID: uuid.New(), Name: "archived"}
+		other := &notify.Service{ID: uuid.New(), Name: "other"}
+		require.NoError(t, st.CreateService(ctx, svc))
+		require.NoError(t, st.CreateService(ctx, other))
 
 		ref := "client-ref"
-		mk := func(svc uuid.UUID, kt notify.KeyType, age time.Duration) *notify.Notification {
-			n := &notify.Notification{ID: uuid.New(), ServiceID: svc, TemplateID: uuid.New(), TemplateVersion: 2,
-				APIKeyID: uuid.New(), KeyType: kt, Type: notify.SMS, To: "07700 900 001",
+		mk := func(service uuid.UUID, typ notify.NotificationType, kt notify.KeyType, created time.Time) *notify.Notification {
+			n := &notify.Notification{ID: uuid.New(), ServiceID: service, TemplateID: uuid.New(), TemplateVersion: 2,
+				APIKeyID: uuid.New(), KeyType: kt, Type: typ, To: "07700 900 001",
 				NormalisedTo: "447700900001", ClientReference: &ref,
 				Personalisation: map[string]any{"name": "secret"}, Body: "Hi secret", Status: notify.StatusDelivered,
-				BillableUnits: 1, SentBy: "sandbox", CreatedAt: now.Add(-age)}
+				BillableUnits: 1, SentBy: "sandbox", CreatedAt: created}
 			require.NoError(t, st.CreateNotification(ctx, n))
 			return n
 		}
+		old := cutoff.Add(-time.Hour)
 		cases := []struct {
 			name      string
 			n         *notify.Notification
 			archived  bool // in history afterwards
 			remaining bool // still in notifications afterwards
 		}{
-			{"default retention, 8 days, live", mk(def.ID, notify.KeyTypeLive, 8*day), true, false},
-			{"default retention, 8 days, team", mk(def.ID, notify.KeyTypeTeam, 8*day), true, false},
-			{"default retention, 8 days, test", mk(def.ID, notify.KeyTypeSimulate, 8*day), false, false},
-			{"default retention, 6 days", mk(def.ID, notify.KeyTypeLive, 6*day), false, true},
-			{"3-day retention, 4 days", mk(short.ID, notify.KeyTypeLive, 4*day), true, false},
-			{"3-day retention, 2 days", mk(short.ID, notify.KeyTypeLive, 2*day), false, true},
-			{"no service, 8 days", mk(orphan, notify.KeyTypeLive, 8*day), true, false},
-			{"no service, 6 days", mk(orphan, notify.KeyTypeLive, 6*day), false, true},
+			{"old live sms", mk(svc.ID, notify.SMS, notify.KeyTypeLive, old), true, false},
+			{"old team sms", mk(svc.ID, notify.SMS, notify.KeyTypeTeam, old), true, false},
+			{"old test sms is deleted", mk(svc.ID, notify.SMS, notify.KeyTypeSimulate, old), false, false},
+			{"sms created at the cut-off stays", mk(svc.ID, notify.SMS, notify.KeyTypeLive, cutoff), false, true},
+			{"old email of the service stays", mk(svc.ID, notify.Email, notify.KeyTypeLive, old), false, true},
+			{"old sms of another service stays", mk(other.ID, notify.SMS, notify.KeyTypeLive, old), false, true},
 		}
-		// Several batches for the default-retention service.
+		// Several batches.
 		for range 5 {
-			mk(def.ID, notify.KeyTypeLive, 9*day)
+			mk(svc.ID, notify.SMS, notify.KeyTypeLive, old.Add(-time.Hour))
 		}
 
-		moved, err := st.ArchiveNotifications(ctx, now, 2)
+		moved, err := st.ArchiveNotifications(ctx, svc.ID, notify.SMS, cutoff, 2)
 		require.NoError(t, err)
-		assert.Equal(t, 10, moved)
+		assert.Equal(t, 8, moved)
 
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -95,7 +93,7 @@ func TestArchiveNotifications(t *testing.T) {
 		}
 
 		// Running again moves nothing.
-		moved, err = st.ArchiveNotifications(ctx, now, 2)
+		moved, err = st.ArchiveNotifications(ctx, svc.ID, notify.SMS, cutoff, 2)
 		require.NoError(t, err)
 		assert.Zero(t, moved)
 	})

@@ -94,7 +94,10 @@
 //
 // # Retention
 //
-// ArchiveNotifications, run nightly by the server, moves notifications older
-// than their service's retention into notification_history (live and team
-// ones, without recipient or personalisation) and deletes test ones.
+// ArchiveNotifications moves a service's notifications of one type older than
+// a cut-off into notification_history (live and team ones, without
+// recipient or personalisation) and deletes test ones; the Notifier's
+// retention pass (notify.Notifier.RunRetention, run by the server's
+// workers) calls it with each service's retention, which
+// service_data_retention keeps per type.
 package gormstore

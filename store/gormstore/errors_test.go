@@ -35,7 +35,7 @@ func TestClosedStore(t *testing.T) {
 		assert.ErrorIs(t, err, notify.ErrClosed)
 		err = st.CreateNotification(ctx, &notify.Notification{ID: uuid.New()})
 		assert.ErrorIs(t, err, notify.ErrClosed)
-		_, err = st.ArchiveNotifications(ctx, time.Now(), 10)
+		_, err = st.ArchiveNotifications(ctx, uuid.New(), notify.SMS, time.Now(), 10)
 		assert.ErrorIs(t, err, notify.ErrClosed)
 	})
 }

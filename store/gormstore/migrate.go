@@ -391,6 +391,7 @@ var migrations = []migration{
 			`CREATE INDEX ix_notifications_service_created ON notifications (service_id, created_at, id, key_type, queue)`,
 		},
 	},
+	migrationDataRetention, // admin.go
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -35,26 +35,36 @@ func (s *Store) CreateNotification(ctx context.Context, n *notify.Notification) 
 	if n == nil {
 		return fmt.Errorf("gormstore: %s: nil notification", op)
 	}
-	pers, err := jsonText(n.Personalisation)
-	if err != nil {
-		return fmt.Errorf("gormstore: %s: personalisation: %w", op, err)
-	}
 	created := n.CreatedAt
 	if created.IsZero() {
 		created = time.Now()
 	}
-	err = s.w.WithContext(ctx).Exec(insertNotificationSQL,
+	args, err := s.notificationArgs(n, created)
+	if err != nil {
+		return fmt.Errorf("gormstore: %s: %w", op, err)
+	}
+	if err := s.w.WithContext(ctx).Exec(insertNotificationSQL, args...).Error; err != nil {
+		return s.wrap(ctx, op, err)
+	}
+	n.CreatedAt = created.UTC().Truncate(time.Microsecond)
+	return nil
+}
+
+// notificationArgs returns the values of n's columns, in the order of
+// notificationColumns, with created as created_at.
+func (s *Store) notificationArgs(n *notify.Notification, created time.Time) ([]any, error) {
+	pers, err := jsonText(n.Personalisation)
+	if err != nil {
+		return nil, fmt.Errorf("personalisation: %w", err)
+	}
+	return []any{
 		n.ID.String(), n.ServiceID.String(), n.TemplateID.String(), n.TemplateVersion, nullUUID(n.APIKeyID),
 		string(n.KeyType), string(n.Type), n.To, n.NormalisedTo, nullString(n.ClientReference), pers,
 		n.Body, n.Subject, n.From, n.ReplyTo, nullString(n.UnsubscribeURL), string(n.Status), n.Queue,
 		n.International, n.PhonePrefix, n.RateMultiplier, n.BillableUnits, n.SentBy, s.tsp(n.SentAt),
 		emptyNull(n.ProviderReference), nullUUIDPtr(n.JobID), nullInt(n.JobRowNumber), s.tsp(n.ClaimedUntil),
-		n.DeliveryAttempts, s.ts(created), s.tsp(n.UpdatedAt)).Error
-	if err != nil {
-		return s.wrap(ctx, op, err)
-	}
-	n.CreatedAt = created.UTC().Truncate(time.Microsecond)
-	return nil
+		n.DeliveryAttempts, s.ts(created), s.tsp(n.UpdatedAt),
+	}, nil
 }
 
 // GetNotification returns a notification by id, whatever its service.

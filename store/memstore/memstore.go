@@ -31,6 +31,7 @@ type Store struct {
 	byRef         map[providerRef]uuid.UUID
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
+	admin         adminState // admin.go
 }
 
 // providerRef indexes notifications by the provider's reference.

@@ -23,8 +23,9 @@
 //
 // The checks are grouped by topic, one file each (services.go, keys.go,
 // templates.go, notifications.go, claims.go, transitions.go, list.go,
-// count.go, sweep.go, inbound.go, settings.go, ...); Run below lists them
-// all, and helpers.go holds what several topics share.
+// count.go, sweep.go, inbound.go, settings.go, and the optional abilities
+// in admin.go and retention.go); Run below lists them all, and helpers.go
+// holds what several topics share.
 package storetest
 
 import (
@@ -52,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"Templates", testTemplates},
 		{"ListTemplates", testListTemplates},
 		{"CreateGetNotification", testCreateGetNotification},
+		{"BatchCreate", testBatchCreate},
 		{"Copies", testCopies},
 		{"ParallelCreate", testParallelCreate},
 		{"Claim", testClaim},
@@ -67,8 +69,16 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ListInProgress", testInProgress},
 		{"InboundSMS", testInboundSMS},
 		{"Settings", testSettings},
-		{"SealedStore", testSealed},
 		{"OlderThanScope", testOlderThanScope},
+		// Optional abilities (adminstore.go in package notify): skipped,
+		// with the reason, on stores without them.
+		{"ListServices", testListServices},
+		{"ReplaceGuestList", testReplaceGuestList},
+		{"RemoveTeamMember", testRemoveTeamMember},
+		{"CountByStatus", testCountByStatus},
+		{"DataRetention", testDataRetention},
+		{"ArchiveNotifications", testArchiveNotifications},
+		{"SealedStore", testSealed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })

@@ -1,4 +1,4 @@
-package notify
+package gsm
 
 import (
 	"slices"
@@ -19,27 +19,27 @@ const (
 func TestGSMClassOf(t *testing.T) {
 	t.Parallel()
 	for _, r := range testGSMBasic {
-		assert.Equal(t, gsmBasic, gsmClassOf(r), "%q", r)
+		assert.Equal(t, Basic, ClassOf(r), "%q", r)
 	}
 	for _, r := range testGSMExtension {
-		assert.Equal(t, gsmExtension, gsmClassOf(r), "%q", r)
+		assert.Equal(t, Extension, ClassOf(r), "%q", r)
 	}
 	for _, r := range testWelsh {
 		if !slices.Contains([]rune(testGSMBasic), r) {
-			assert.Equal(t, gsmWelshNonGSM, gsmClassOf(r), "%q", r)
+			assert.Equal(t, WelshNonGSM, ClassOf(r), "%q", r)
 		}
 	}
 	for _, r := range "`\t\x00\x7fçñ\u00a0–…🚀深" {
 		if r == 'ñ' {
 			continue
 		}
-		assert.Equal(t, gsmNone, gsmClassOf(r), "%q", r)
+		assert.Equal(t, None, ClassOf(r), "%q", r)
 	}
 	// Exactly 43 Welsh characters are outside GSM (upstream's
 	// WELSH_NON_GSM_CHARACTERS).
 	n := 0
 	for _, r := range testWelsh {
-		if gsmClassOf(r) == gsmWelshNonGSM {
+		if ClassOf(r) == WelshNonGSM {
 			n++
 		}
 	}
@@ -72,28 +72,28 @@ func TestSanitiseSMS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tt.want, sanitiseSMS(tt.in))
+			assert.Equal(t, tt.want, Sanitise(tt.in))
 		})
 	}
 }
 
 func TestSanitiseSMSNoAllocWhenClean(t *testing.T) {
 	s := "Hello Jo, your code is 1234. Diolch yn fawr – ŵ"
-	clean := sanitiseSMS(s)
-	allocs := testing.AllocsPerRun(100, func() { _ = sanitiseSMS(clean) })
+	clean := Sanitise(s)
+	allocs := testing.AllocsPerRun(100, func() { _ = Sanitise(clean) })
 	assert.Zero(t, allocs)
 }
 
 func TestGSMDecompositionTable(t *testing.T) {
 	t.Parallel()
-	require.NotEmpty(t, gsmDecompositions)
-	for i, p := range gsmDecompositions {
+	require.NotEmpty(t, decompositions)
+	for i, p := range decompositions {
 		if i > 0 {
-			require.Less(t, gsmDecompositions[i-1][0], p[0], "table must be sorted")
+			require.Less(t, decompositions[i-1][0], p[0], "table must be sorted")
 		}
-		assert.Equal(t, gsmNone, gsmClassOf(p[0]), "%q is allowed and must not be in the table", p[0])
-		assert.NotEqual(t, gsmNone, gsmClassOf(p[1]), "%q → %q: the target must be allowed", p[0], p[1])
-		_, replaced := gsmReplacement(p[0])
+		assert.Equal(t, None, ClassOf(p[0]), "%q is allowed and must not be in the table", p[0])
+		assert.NotEqual(t, None, ClassOf(p[1]), "%q → %q: the target must be allowed", p[0], p[1])
+		_, replaced := replacement(p[0])
 		assert.False(t, replaced, "%q has a fixed replacement", p[0])
 	}
 }
@@ -105,8 +105,8 @@ func TestSanitiseSMSOutputAlwaysAllowed(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		for _, o := range sanitiseSMS(string(r)) {
-			if gsmClassOf(o) == gsmNone {
+		for _, o := range Sanitise(string(r)) {
+			if ClassOf(o) == None {
 				t.Fatalf("%U sanitised to %q, which is not allowed", r, o)
 			}
 		}

@@ -1,0 +1,448 @@
+// Package markdown renders email text as upstream does
+// (notifications-utils markdown.py and formatters.py): the HTML email body
+// from the markdown subset that templates use, and the typography applied
+// to email subjects and bodies (smart quotes, en dashes, no space before
+// punctuation, GOV.UK unlinked). Input is text with personalisation
+// already filled in.
+package markdown
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// EmailHTML renders filled, HTML-escaped text (see EscapeHTML) as
+// upstream's HTML email body: GOV.UK gets a zero-width space so that mail
+// clients do not link it; blank lines separate blocks (paragraphs with
+// <br /> line breaks, "#" and "##" headings or lines underlined with "="
+// and "-", horizontal rules, bulleted and numbered lists, "^" inset text);
+// [text](url) is a link, images are dropped and bare http(s) URLs are
+// linked; then the typography of EmailSubject, except that quotes in tags
+// and link texts are left alone and whitespace is kept.
+//
+// Unlike upstream (mistune), a bullet must be followed by whitespace,
+// indented code blocks are not recognised, and a blank line ends a list
+// unless another bullet follows.
+func EmailHTML(escaped string) string {
+	s := unlinkGovUK(escaped)
+	s = strings.ReplaceAll(s, "\u2028", "")
+	s = blocksHTML(s)
+	s = RemoveSpaceBeforePunctuation(s)
+	s = smartQuotesHTML(s)
+	s = unsmartEmailAddresses(s)
+	return enDashes(s)
+}
+
+// Styles of upstream's HTML email body (notifications-utils markdown.py,
+// NotifyEmailMarkdownRenderer).
+const (
+	paragraphOpen = `<p style="Margin: 0 0 20px 0; font-size: 19px; line-height: 25px; color: #0B0C0C;">`
+	heading1Open  = `<h2 style="Margin: 0 0 15px 0; padding: 10px 0 0 0; font-size: 27px; line-height: 35px; font-weight: bold; color: #0B0C0C;">`
+	heading2Open  = `<h3 style="Margin: 0 0 15px 0; padding: 10px 0 0 0; font-size: 19px; line-height: 25px; font-weight: bold; color: #0B0C0C;">`
+	ruleHTML      = `<hr style="border: 0; height: 1px; background: #B1B4B6; Margin: 30px 0 30px 0;">`
+	listOpen      = `<table role="presentation" style="padding: 0 0 20px 0;"><tr><td style="font-family: Helvetica, Arial, sans-serif;">`
+	listClose     = `</td></tr></table>`
+	bulletsOpen   = `<ul style="Margin: 0 0 0 20px; padding: 0; list-style-type: disc;">`
+	numbersOpen   = `<ol style="Margin: 0 0 0 20px; padding: 0; list-style-type: decimal;">`
+	itemOpen      = `<li style="Margin: 5px 0 5px; padding: 0 0 0 5px; font-size: 19px;line-height: 25px; color: #0B0C0C;">`
+	quoteOpen     = `<blockquote style="Margin: 0 0 20px 0; border-left: 10px solid #B1B4B6;padding: 15px 0 0.1px 15px; font-size: 19px; line-height: 25px;">`
+	linkStyle     = `word-wrap: break-word; color: #1D70B8;`
+	lineBreak     = `<br />`
+)
+
+// blocksHTML renders already-escaped text as the markdown subset
+// described at EmailHTML.
+func blocksHTML(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = strings.ReplaceAll(s, "\t", "    ")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.TrimLeft(l, " ") == "" {
+			lines[i] = ""
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(s) * 2)
+	renderBlocks(&b, lines)
+	return b.String()
+}
+
+// heading returns the level and text of an ATX heading line.
+func heading(line string) (int, string, bool) {
+	t := strings.TrimLeft(line, " ")
+	level := 0
+	for level < len(t) && t[level] == '#' {
+		level++
+	}
+	if level == 0 || level > 6 {
+		return 0, "", false
+	}
+	text := strings.TrimRight(strings.TrimLeft(t[level:], " "), " ")
+	text = strings.TrimRight(strings.TrimRight(text, "#"), " ")
+	if text == "" {
+		return 0, "", false
+	}
+	return level, text, true
+}
+
+// isRule reports whether line is a horizontal rule.
+func isRule(line string) bool {
+	t := strings.TrimLeft(line, " ")
+	if len(line)-len(t) > 3 {
+		return false
+	}
+	marks := 0
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '-', '*', '_':
+			marks++
+		case ' ':
+		default:
+			return false
+		}
+	}
+	return marks >= 3
+}
+
+// underline returns the heading level a setext underline gives (1 for
+// "===", 2 for "---"), or 0.
+func underline(line string) int {
+	t := strings.Trim(line, " ")
+	if t == "" {
+		return 0
+	}
+	if strings.Trim(t, "=") == "" {
+		return 1
+	}
+	if strings.Trim(t, "-") == "" {
+		return 2
+	}
+	return 0
+}
+
+func isQuote(line string) bool {
+	return strings.HasPrefix(strings.TrimLeft(line, " "), "^")
+}
+
+// bullet returns the text after a list bullet and whether the bullet is a
+// number.
+func bullet(line string) (text string, ordered, ok bool) {
+	t := strings.TrimLeft(line, " ")
+	var rest string
+	switch {
+	case strings.HasPrefix(t, "* "), strings.HasPrefix(t, "- "):
+		rest = t[2:]
+	case strings.HasPrefix(t, "•"):
+		rest = strings.TrimPrefix(t, "•")
+		if rest != "" && rest[0] != ' ' {
+			return "", false, false
+		}
+	default:
+		n := 0
+		for n < len(t) && t[n] >= '0' && t[n] <= '9' {
+			n++
+		}
+		if n == 0 || n+1 >= len(t) || t[n] != '.' || t[n+1] != ' ' {
+			return "", false, false
+		}
+		rest, ordered = t[n+1:], true
+	}
+	return strings.TrimLeft(rest, " "), ordered, true
+}
+
+func renderBlocks(b *strings.Builder, lines []string) {
+	for i := 0; i < len(lines); {
+		line := lines[i]
+		switch {
+		case line == "":
+			i++
+		case isRule(line):
+			b.WriteString(ruleHTML)
+			i++
+		case isQuote(line):
+			var inner []string
+			for i < len(lines) && (lines[i] != "" || i+1 < len(lines) && isQuote(lines[i+1])) {
+				t := strings.TrimLeft(lines[i], " ")
+				if strings.HasPrefix(t, "^") {
+					t = strings.TrimPrefix(strings.TrimPrefix(t, "^"), " ")
+				}
+				inner = append(inner, t)
+				i++
+			}
+			b.WriteString(quoteOpen)
+			renderBlocks(b, inner)
+			b.WriteString("</blockquote>")
+		default:
+			if level, text, ok := heading(line); ok {
+				writeHeading(b, level, text)
+				i++
+				continue
+			}
+			if i+1 < len(lines) {
+				if level := underline(lines[i+1]); level > 0 {
+					writeHeading(b, level, strings.Trim(line, " "))
+					i += 2
+					continue
+				}
+			}
+			if _, _, ok := bullet(line); ok {
+				i = renderList(b, lines, i)
+				continue
+			}
+			i = renderParagraph(b, lines, i)
+		}
+	}
+}
+
+func writeHeading(b *strings.Builder, level int, text string) {
+	switch level {
+	case 1:
+		b.WriteString(heading1Open)
+		b.WriteString(inline(text))
+		b.WriteString("</h2>")
+	case 2:
+		b.WriteString(heading2Open)
+		b.WriteString(inline(text))
+		b.WriteString("</h3>")
+	default:
+		writeParagraph(b, text)
+	}
+}
+
+func writeParagraph(b *strings.Builder, text string) {
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	b.WriteString(paragraphOpen)
+	b.WriteString(inline(text))
+	b.WriteString("</p>")
+}
+
+// renderParagraph renders the paragraph starting at lines[i] and returns
+// the index of the line after it.
+func renderParagraph(b *strings.Builder, lines []string, i int) int {
+	var para []string
+	for i < len(lines) && lines[i] != "" {
+		if len(para) > 0 {
+			l := lines[i]
+			_, _, isHeading := heading(l)
+			underlined := i+1 < len(lines) && underline(lines[i+1]) > 0
+			if isHeading || isRule(l) || isQuote(l) || underlined {
+				break
+			}
+		}
+		para = append(para, strings.TrimLeft(lines[i], " "))
+		i++
+	}
+	writeParagraph(b, strings.Join(para, "\n"))
+	return i
+}
+
+// renderList renders the list starting at lines[i] and returns the index
+// of the line after it.
+func renderList(b *strings.Builder, lines []string, i int) int {
+	_, ordered, _ := bullet(lines[i])
+	var items [][]string
+	for i < len(lines) {
+		line := lines[i]
+		if line == "" {
+			// A blank line ends the list unless another bullet follows.
+			j := i
+			for j < len(lines) && lines[j] == "" {
+				j++
+			}
+			if j < len(lines) {
+				if _, _, ok := bullet(lines[j]); ok {
+					i = j
+					continue
+				}
+			}
+			break
+		}
+		if text, _, ok := bullet(line); ok {
+			items = append(items, []string{text})
+		} else {
+			last := len(items) - 1
+			items[last] = append(items[last], strings.TrimLeft(line, " "))
+		}
+		i++
+	}
+	b.WriteString(listOpen)
+	if ordered {
+		b.WriteString(numbersOpen)
+	} else {
+		b.WriteString(bulletsOpen)
+	}
+	for _, item := range items {
+		b.WriteString(itemOpen)
+		b.WriteString(strings.TrimSpace(inline(strings.Join(item, "\n"))))
+		b.WriteString("</li>")
+	}
+	if ordered {
+		b.WriteString("</ol>")
+	} else {
+		b.WriteString("</ul>")
+	}
+	b.WriteString(listClose)
+	return i
+}
+
+// inline renders links, images, bare URLs and line breaks in escaped
+// text.
+func inline(s string) string {
+	if strings.Contains(s, " \n") {
+		// Spaces before a line break are dropped with it.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " ")
+		}
+		s = strings.Join(lines, "\n")
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '\n':
+			b.WriteString(lineBreak)
+			i++
+		case s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[':
+			image := s[i] == '!'
+			start := i
+			if image {
+				start++
+			}
+			text, url, title, n, ok := link(s[start:])
+			if !ok {
+				b.WriteByte(s[i])
+				i++
+				continue
+			}
+			if !image {
+				b.WriteString(`<a style="` + linkStyle + `" href="` + url + `"`)
+				if title != "" {
+					b.WriteString(` title="` + title + `"`)
+				}
+				b.WriteString(">" + inline(text) + "</a>")
+			}
+			i = start + n
+		case strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://"):
+			n := urlLength(s[i:])
+			if n == 0 {
+				b.WriteByte(s[i])
+				i++
+				continue
+			}
+			b.WriteString(autolink(s[i : i+n]))
+			i += n
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String()
+}
+
+// link parses [text](url "title") at the start of s and returns its
+// parts and length. The text holds no brackets, the URL no whitespace or
+// parentheses, and the title (in single or double quotes) no quote of its
+// kind; every scan stops early, so a text full of brackets stays linear.
+func link(s string) (text, url, title string, n int, ok bool) {
+	end := strings.IndexAny(s[1:], "[]") + 1
+	if end < 2 || s[end] != ']' || end+1 >= len(s) || s[end+1] != '(' {
+		return "", "", "", 0, false
+	}
+	text = s[1:end]
+	i := end + 2
+	for i < len(s) && s[i] == ' ' {
+		i++
+	}
+	u := i
+	for i < len(s) && s[i] != ')' && s[i] != '(' && s[i] != ' ' && s[i] != '\n' {
+		i++
+	}
+	url = s[u:i]
+	for i < len(s) && (s[i] == ' ' || s[i] == '\n') {
+		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') && i > u+len(url) {
+		q := s[i]
+		closeQuote := strings.IndexByte(s[i+1:], q)
+		if closeQuote < 0 {
+			return "", "", "", 0, false
+		}
+		title = s[i+1 : i+1+closeQuote]
+		i += closeQuote + 2
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+	}
+	if i >= len(s) || s[i] != ')' || url == "" {
+		return "", "", "", 0, false
+	}
+	url = strings.TrimSuffix(strings.TrimPrefix(url, "&lt;"), "&gt;")
+	return text, url, title, i + 1, true
+}
+
+// urlLength returns the length of the URL at the start of s, following
+// upstream's pattern https?://[^\s<]+[^<.,:"')\]\s], or 0.
+func urlLength(s string) int {
+	scheme := len("http://")
+	if strings.HasPrefix(s, "https://") {
+		scheme = len("https://")
+	}
+	end := scheme
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		if r == '<' || unicode.IsSpace(r) {
+			break
+		}
+		end += size
+	}
+	for end > scheme+1 && strings.IndexByte(`.,:"')]`, s[end-1]) >= 0 {
+		end--
+	}
+	if end < scheme+2 {
+		return 0
+	}
+	return end
+}
+
+// autolink links a bare URL as upstream's create_sanitised_html_for_url:
+// the href is percent-decoded and re-encoded keeping :/?#=&; so that quotes
+// cannot break out of the attribute.
+func autolink(link string) string {
+	var href strings.Builder
+	raw := percentDecode(link)
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~:/?#=&;", c) >= 0 {
+			href.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&href, "%%%02X", c)
+	}
+	return `<a style="` + linkStyle + `" href="` + href.String() + `">` + link + `</a>`
+}
+
+// percentDecode decodes %XX escapes, leaving malformed ones as written.
+func percentDecode(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

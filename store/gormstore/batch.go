@@ -1,0 +1,155 @@
+package gormstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	notify "github.com/notifykit/notify"
+	"gorm.io/gorm"
+)
+
+var _ notify.BatchCreator = (*Store)(nil)
+
+// Rows of one INSERT statement. On PostgreSQL, 1,000 rows of 31
+// parameters stay below its 65,535 bound parameters. On SQLite the driver
+// matches every parameter against every argument, a cost that grows with
+// the square of the statement's parameters: statements of 16 rows, all in
+// one write transaction, insert fastest.
+const (
+	postgresInsertRows = 1000
+	sqliteInsertRows   = 16
+)
+
+// insertRows is how many rows one INSERT statement takes.
+func (s *Store) insertRows() int {
+	if s.dialect == dialectSQLite {
+		return sqliteInsertRows
+	}
+	return postgresInsertRows
+}
+
+// notificationRow is the placeholder list of one row of insertNotificationSQL.
+var notificationRow = "(" + strings.TrimSuffix(strings.Repeat("?, ", 31), ", ") + ")"
+
+// CreateNotifications inserts ns with multi-row INSERT … ON CONFLICT DO
+// NOTHING RETURNING id statements in one transaction: on PostgreSQL one
+// statement (one per 1,000 rows for larger batches), on SQLite one write
+// transaction of 16-row statements. A notification whose id, or whose (job
+// id, job row number), exists is skipped by the database, missing from what
+// the INSERT returns, and fails alone with an error wrapping
+// notify.ErrDuplicate while the others are stored. Any other failure (the
+// database down, a row it refuses) stores nothing and is reported for
+// every notification, wrapped as CreateNotification wraps it. A zero
+// CreatedAt becomes now and is written back for the notifications stored.
+func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notification) []error {
+	const op = "create notifications"
+	if len(ns) == 0 {
+		return nil
+	}
+	errs := make([]error, len(ns))
+	if err := s.check(ctx, op); err != nil {
+		return fill(errs, err)
+	}
+	now := time.Now()
+	created := make([]time.Time, len(ns))
+	args := make([][]any, len(ns))
+	var rows []int // indexes of ns that go into the INSERT
+	for i, n := range ns {
+		if n == nil {
+			errs[i] = fmt.Errorf("gormstore: %s: nil notification", op)
+			continue
+		}
+		created[i] = n.CreatedAt
+		if created[i].IsZero() {
+			created[i] = now
+		}
+		a, err := s.notificationArgs(n, created[i])
+		if err != nil {
+			errs[i] = fmt.Errorf("gormstore: %s: notification %s: %w", op, n.ID, err)
+			continue
+		}
+		args[i] = a
+		rows = append(rows, i)
+	}
+	inserted := map[string]int{} // ids the INSERT returned, with their count
+	per := s.insertRows()
+	insert := func(db *gorm.DB) error {
+		for start := 0; start < len(rows); start += per {
+			chunk := rows[start:min(start+per, len(rows))]
+			if err := insertChunk(db, ns, args, chunk, inserted); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	switch {
+	case len(rows) == 0:
+	case len(rows) <= per:
+		err = insert(s.w.WithContext(ctx)) // one statement: its own transaction
+	default:
+		err = s.w.WithContext(ctx).Transaction(insert)
+	}
+	if err != nil {
+		werr := s.wrap(ctx, op, err)
+		for _, i := range rows {
+			errs[i] = werr
+		}
+		return errs
+	}
+	for _, i := range rows {
+		id := ns[i].ID.String()
+		if inserted[id] == 0 {
+			errs[i] = fmt.Errorf("gormstore: %s: notification %s: %w", op, id, notify.ErrDuplicate)
+			continue
+		}
+		// Two rows of one batch with one id: the first is stored.
+		inserted[id]--
+		ns[i].CreatedAt = created[i].UTC().Truncate(time.Microsecond)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return errs
+		}
+	}
+	return nil
+}
+
+// insertChunk runs one multi-row INSERT of the rows of ns at indexes chunk
+// and counts the ids it returns in inserted.
+func insertChunk(db *gorm.DB, ns []*notify.Notification, args [][]any, chunk []int, inserted map[string]int) error {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO notifications (` + notificationColumns + `) VALUES `)
+	vals := make([]any, 0, 31*len(chunk))
+	for k, i := range chunk {
+		if k > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(notificationRow)
+		vals = append(vals, args[i]...)
+	}
+	q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
+	res, err := db.Raw(q.String(), vals...).Rows()
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return err
+		}
+		inserted[strings.ToLower(id)]++
+	}
+	return res.Err()
+}
+
+// fill sets every element of errs to err and returns errs.
+func fill(errs []error, err error) []error {
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
