@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -74,26 +75,38 @@ func (s *Store) ResealSecrets(ctx context.Context, r notify.Reseal) error {
 	return nil
 }
 
+// readAll runs query in tx and reads every row with scan before it
+// returns, so that the connection is free for the updates that follow.
+func readAll[T any](tx *gorm.DB, query string, scan func(rows *sql.Rows, v *T) error) ([]T, error) {
+	rows, err := tx.Raw(query).Rows()
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			_ = rows.Close()
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // resealKeys maps every API key's secret with f.
 func resealKeys(tx *gorm.DB, lock string, f func([]byte) ([]byte, error)) error {
 	type key struct {
 		id     uuid.UUID
 		secret []byte
 	}
-	rows, err := tx.Raw(`SELECT id, secret FROM api_keys ORDER BY id` + lock).Rows()
+	keys, err := readAll(tx, `SELECT id, secret FROM api_keys ORDER BY id`+lock, func(rows *sql.Rows, k *key) error {
+		return rows.Scan(&k.id, &k.secret)
+	})
 	if err != nil {
-		return err
-	}
-	var keys []key
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.id, &k.secret); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		keys = append(keys, k)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, k := range keys {
@@ -115,21 +128,11 @@ func resealCallbacks(tx *gorm.DB, lock string, f func(string) (string, error)) e
 		id         uuid.UUID
 		url, token string
 	}
-	rows, err := tx.Raw(`SELECT id, callback_url, callback_token FROM services
-		WHERE callback_url <> '' OR callback_token <> '' ORDER BY id` + lock).Rows()
+	cbs, err := readAll(tx, `SELECT id, callback_url, callback_token FROM services
+		WHERE callback_url <> '' OR callback_token <> '' ORDER BY id`+lock, func(rows *sql.Rows, c *callback) error {
+		return rows.Scan(&c.id, &c.url, &c.token)
+	})
 	if err != nil {
-		return err
-	}
-	var cbs []callback
-	for rows.Next() {
-		var c callback
-		if err := rows.Scan(&c.id, &c.url, &c.token); err != nil {
-			_ = rows.Close()
-			return err
-		}
-		cbs = append(cbs, c)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, c := range cbs {
