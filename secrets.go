@@ -380,8 +380,24 @@ func RotateSecretKey(ctx context.Context, s Store, oldKey, newKey []byte) (Rotat
 }
 
 // loadDevSecretKey returns the deployment's development key, creating it on
-// first use, so that every process sharing the store uses the same one.
+// first use, so that every process sharing the store uses the same one. A
+// store whose secrets are sealed under a configured key (it has a key
+// check value and no development key) gets no development key: that is
+// ErrWrongSecretKey, for the configured key is missing.
 func loadDevSecretKey(ctx context.Context, s Store) ([]byte, error) {
+	if ss, ok := sealedStore(s); ok {
+		_, hasDev, err := ss.Setting(ctx, DevSecretKeySetting)
+		if err != nil {
+			return nil, fmt.Errorf("notify: load development secret key: %w", err)
+		}
+		_, hasCheck, err := ss.Setting(ctx, keyCheckSetting)
+		if err != nil {
+			return nil, fmt.Errorf("notify: load development secret key: %w", err)
+		}
+		if hasCheck && !hasDev {
+			return nil, fmt.Errorf("%w: no secret key is configured, and the store's secrets are sealed under one", ErrWrongSecretKey)
+		}
+	}
 	candidate := make([]byte, 32)
 	if _, err := rand.Read(candidate); err != nil {
 		return nil, err
