@@ -31,7 +31,11 @@
 // Every answer carries an X-Request-Id header (the caller's, when it sent a
 // sensible one) and upstream's security headers; every request is logged
 // with slog and, when Options.Stats is set, counted and timed as
-// "{METHOD}.{module}.{handler}.{status_code}".
+// "{METHOD}.{module}.{handler}.{status_code}". Every label comes from a
+// fixed set, whatever the caller sends: module and handler name the route,
+// and a method outside RFC 9110's (and PATCH) is refused with 501 and
+// counted as OTHER (bounds.go); long paths and user agents are cut in the
+// log.
 package httpapi
 
 import (
