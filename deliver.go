@@ -97,7 +97,7 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 		ProviderReference: ref, UpdatedAt: sentAt}
 	// The message is with the provider now: record it even if the worker is
 	// shutting down (ctx cancelled), or the send would be repeated.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.cfg.RecordSentTimeout)
+	rctx, cancel := n.recordSentContext(ctx)
 	defer cancel()
 	if _, err := n.recordSent(rctx, nt.ID, upd); err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -112,6 +112,10 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	}
 	return nil
 }
+
+// recordSentTimeout bounds how long a worker keeps trying to record a send
+// the provider accepted.
+const recordSentTimeout = 30 * time.Second
 
 // recordSentLate handles a send whose notification left created before it
 // was recorded: a receipt that came back first (MMG and Firetext carry our

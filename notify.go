@@ -25,7 +25,7 @@ const (
 	DefaultDailyLimitCacheTTL  = time.Hour
 	DefaultSweepBatch          = 1000
 	DefaultSendingTimeout      = 72 * time.Hour
-	DefaultRecordSentTimeout   = 30 * time.Second
+	DefaultRecordSentGrace     = 30 * time.Second
 )
 
 // DefaultSimulatedEmails and DefaultSimulatedNumbers are GOV.UK Notify's
@@ -129,11 +129,12 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
-	// RecordSentTimeout bounds how long a worker keeps trying to record a
-	// send the provider accepted, even once it is told to stop (30s):
-	// keep it below the time a stopping process is given, or the process
-	// is killed first and the send repeated after the lease.
-	RecordSentTimeout time.Duration
+	// RecordSentGrace bounds how long a worker told to stop (its context
+	// ended) keeps trying to record a send the provider accepted (30s, the
+	// most it tries in any case): keep it below the time a stopping
+	// process is given, or the process is killed first and the send
+	// repeated after the lease.
+	RecordSentGrace time.Duration
 
 	// ReadCacheTTL is how long the Notifier keeps in process what
 	// authentication, sending and delivery read from the Store: services,
@@ -258,7 +259,7 @@ func (c *Config) validate() error {
 		{"SweepBatch", int64(c.SweepBatch)},
 		{"MaxDeliveryAttempts", int64(c.MaxDeliveryAttempts)},
 		{"SendingTimeout", int64(c.SendingTimeout)},
-		{"RecordSentTimeout", int64(c.RecordSentTimeout)},
+		{"RecordSentGrace", int64(c.RecordSentGrace)},
 		{"ProviderChoice.ErrorThreshold", int64(c.ProviderChoice.ErrorThreshold)},
 		{"ProviderChoice.ErrorWindow", int64(c.ProviderChoice.ErrorWindow)},
 		{"ProviderChoice.Recovery", int64(c.ProviderChoice.Recovery)},
@@ -310,7 +311,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.SweepBatch, DefaultSweepBatch)
 	setDefault(&c.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
-	setDefault(&c.RecordSentTimeout, DefaultRecordSentTimeout)
+	setDefault(&c.RecordSentGrace, DefaultRecordSentGrace)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
 	setDefault(&c.GroupCommit.MaxBatch, DefaultGroupCommitMaxBatch)

@@ -30,22 +30,55 @@ func (s *unrecordableStore) TransitionNotification(ctx context.Context, id uuid.
 	return s.Store.TransitionNotification(ctx, id, from, u)
 }
 
-// TestRecordSentGivesUpWithinItsTimeout: a worker keeps trying to record
-// an accepted send for Config.RecordSentTimeout, not longer, so that a
-// stopping worker ends within its process's shutdown grace.
-func TestRecordSentGivesUpWithinItsTimeout(t *testing.T) {
+// TestRecordingASendOnStopIsBoundedByTheGrace: a worker told to stop
+// while the provider accepts a message keeps trying to record the send
+// for Config.RecordSentGrace, not longer, so that it ends within its
+// process's shutdown grace; a worker that is not stopping keeps trying
+// through a longer outage.
+func TestRecordingASendOnStopIsBoundedByTheGrace(t *testing.T) {
 	t.Parallel()
-	st := &unrecordableStore{Store: memstore.New()}
-	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) {
-		c.Store = st
-		c.RecordSentTimeout = 300 * time.Millisecond
-	}))
-	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
-	require.NoError(t, err)
-	st.broken.Store(true)
-	start := time.Now()
-	err = f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1})
-	require.Error(t, err)
-	assert.Less(t, time.Since(start), 3*time.Second)
-	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "it kept trying until the timeout")
+	tests := []struct {
+		name     string
+		stopping bool
+		heal     time.Duration // the store writes again after this long
+		wantErr  bool
+		within   time.Duration
+	}{
+		{"stopping, store down", true, time.Hour, true, 3 * time.Second},
+		{"running, store down for longer than the grace", false, 900 * time.Millisecond, false, 5 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := &unrecordableStore{Store: memstore.New()}
+			workCtx, stop := context.WithCancel(context.Background())
+			defer stop()
+			p := &acceptingProvider{after: func() {
+				st.broken.Store(true)
+				time.AfterFunc(tc.heal, func() { st.broken.Store(false) })
+				if tc.stopping {
+					stop()
+				}
+			}}
+			f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) {
+				c.Store = st
+				c.Providers = []notify.Provider{p}
+				c.RecordSentGrace = 300 * time.Millisecond
+			}))
+			nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
+			require.NoError(t, err)
+			start := time.Now()
+			err = f.env.Notifier.Deliver(workCtx, notify.Task{NotificationID: nt.ID, Attempt: 1})
+			took := time.Since(start)
+			assert.Less(t, took, tc.within)
+			if tc.wantErr {
+				require.Error(t, err)
+				assert.GreaterOrEqual(t, took, 250*time.Millisecond, "it kept trying for the grace")
+				return
+			}
+			require.NoError(t, err)
+			assert.Greater(t, took, 300*time.Millisecond, "it kept trying past the grace")
+			assert.Equal(t, notify.StatusSending, f.env.Get(t, nt.ID).Status)
+		})
+	}
 }

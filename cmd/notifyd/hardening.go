@@ -29,19 +29,19 @@ const (
 	// defaultShutdownGrace is how long a stopping server waits for
 	// requests and deliveries in flight.
 	defaultShutdownGrace = 10 * time.Second
-	// defaultRecordSentTimeout bounds how long a stopping worker keeps
+	// defaultRecordSentGrace bounds how long a stopping worker keeps
 	// trying to record a send the provider accepted: below the grace.
-	defaultRecordSentTimeout = 5 * time.Second
+	defaultRecordSentGrace = 5 * time.Second
 	// idleTimeout closes keep-alive connections idle this long.
 	idleTimeout = 60 * time.Second
 )
 
 // securityOptions are the flags that protect the server and its secrets.
 type securityOptions struct {
-	secretKeyFile, receiptTokenFile  string
-	allowInsecureCallbacks           bool
-	maxConns                         int
-	shutdownGrace, recordSentTimeout time.Duration
+	secretKeyFile, receiptTokenFile string
+	allowInsecureCallbacks          bool
+	maxConns                        int
+	shutdownGrace, recordSentGrace  time.Duration
 }
 
 func (s *securityOptions) register(fs *flag.FlagSet) {
@@ -50,18 +50,18 @@ func (s *securityOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.allowInsecureCallbacks, "allow-insecure-callbacks", false, "DEVELOPMENT ONLY: let service callbacks use http and reach loopback, private and link-local addresses")
 	fs.IntVar(&s.maxConns, "max-conns", defaultMaxConns, "connections served at once (0: no limit); more wait to be accepted")
 	fs.DurationVar(&s.shutdownGrace, "shutdown-grace", defaultShutdownGrace, "on SIGINT or SIGTERM, how long requests and deliveries in flight may take to finish")
-	fs.DurationVar(&s.recordSentTimeout, "record-sent-timeout", defaultRecordSentTimeout,
-		"how long a worker keeps trying to record a send the provider accepted (below -shutdown-grace)")
+	fs.DurationVar(&s.recordSentGrace, "record-sent-grace", defaultRecordSentGrace,
+		"how long a stopping worker keeps trying to record a send the provider accepted (below -shutdown-grace)")
 }
 
 // check reads the key and token files and checks the flags; it runs after
 // the providers' check.
 func (s *securityOptions) check(o *options, getenv func(string) string) error {
-	if s.maxConns < 0 || s.shutdownGrace <= 0 || s.recordSentTimeout <= 0 {
-		return errors.New("-max-conns must not be negative, -shutdown-grace and -record-sent-timeout must be positive")
+	if s.maxConns < 0 || s.shutdownGrace <= 0 || s.recordSentGrace <= 0 {
+		return errors.New("-max-conns must not be negative, -shutdown-grace and -record-sent-grace must be positive")
 	}
-	if s.recordSentTimeout >= s.shutdownGrace {
-		return fmt.Errorf("-record-sent-timeout (%s) must be below -shutdown-grace (%s), or a stopping worker is killed while recording a send", s.recordSentTimeout, s.shutdownGrace)
+	if s.recordSentGrace >= s.shutdownGrace {
+		return fmt.Errorf("-record-sent-grace (%s) must be below -shutdown-grace (%s), or a stopping worker is killed while recording a send", s.recordSentGrace, s.shutdownGrace)
 	}
 	if err := s.readSecretKeyFile(&o.secretKey); err != nil {
 		return err

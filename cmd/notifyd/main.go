@@ -45,7 +45,7 @@
 //	                   an unknown provider stops the start
 //	-max-conns N       connections served at once (1024)
 //	-shutdown-grace D  time given to requests and deliveries in flight on
-//	                   SIGINT or SIGTERM (10s); -record-sent-timeout D (5s)
+//	                   SIGINT or SIGTERM (10s); -record-sent-grace D (5s)
 //	                   bounds recording a send a provider accepted, below it
 //	-allow-insecure-callbacks
 //	                   development only: callbacks over http and to
@@ -282,7 +282,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 		MaxDeliveryAttempts:    o.maxAttempts,
 		AllowInsecureCallbacks: o.security.allowInsecureCallbacks,
-		RecordSentTimeout:      o.security.recordSentTimeout,
+		RecordSentGrace:        o.security.recordSentGrace,
 	}
 	var mq *memqueue.Queue
 	var rq *redisQueue
@@ -382,7 +382,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("shutting down")
 	// Requests and deliveries in flight share the grace: the workers stop
 	// taking tasks at once, and a send already accepted by a provider is
-	// recorded within -record-sent-timeout, below the grace.
+	// recorded within -record-sent-grace, below the grace.
 	shutCtx, cancel := context.WithTimeout(context.Background(), o.security.shutdownGrace)
 	defer cancel()
 	stopWork()

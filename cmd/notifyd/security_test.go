@@ -316,15 +316,15 @@ func TestSecurityFlags(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := writeFile(t, dir, "k", testKey+"\r\n")
 	o, err := parseFlags([]string{"-secret-key-file", keyFile, "-max-conns", "10", "-shutdown-grace", "20s",
-		"-record-sent-timeout", "15s", "-allow-insecure-callbacks"}, noEnv, io.Discard)
+		"-record-sent-grace", "15s", "-allow-insecure-callbacks"}, noEnv, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, testKey, o.secretKey, "the file's bytes without the line end")
 	assert.Equal(t, 10, o.security.maxConns)
 	assert.True(t, o.security.allowInsecureCallbacks)
 
 	for _, args := range [][]string{
-		{"-record-sent-timeout", "10s"}, // not below the 10s grace
-		{"-shutdown-grace", "2s"},       // below the 5s record timeout
+		{"-record-sent-grace", "10s"}, // not below the 10s grace
+		{"-shutdown-grace", "2s"},     // below the 5s record timeout
 		{"-max-conns", "-1"},
 		{"-secret-key-file", keyFile, "-secret-key", testKey},
 		{"-secret-key-file", filepath.Join(dir, "none")},

@@ -47,7 +47,7 @@ func TestFlags(t *testing.T) {
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
 		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
 		maxAttempts: 10, workers: 4, providers: providerOptions{smtpTLS: "starttls"},
-		security: securityOptions{maxConns: 1024, shutdownGrace: 10 * time.Second, recordSentTimeout: 5 * time.Second}}, o)
+		security: securityOptions{maxConns: 1024, shutdownGrace: 10 * time.Second, recordSentGrace: 5 * time.Second}}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
