@@ -99,21 +99,53 @@ type NotificationArchiver interface {
 	ArchiveNotifications(ctx context.Context, serviceID uuid.UUID, typ NotificationType, before time.Time, batchSize int) (int, error)
 }
 
-// storeAs returns s, or the first Store it wraps (through Unwrap() Store),
-// that has the ability T.
+// storeAs returns the ability T of s: s itself, or the first Store it
+// wraps (through Unwrap() Store, as the read cache and the metrics wrappers
+// of stats/instrument do) that has it. Each wrapper looked through that has
+// WrapAbility(p any) may decorate what was found below it (the metrics
+// wrapper counts and times the calls); a decorator without Unwrap hides
+// the abilities of what it wraps.
 func storeAs[T any](s Store) (T, bool) {
-	for s != nil {
-		if v, ok := s.(T); ok {
-			return v, true
-		}
-		u, ok := s.(interface{ Unwrap() Store })
-		if !ok {
-			break
-		}
-		s = u.Unwrap()
+	if v, ok := s.(T); ok {
+		return v, true
 	}
-	var zero T
-	return zero, false
+	u, ok := s.(interface{ Unwrap() Store })
+	if !ok || s == nil {
+		var zero T
+		return zero, false
+	}
+	v, ok := storeAs[T](u.Unwrap())
+	if ok {
+		v = wrapAbility(s, v)
+	}
+	return v, ok
+}
+
+// queueAs is storeAs for the abilities of a Queue (through Unwrap() Queue).
+func queueAs[T any](q Queue) (T, bool) {
+	if v, ok := q.(T); ok {
+		return v, true
+	}
+	u, ok := q.(interface{ Unwrap() Queue })
+	if !ok || q == nil {
+		var zero T
+		return zero, false
+	}
+	v, ok := queueAs[T](u.Unwrap())
+	if ok {
+		v = wrapAbility(q, v)
+	}
+	return v, ok
+}
+
+// wrapAbility lets the wrapper w decorate the ability v found behind it:
+// when w has WrapAbility(p any), it is given a pointer to v (a *T, which
+// names the ability asked for) and may replace what it points to.
+func wrapAbility[T any](w any, v T) T {
+	if d, ok := w.(interface{ WrapAbility(p any) }); ok {
+		d.WrapAbility(&v)
+	}
+	return v
 }
 
 // unsupported is the error of a call whose Store lacks the ability named

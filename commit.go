@@ -52,11 +52,11 @@ type commitRow struct {
 // and Config.GroupCommit does not disable it.
 func (n *Notifier) startGroupCommit() error {
 	gc := n.cfg.GroupCommit // validated and defaulted with the Config
-	creator, ok := batchCreatorOf(n.store)
+	creator, ok := storeAs[BatchCreator](n.store)
 	if gc.Disabled || !ok {
 		return nil
 	}
-	enqueuer, _ := batchEnqueuerOf(n.queue)
+	enqueuer, _ := queueAs[BatchEnqueuer](n.queue)
 	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer,
 		maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
 	return nil

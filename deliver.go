@@ -42,29 +42,55 @@ func (n *Notifier) providersFor(nt *Notification) ([]Provider, *providerPool) {
 // one on the notification's last attempt (MaxDeliveryAttempts claims,
 // whichever tasks made them), makes the notification technical-failure.
 func (n *Notifier) Deliver(ctx context.Context, t Task) error {
-	now := n.now()
-	nt, err := n.store.ClaimNotification(ctx, t.NotificationID, now, now.Add(n.cfg.ClaimLease))
+	return n.deliver(ctx, []Task{t})[0]
+}
+
+// claim takes the lease of one notification. A notification that is not
+// claimable (already sent, or claimed by another worker) or absent gives
+// neither a notification nor an error: the task has nothing to do.
+func (n *Notifier) claim(ctx context.Context, id uuid.UUID, now time.Time) (*Notification, error) {
+	nt, err := n.store.ClaimNotification(ctx, id, now, now.Add(n.cfg.ClaimLease))
 	switch {
 	case errors.Is(err, ErrConflict):
-		n.log.DebugContext(ctx, "deliver: not claimable (already sent or claimed)", slog.String("notification_id", t.NotificationID.String()))
-		return nil
+		n.log.DebugContext(ctx, "deliver: not claimable (already sent or claimed)", slog.String("notification_id", id.String()))
+		return nil, nil
 	case errors.Is(err, ErrNotFound):
-		n.log.WarnContext(ctx, "deliver: no such notification", slog.String("notification_id", t.NotificationID.String()))
-		return nil
+		n.log.WarnContext(ctx, "deliver: no such notification", slog.String("notification_id", id.String()))
+		return nil, nil
 	case err != nil:
-		return fmt.Errorf("notify: deliver %s: claim: %w", t.NotificationID, err)
+		return nil, fmt.Errorf("notify: deliver %s: claim: %w", id, err)
 	}
-	log := n.log.With(slog.String("notification_id", nt.ID.String()), slog.Int("attempt", nt.DeliveryAttempts))
+	return nt, nil
+}
 
-	msg, err := n.message(ctx, nt)
+// prepare builds the message of a claimed notification and reports whether
+// it can be sent. When it cannot, a permanent cause fails the notification
+// and a passing one releases the claim and retries the task.
+func (n *Notifier) prepare(ctx context.Context, d *delivery, lk *lookups) bool {
+	msg, err := n.message(ctx, d.nt, lk)
 	if err != nil {
 		if IsPermanent(err) {
-			log.ErrorContext(ctx, "deliver: cannot build message", slog.Any("error", err))
-			return n.failDelivery(ctx, nt, err)
+			d.log.ErrorContext(ctx, "deliver: cannot build message", slog.Any("error", err))
+			d.err = n.failDelivery(ctx, d.nt, err)
+			return false
 		}
-		n.release(ctx, nt.ID)
-		return fmt.Errorf("notify: deliver %s: %w", nt.ID, err)
+		n.release(ctx, d.nt.ID)
+		d.err = fmt.Errorf("notify: deliver %s: %w", d.nt.ID, err)
+		return false
 	}
+	d.msg = msg
+	return true
+}
+
+// callProviders hands a claimed notification's message to its providers.
+// On success it sets what to record: status sending (sent for
+// international SMS), sent_at, sent_by, the billable units and the
+// provider's reference. A provider error releases the claim and retries the
+// task; a permanent one, or one on the notification's last attempt
+// (MaxDeliveryAttempts claims, whichever tasks made them), makes the
+// notification technical-failure.
+func (n *Notifier) callProviders(ctx context.Context, d *delivery) {
+	nt := d.nt
 	candidates, pool := n.providersFor(nt)
 	var failed func(Provider)
 	if pool != nil {
@@ -73,18 +99,20 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	// The provider calls must end before the lease does, or another worker
 	// could take the notification over and send it too.
 	sendCtx, cancelSend := context.WithDeadline(ctx, nt.ClaimedUntil.Add(-n.cfg.ClaimLease/10))
-	p, ref, err := sendVia(sendCtx, candidates, func(p Provider) (string, error) { return p.Send(sendCtx, msg) }, failed)
+	p, ref, err := sendVia(sendCtx, candidates, func(p Provider) (string, error) { return p.Send(sendCtx, d.msg) }, failed)
 	cancelSend()
 	if err != nil {
 		// Attempts are counted on the notification (each claim adds one),
 		// so tasks queued again by the sweeper share one budget.
 		if IsPermanent(err) || nt.DeliveryAttempts >= n.cfg.MaxDeliveryAttempts {
-			log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
-			return n.failDelivery(ctx, nt, err)
+			d.log.WarnContext(ctx, "deliver: provider failed for good", slog.String("provider", p.Name()), slog.Any("error", err))
+			d.err = n.failDelivery(ctx, nt, err)
+			return
 		}
-		log.InfoContext(ctx, "deliver: provider failed; will retry", slog.String("provider", p.Name()), slog.Any("error", err))
+		d.log.InfoContext(ctx, "deliver: provider failed; will retry", slog.String("provider", p.Name()), slog.Any("error", err))
 		n.release(ctx, nt.ID)
-		return fmt.Errorf("notify: deliver %s via %s: %w", nt.ID, p.Name(), err)
+		d.err = fmt.Errorf("notify: deliver %s via %s: %w", nt.ID, p.Name(), err)
+		return
 	}
 
 	sentAt := n.now()
@@ -92,25 +120,27 @@ func (n *Notifier) Deliver(ctx context.Context, t Task) error {
 	if nt.Type == SMS && nt.International {
 		status = StatusSent
 	}
-	units := msg.Fragments
-	upd := NotificationUpdate{Status: status, SentAt: &sentAt, SentBy: p.Name(), BillableUnits: &units,
+	units := d.msg.Fragments
+	d.p, d.ref, d.sent = p, ref, true
+	d.upd = NotificationUpdate{Status: status, SentAt: &sentAt, SentBy: p.Name(), BillableUnits: &units,
 		ProviderReference: ref, UpdatedAt: sentAt}
-	// The message is with the provider now: record it even if the worker is
-	// shutting down (ctx cancelled), or the send would be repeated.
-	rctx, cancel := n.recordSentContext(ctx)
-	defer cancel()
-	if _, err := n.recordSent(rctx, nt.ID, upd); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return n.recordSentLate(rctx, log, nt.ID, upd)
-		}
-		log.ErrorContext(ctx, "deliver: sent, but the status could not be recorded", slog.Any("error", err))
-		return Permanent(fmt.Errorf("notify: deliver %s: record sent: %w", nt.ID, err))
+}
+
+// sentRecorded handles the outcome err of recording an accepted send and
+// reports whether it was recorded. A conflict means the notification left
+// created first (recordSentLate); any other failure ends the task, since
+// trying it again could only send the message twice.
+func (n *Notifier) sentRecorded(ctx context.Context, d *delivery, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrConflict):
+		d.err = n.recordSentLate(ctx, d.log, d.nt.ID, d.upd)
+	default:
+		d.log.ErrorContext(ctx, "deliver: sent, but the status could not be recorded", slog.Any("error", err))
+		d.err = Permanent(fmt.Errorf("notify: deliver %s: record sent: %w", d.nt.ID, err))
 	}
-	n.timeTotal(nt, sentAt)
-	if sim, ok := p.(ReceiptSimulator); ok {
-		n.simulateReceipt(rctx, sim.SimulateReceipt(msg, ref))
-	}
-	return nil
+	return false
 }
 
 // recordSentTimeout bounds how long a worker keeps trying to record a send
@@ -138,20 +168,37 @@ func (n *Notifier) recordSentLate(ctx context.Context, log *slog.Logger, id uuid
 	return nil
 }
 
-// recordSent records the provider's acceptance, trying a few times: the
-// message is already with the provider, so giving up here would risk a
-// duplicate send once the lease expires.
-func (n *Notifier) recordSent(ctx context.Context, id uuid.UUID, upd NotificationUpdate) (*Notification, error) {
-	var err error
+// recordSent records the providers' acceptances (each from created only),
+// in one call when the Store is a BatchTransitioner, and returns one error
+// per transition. It tries those that failed for another reason than a
+// conflict a few times: the messages are already with the providers, so
+// giving up here would risk duplicate sends once the leases expire.
+func (n *Notifier) recordSent(ctx context.Context, ts []NotificationTransition) []error {
+	errs := make([]error, len(ts))
+	todo := make([]int, len(ts))
+	for i := range todo {
+		todo[i] = i
+	}
 	for i := 0; ; i++ {
-		var nt *Notification
-		nt, err = n.store.TransitionNotification(ctx, id, []Status{StatusCreated}, upd)
-		if err == nil || errors.Is(err, ErrConflict) {
-			return nt, err
+		batch := make([]NotificationTransition, len(todo))
+		for j, k := range todo {
+			batch[j] = ts[k]
 		}
+		_, got := n.transitionAll(ctx, batch)
+		var again []int
+		for j, k := range todo {
+			errs[k] = got[j]
+			if got[j] != nil && !errors.Is(got[j], ErrConflict) {
+				again = append(again, k)
+			}
+		}
+		if len(again) == 0 {
+			return errs
+		}
+		todo = again
 		select {
 		case <-ctx.Done():
-			return nil, err
+			return errs
 		case <-time.After(min(time.Duration(100*(i+1))*time.Millisecond, 2*time.Second)):
 		}
 	}
@@ -190,9 +237,10 @@ func (n *Notifier) failDelivery(ctx context.Context, nt *Notification, cause err
 	return nil
 }
 
-// message builds what the provider receives.
-func (n *Notifier) message(ctx context.Context, nt *Notification) (Message, error) {
-	svc, err := n.store.GetService(ctx, nt.ServiceID)
+// message builds what the provider receives, reading the service and the
+// template through lk.
+func (n *Notifier) message(ctx context.Context, nt *Notification, lk *lookups) (Message, error) {
+	svc, err := lk.service(ctx, nt.ServiceID)
 	if errors.Is(err, ErrNotFound) {
 		return Message{}, Permanent(fmt.Errorf("service %s not found", nt.ServiceID))
 	}
@@ -218,7 +266,7 @@ func (n *Notifier) message(ctx context.Context, nt *Notification) (Message, erro
 		return m, nil
 	}
 	m.FromName = svc.Name
-	tpl, err := n.store.GetTemplateVersion(ctx, nt.ServiceID, nt.TemplateID, nt.TemplateVersion)
+	tpl, err := lk.template(ctx, nt.ServiceID, nt.TemplateID, nt.TemplateVersion)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return Message{}, Permanent(fmt.Errorf("template %s version %d not found", nt.TemplateID, nt.TemplateVersion))
@@ -341,6 +389,10 @@ type RunOptions struct {
 	NoSweeper bool
 	// SweepInterval is the time between sweeps (SweepAfter/2, at least 1s).
 	SweepInterval time.Duration
+	// BatchSize is the most delivery tasks handled together when the Queue
+	// is a BatchConsumer (0: DefaultDeliveryBatchSize); 1, or less, hands
+	// them over one at a time.
+	BatchSize int
 }
 
 // Run consumes the delivery queues and sweeps until ctx is done, then waits
@@ -362,7 +414,7 @@ func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
 	errs := make([]error, len(queues))
 	for i, q := range queues {
 		wg.Go(func() {
-			err := n.queue.Consume(ctx, q, n.Handle)
+			err := n.consume(ctx, q, o.BatchSize)
 			if ctx.Err() == nil {
 				if err == nil {
 					err = errors.New("returned before the run ended")

@@ -110,7 +110,16 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	if err != nil {
 		return nil, fmt.Errorf("notify: authenticate: %w", err)
 	}
-	if len(keys) == 0 {
+	// Keys revoked more than the grace period ago no longer count: a
+	// service left with none has no API keys, as upstream says.
+	now := n.now()
+	var candidates []APIKey
+	for _, k := range keys {
+		if k.ExpiryDate == nil || now.Sub(*k.ExpiryDate) < revokedKeyGrace {
+			candidates = append(candidates, k)
+		}
+	}
+	if len(candidates) == 0 {
 		return nil, forbidden(MsgServiceNoKeys)
 	}
 	if svc.Archived {
@@ -121,13 +130,6 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	}
 	// Active keys and keys revoked within the grace period are tried; the
 	// first whose secret verifies wins.
-	now := n.now()
-	var candidates []APIKey
-	for _, k := range keys {
-		if k.ExpiryDate == nil || now.Sub(*k.ExpiryDate) < revokedKeyGrace {
-			candidates = append(candidates, k)
-		}
-	}
 	for i := range candidates {
 		k := &candidates[i]
 		secret, err := n.secrets.open(k.EncryptedSecret)

@@ -97,19 +97,41 @@ func TestAuthenticate(t *testing.T) {
 	})
 }
 
-func TestRevokedKeyIsNotFoundAfterSevenDays(t *testing.T) {
+// TestRevokedKeyAfterSevenDays: a key revoked within 7 days answers
+// "revoked"; after that it no longer counts as one of the service's keys:
+// "not found" while the service has another, and "service has no API
+// keys" (upstream's test_authentication_returns_error_when_service_has_no_secrets)
+// when it was the last.
+func TestRevokedKeyAfterSevenDays(t *testing.T) {
 	t.Parallel()
-	now := time.Now()
-	clock := now
-	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Clock = func() time.Time { return clock } }))
-	svc := env.Service(t, notify.Service{})
-	k := env.Key(t, svc, notify.KeyTypeLive)
-	require.NoError(t, env.Notifier.RevokeAPIKey(ctx, svc.ID, k.Key.ID))
-	clock = now.Add(8 * 24 * time.Hour)
-	tok, err := notify.NewToken(svc.ID, k.Key.Secret, clock)
-	require.NoError(t, err)
-	_, err = env.Notifier.Authenticate(ctx, "Bearer "+tok)
-	requireRefusal(t, err, http.StatusForbidden, notify.NameAuth, notify.MsgKeyNotFound)
+	tests := []struct {
+		name     string
+		after    time.Duration
+		otherKey bool
+		msg      string
+	}{
+		{"revoked 6 days ago", 6 * 24 * time.Hour, false, notify.MsgKeyRevoked},
+		{"revoked 8 days ago, another key left", 8 * 24 * time.Hour, true, notify.MsgKeyNotFound},
+		{"revoked 8 days ago, the service's only key", 8 * 24 * time.Hour, false, notify.MsgServiceNoKeys},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			clock := &rcClock{now: time.Now()}
+			env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Clock = clock.Now }))
+			svc := env.Service(t, notify.Service{})
+			k := env.Key(t, svc, notify.KeyTypeLive)
+			if tt.otherKey {
+				env.Key(t, svc, notify.KeyTypeTeam)
+			}
+			require.NoError(t, env.Notifier.RevokeAPIKey(ctx, svc.ID, k.Key.ID))
+			clock.Advance(tt.after)
+			tok, err := notify.NewToken(svc.ID, k.Key.Secret, clock.Now())
+			require.NoError(t, err)
+			_, err = env.Notifier.Authenticate(ctx, "Bearer "+tok)
+			requireRefusal(t, err, http.StatusForbidden, notify.NameAuth, tt.msg)
+		})
+	}
 }
 
 func TestKeyString(t *testing.T) {

@@ -57,10 +57,12 @@ type Config struct {
 	// memqueue.New in a single process, redisqueue.New to share one
 	// between processes.
 	Queue Queue
-	// Cache holds the daily counters. Nil: no cache, the daily limit is
-	// counted from the Store on every check. memcache.New suits a single
-	// process; processes that share a Store share rediscache.New or none
-	// (a per-process cache would undercount the others' notifications).
+	// Cache holds the daily counters and, when it is a TokenBucket, the
+	// rate-limit buckets. Nil: no cache, the daily limit is counted from
+	// the Store on every check and each process keeps its own buckets.
+	// memcache.New suits a single process; processes that share a Store
+	// share rediscache.New or none (a per-process cache would undercount
+	// the others' notifications).
 	Cache Cache
 	// Stats receives the Notifier's own metrics, and the HTTP API's. Nil:
 	// DiscardStats. Names are used as given: instrument.Config (package
@@ -151,6 +153,9 @@ type Config struct {
 	// GroupCommit tunes the group commit of concurrent sends, on when the
 	// Store is a BatchCreator.
 	GroupCommit GroupCommit
+	// DeliveryConcurrency is how many provider calls one batch of
+	// deliveries makes at once (32; see DeliverBatch).
+	DeliveryConcurrency int
 }
 
 // Notifier is the notification service: it validates and accepts
@@ -169,6 +174,8 @@ type Notifier struct {
 	simEmails map[string]bool
 	simPhones map[string]bool
 	commit    *committer // nil: every send commits on its own
+	// buckets are this process's rate-limit buckets (ratelimit.go).
+	buckets localBuckets
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
@@ -251,6 +258,7 @@ func (c *Config) validate() error {
 		{"DailyLimitCacheTTL", int64(c.DailyLimitCacheTTL)},
 		{"PageSize", int64(c.PageSize)},
 		{"ReadCacheSize", int64(c.ReadCacheSize)},
+		{"DeliveryConcurrency", int64(c.DeliveryConcurrency)},
 		{"GroupCommit.MaxBatch", int64(c.GroupCommit.MaxBatch)},
 		{"GroupCommit.InFlight", int64(c.GroupCommit.InFlight)},
 		{"GroupCommit.Timeout", int64(c.GroupCommit.Timeout)},
@@ -314,6 +322,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.RecordSentGrace, DefaultRecordSentGrace)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
+	setDefault(&c.DeliveryConcurrency, DefaultDeliveryConcurrency)
 	setDefault(&c.GroupCommit.MaxBatch, DefaultGroupCommitMaxBatch)
 	setDefault(&c.GroupCommit.InFlight, DefaultGroupCommitInFlight)
 	setDefault(&c.GroupCommit.Timeout, DefaultGroupCommitTimeout)
@@ -416,7 +425,8 @@ func (n *Notifier) AddAPIKey(ctx context.Context, k APIKey) (*APIKey, error) {
 }
 
 // RevokeAPIKey revokes a key; it then answers "API key revoked" for 7 days
-// and "API key not found" after.
+// and "API key not found" after ("service has no API keys" when the
+// service has no other key).
 func (n *Notifier) RevokeAPIKey(ctx context.Context, serviceID, keyID uuid.UUID) error {
 	if err := n.store.RevokeAPIKey(ctx, serviceID, keyID, n.now()); err != nil {
 		return fmt.Errorf("notify: revoke API key: %w", err)

@@ -71,12 +71,14 @@ func templateResult(t *Template, err error) (*Template, error) {
 	return t, nil
 }
 
-// Templates lists the caller's service's templates, of typ when not empty.
+// Templates lists the caller's service's templates, of typ when not empty,
+// by name and then type (sms before email), as upstream lists them.
 func (n *Notifier) Templates(ctx context.Context, c *Caller, typ NotificationType) ([]Template, error) {
 	list, err := n.store.ListTemplates(ctx, c.Service.ID, typ)
 	if err != nil {
 		return nil, fmt.Errorf("notify: list templates: %w", err)
 	}
+	sortTemplates(list)
 	return list, nil
 }
 

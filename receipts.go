@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -67,10 +68,14 @@ type receiptPayload struct {
 // store is briefly away) it is queued on the research-mode queue to be
 // applied later, so a simulated notification does not stay sending.
 func (n *Notifier) simulateReceipt(ctx context.Context, r Receipt) {
-	err := n.ApplyReceipt(ctx, r)
-	if err == nil {
-		return
+	if err := n.ApplyReceipt(ctx, r); err != nil {
+		n.receiptNotApplied(ctx, r, err)
 	}
+}
+
+// receiptNotApplied queues a fake receipt that could not be applied (err)
+// on the research-mode queue, to be applied later.
+func (n *Notifier) receiptNotApplied(ctx context.Context, r Receipt, err error) {
 	n.log.WarnContext(ctx, "sandbox receipt: apply failed; queuing it", slog.String("notification_id", r.NotificationID.String()), slog.Any("error", err))
 	payload, _ := json.Marshal(receiptPayload{Provider: r.Provider, Status: r.Status, Ref: r.ProviderReference})
 	if err := n.queue.Enqueue(ctx, QueueResearchMode, Task{Name: TaskSandboxReceipt, NotificationID: r.NotificationID, Payload: payload}); err != nil {
@@ -124,10 +129,7 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, err)
 	}
 	n.queueServiceCallback(ctx, updated)
-	n.stats.Incr("callback." + r.Provider + "." + string(status))
-	if updated.SentAt != nil {
-		n.stats.Timing("callback."+r.Provider+"."+string(status)+".elapsed-time", now.Sub(*updated.SentAt))
-	}
+	n.countReceipt(r.Provider, status, now, updated)
 	return nil
 }
 
@@ -152,4 +154,13 @@ func (n *Notifier) receiptFor(ctx context.Context, r Receipt, nt *Notification) 
 		return fmt.Errorf("notify: receipt from %s for %s, a %s sent by %q: %w", r.Provider, nt.ID, nt.Type, nt.SentBy, ErrNotFound)
 	}
 	return nil
+}
+
+// countReceipt records the metrics of a receipt from provider that gave nt
+// status at now: callback.{provider}.{status}, and the time since the send.
+func (n *Notifier) countReceipt(provider string, status Status, now time.Time, nt *Notification) {
+	n.stats.Incr("callback." + provider + "." + string(status))
+	if nt.SentAt != nil {
+		n.stats.Timing("callback."+provider+"."+string(status)+".elapsed-time", now.Sub(*nt.SentAt))
+	}
 }

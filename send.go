@@ -15,12 +15,15 @@ import (
 // Sending.
 
 // SendSMS validates req as the v2 API does and, in upstream's order,
-// checks the daily limit, the service's permission, the template,
+// checks the rate limit, the daily limit, the service's permission, the template,
 // personalisation, the recipient (trial mode, team key, phone rules) and the
 // length; then persists the notification and queues it. A simulated
 // recipient gets a full result but nothing is stored, counted or queued.
 // Refusals are *Error or Errors.
 func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -32,6 +35,9 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 
 // SendEmail is SendSMS for email.
 func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
 	}
@@ -42,9 +48,14 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 }
 
 // SendJSON is the v2 POST /v2/notifications/{type} flow from the raw body:
-// the daily limit is checked before the body is parsed, as upstream does.
+// the rate limit and the daily limit are checked before the body is
+// parsed, as upstream does.
 // typ must be SMS or Email; Letter is refused with upstream's message.
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	body = V2Body(body)
 	switch typ {
 	case SMS:
 		if err := n.checkDailyLimit(ctx, c); err != nil {
@@ -78,6 +89,9 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 			msg += ", please use the latest version of the client"
 		}
 		return nil, BadRequest("", msg)
+	}
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
 	}
 	if err := n.checkDailyLimit(ctx, c); err != nil {
 		return nil, err
@@ -202,7 +216,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
 		nt.PhonePrefix = pn.Prefix
-		nt.RateMultiplier = 1
+		nt.RateMultiplier = RateMultiplier(pn)
 		if e := SMSTooLong(body); e != nil {
 			return nil, e
 		}

@@ -71,7 +71,7 @@ base=${BENCH_PORT_BASE:-56400}
 pg_port=$((base + 1)) redis_port=$((base + 2)) api_port=$((base + 3)) worker_port=$((base + 4)) floor_port=$((base + 5))
 drain_timeout=${BENCH_DRAIN_TIMEOUT:-300}
 
-# The seeded service: live (not restricted), a daily limit no run reaches,
+# The seeded service: live (not restricted), a daily limit and a rate limit no run reaches,
 # a live key and an SMS template (and an email one for -channel email).
 service=b0000000-0000-4000-8000-000000000001
 key_id=b0000000-0000-4000-8000-0000000000a1
@@ -220,7 +220,7 @@ bin=$tmp/bin
 
 cat >"$tmp/seed.json" <<EOF
 {"services": [{
-  "id": "$service", "name": "Bench live", "restricted": false, "message_limit": 100000000,
+  "id": "$service", "name": "Bench live", "restricted": false, "message_limit": 100000000, "rate_limit": 100000000,
   "permissions": ["sms", "email"],
   "api_keys": [{"id": "$key_id", "name": "bench", "key_type": "normal", "secret": "$secret"}],
   "templates": [

@@ -19,7 +19,7 @@
 //	POST /notifications/{sms,email}        v1 send
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
-//	GET  /_status                          health (the store answers and takes a write), no authentication
+//	GET  /_status, GET /                   health (the store answers and takes a write), no authentication
 //	GET  /openapi.json                     the OpenAPI 3.1 document (openapi.go), no authentication
 //	/service/...                           the admin API, with Options.AdminSecret (admin.go)
 //
@@ -140,11 +140,12 @@ func New(n *notify.Notifier, opts Options) *Handler {
 // ServeHTTP serves the API.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
-// Status returns a handler for GET /_status alone, for processes that serve
-// no API (workers): 200 {"status": "ok"} when p answers (and, when p has
-// notify.Store's LoadOrStoreSetting, takes a write), 503 otherwise. The
-// store is probed at most once a second; answers in between repeat the
-// last probe's.
+// Status returns a handler for GET / and GET /_status alone, for processes
+// that serve no API (workers): 200 with upstream's status body (status
+// "ok", git_commit, build_time, db_version) when p answers (and, when p
+// has notify.Store's LoadOrStoreSetting, takes a write), 503 otherwise.
+// The store is probed at most once a second; answers in between repeat
+// the last probe's (statusprobe.go).
 // It has the same middleware (request id, headers, log) as the API.
 func Status(p Pinger, opts Options) http.Handler {
 	if opts.Logger == nil {
@@ -154,7 +155,10 @@ func Status(p Pinger, opts Options) http.Handler {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	h := &Handler{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(newStatusProbe(p), h.log))
+	probe := newStatusProbe(p)
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
 	h.mux.HandleFunc("/", h.fallback)
 	h.root = h.middleware(h.mux)
 	return h
@@ -178,7 +182,10 @@ func (h *Handler) routes() {
 	h.handle("POST /notifications/{type}", "v1_notifications", "send_notification", true, h.postNotificationV1)
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(newStatusProbe(h.n.Store()), h.log))
+	probe := newStatusProbe(h.n.Store())
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
@@ -216,7 +223,7 @@ func statusFunc(p Pinger, log *slog.Logger) apiFunc {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "error"})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, statusBody(ctx, r, p))
 	}
 }
 

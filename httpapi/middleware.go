@@ -46,6 +46,7 @@ var securityHeaders = [][2]string{
 	{"X-Content-Type-Options", "nosniff"},
 	{"Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload"},
 	{"Referrer-Policy", "no-referrer"},
+	{"X-Permitted-Cross-Domain-Policies", "none"},
 }
 
 // middleware wraps next, outermost first: request id and security headers,

@@ -2,91 +2,71 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strconv"
 	"sync"
-	"time"
+
+	"github.com/notifykit/notify"
 )
 
-// statusProbeInterval is the least time between two probes of the store
-// by GET /_status: the answers in between repeat the last probe's, so
-// that no caller can hammer the database through it.
-const statusProbeInterval = time.Second
-
-// statusProbeSetting is the setting the write probe upserts.
-const statusProbeSetting = "httpapi.status-probe"
-
-// settingWriter is the write GET /_status tries when the Pinger has it
-// (notify.Store does): a store that answers but cannot write, full or
-// read-only, is not ok.
-type settingWriter interface {
-	LoadOrStoreSetting(ctx context.Context, name, value string) (string, error)
+// schemaVersioner is a store that knows the version of its schema, as
+// gormstore does.
+type schemaVersioner interface {
+	CurrentSchemaVersion(ctx context.Context) (int, error)
 }
 
-// statusProbe is a Pinger that pings p and, when p can, writes a setting,
-// at most once per interval; concurrent calls share one probe.
-type statusProbe struct {
-	p        Pinger
-	interval time.Duration
-
-	mu      sync.Mutex
-	at      time.Time     // when the last probe ended
-	err     error         // its result
-	running chan struct{} // closed when the probe in flight ends
-}
-
-// newStatusProbe returns the probe of GET /_status on p.
-func newStatusProbe(p Pinger) *statusProbe {
-	return &statusProbe{p: p, interval: statusProbeInterval}
-}
-
-// Ping returns the result of the last probe when it is recent, else
-// probes (or waits for the probe in flight).
-func (s *statusProbe) Ping(ctx context.Context) error {
-	s.mu.Lock()
-	if !s.at.IsZero() && time.Since(s.at) < s.interval {
-		err := s.err
-		s.mu.Unlock()
-		return err
+// buildInfo is the commit and time of the binary's source, when the
+// binary records them (go build in a repository does; go run does not).
+var buildInfo = sync.OnceValues(func() (commit, at *string) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil, nil
 	}
-	if ch := s.running; ch != nil {
-		s.mu.Unlock()
-		select {
-		case <-ch:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return s.err
-		case <-ctx.Done():
-			return ctx.Err()
+	for _, s := range info.Settings {
+		v := s.Value
+		switch s.Key {
+		case "vcs.revision":
+			commit = &v
+		case "vcs.time":
+			at = &v
 		}
 	}
-	ch := make(chan struct{})
-	s.running = ch
-	s.mu.Unlock()
+	return commit, at
+})
 
-	// The probe outlives a caller that goes away: its result serves the
-	// others.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	err := s.probe(pctx)
-	cancel()
-
-	s.mu.Lock()
-	s.at, s.err, s.running = time.Now(), err, nil
-	s.mu.Unlock()
-	close(ch)
-	return err
+// statusBody is the answer of GET / and GET /_status for a store that
+// answered, upstream's: status "ok", git_commit and build_time from the
+// binary's build information, db_version the store's schema version (each
+// null when unknown). With ?simple=… it is {"status": "ok"} alone.
+func statusBody(ctx context.Context, r *http.Request, p Pinger) any {
+	if r.URL.Query().Get("simple") != "" {
+		return map[string]string{"status": "ok"}
+	}
+	commit, at := buildInfo()
+	return map[string]*string{"status": ptr("ok"), "git_commit": commit, "build_time": at,
+		"db_version": schemaVersion(ctx, p)}
 }
 
-// probe pings, then writes when the store can.
-func (s *statusProbe) probe(ctx context.Context) error {
-	if err := s.p.Ping(ctx); err != nil {
-		return err
-	}
-	w, ok := s.p.(settingWriter)
-	if !ok {
-		return nil
-	}
-	if _, err := w.LoadOrStoreSetting(ctx, statusProbeSetting, "ok"); err != nil {
-		return fmt.Errorf("the store answers but cannot write: %w", err)
+func ptr(s string) *string { return &s }
+
+// schemaVersion asks p, or the store it wraps (the Notifier's read cache,
+// stats/instrument), for its schema version; nil when none knows it.
+func schemaVersion(ctx context.Context, p Pinger) *string {
+	var s any = p
+	for s != nil {
+		if v, ok := s.(schemaVersioner); ok {
+			n, err := v.CurrentSchemaVersion(ctx)
+			if err != nil {
+				return nil
+			}
+			return ptr(strconv.Itoa(n))
+		}
+		u, ok := s.(interface{ Unwrap() notify.Store })
+		if !ok {
+			return nil
+		}
+		s = u.Unwrap()
 	}
 	return nil
 }

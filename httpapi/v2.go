@@ -26,12 +26,12 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// pathUUID reads a path id; one that is not a UUID is 404 No result found
-// (SPEC A4).
-func pathUUID(r *http.Request, name string) (uuid.UUID, error) {
-	id, ok := notify.ParseUUID(r.PathValue(name))
+// pathUUID reads the path's id; one that is not a UUID is upstream's 400
+// ValidationError "{field} is not a valid UUID".
+func pathUUID(r *http.Request, field string) (uuid.UUID, error) {
+	id, ok := notify.ParseUUID(r.PathValue("id"))
 	if !ok {
-		return uuid.Nil, notify.ErrNoResult
+		return uuid.Nil, notify.ValidationError("", field+" is not a valid UUID")
 	}
 	return id, nil
 }
@@ -63,7 +63,7 @@ func (h *Handler) postNotification(w http.ResponseWriter, r *http.Request, c *no
 
 // GET /v2/notifications/{id}
 func (h *Handler) getNotification(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
-	id, err := pathUUID(r, "id")
+	id, err := pathUUID(r, "notification_id")
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -157,17 +157,12 @@ func (h *Handler) getTemplates(w http.ResponseWriter, r *http.Request, c *notify
 
 // POST /v2/template/{id}/preview
 func (h *Handler) postTemplatePreview(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
-	id, err := pathUUID(r, "id")
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
 	body, err := readBody(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	values, err := notify.DecodePreviewRequest(body)
+	id, values, err := previewRequest(r, body)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -206,6 +201,6 @@ func (h *Handler) getReceivedTexts(w http.ResponseWriter, r *http.Request, c *no
 	if len(list) > 0 {
 		last = &list[len(list)-1].ID
 	}
-	page.Links = h.links(r, last)
+	page.Links = h.receivedTextsLinks(r, last)
 	writeJSON(w, http.StatusOK, page)
 }

@@ -13,7 +13,12 @@
 //  2. Redis down: stop Redis during a stream of sends, bring it back empty;
 //  3. PostgreSQL restart during a stream of sends;
 //  4. flaky provider: 50 % retryable failures and some permanent ones;
-//  5. daily limit across two api processes sharing Redis.
+//  5. daily limit across two api processes sharing Redis;
+//  6. rate limit across two api processes sharing Redis;
+//  7. api killed: kill -9 an api process while its batches of sends are
+//     being committed, send the rest through a second api process and the
+//     restarted one; every 201 is stored and delivered, nothing stays
+//     created, and rows committed without a 201 are counted and printed.
 //
 // They are slow (a few minutes) and need root (PostgreSQL runs as the
 // postgres user), so they run only when NOTIFY_TEST_RELIABILITY=1:

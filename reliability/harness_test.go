@@ -51,21 +51,28 @@ type service struct {
 	Secret   string
 	Template uuid.UUID
 	Limit    int
+	// RateLimit is requests a minute per key type (0: the default 3000).
+	RateLimit int
 	// Restricted is trial mode: only the team number may be sent to.
 	Restricted bool
 }
 
-// The seeded services: a live one with no daily limit, and two trial ones.
+// The seeded services: a live one with no daily limit and a rate limit
+// no scenario reaches, two trial ones, and a trial one with a rate limit
+// of 60 requests a minute.
 var (
 	liveService = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000001"),
 		Secret: "a0000000-0000-4000-8000-0000000000a1", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b1"),
-		Limit: 250000}
+		Limit: 250000, RateLimit: 1_000_000}
 	trial50 = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000002"),
 		Secret: "a0000000-0000-4000-8000-0000000000a2", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b2"),
 		Limit: 50, Restricted: true}
 	trial10 = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000003"),
 		Secret: "a0000000-0000-4000-8000-0000000000a3", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b3"),
 		Limit: 10, Restricted: true}
+	rate60 = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000004"),
+		Secret: "a0000000-0000-4000-8000-0000000000a4", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b4"),
+		Limit: 1000, RateLimit: 60, Restricted: true}
 )
 
 // Recipients. The team number is the trial services' team member; numbers
@@ -81,7 +88,7 @@ const (
 func seedJSON() []byte {
 	svc := func(s service, name string) seed.Service {
 		return seed.Service{
-			ID: s.ID, Name: name, Restricted: &s.Restricted, MessageLimit: s.Limit,
+			ID: s.ID, Name: name, Restricted: &s.Restricted, MessageLimit: s.Limit, RateLimit: s.RateLimit,
 			TeamMembers: []seed.TeamMember{{EmailAddress: "team@example.gov.uk", MobileNumber: teamNumber}},
 			APIKeys: []seed.APIKey{{ID: uuid.NewSHA1(s.ID, []byte("key")), Name: "live", KeyType: notify.KeyTypeLive,
 				Secret: s.Secret}},
@@ -91,6 +98,7 @@ func seedJSON() []byte {
 	}
 	b, _ := json.Marshal(seed.File{Services: []seed.Service{
 		svc(liveService, "Reliability live"), svc(trial50, "Reliability trial 50"), svc(trial10, "Reliability trial 10"),
+		svc(rate60, "Reliability rate 60"),
 	}})
 	return b
 }
@@ -358,6 +366,14 @@ func (r *redisServer) start() {
 	}
 }
 
+// dailyCount reads svc's daily counter for today from the servers' cache.
+func (r *redisServer) dailyCount(svc service) (int, error) {
+	client := redis.NewClient(&redis.Options{Addr: r.addr()})
+	defer client.Close()
+	return client.Get(context.Background(),
+		"notify:cache:"+svc.ID.String()+"-"+time.Now().UTC().Format("2006-01-02")+"-count").Int()
+}
+
 // crash kills redis-server: everything in it is lost.
 func (r *redisServer) crash() { r.proc.kill() }
 
@@ -380,6 +396,21 @@ func (s *scenario) serverNoWait(name, role string, extra ...string) *proc {
 	p.addr = addr
 	s.procs = append(s.procs, p)
 	return p
+}
+
+// twoAPIsAndAWorker starts two api processes and a worker sharing the
+// scenario's database and r, all at once on the empty database (so their
+// migrations and seeding race), and waits until they answer.
+func (s *scenario) twoAPIsAndAWorker(r *redisServer) (api1, api2 *proc) {
+	s.t.Helper()
+	common := fastRecovery(r.addr())
+	api1 = s.serverNoWait("api1", "api", common...)
+	api2 = s.serverNoWait("api2", "api", common...)
+	w := s.serverNoWait("worker", "worker", common...)
+	for _, p := range []*proc{api1, api2, w} {
+		s.waitReady(p)
+	}
+	return api1, api2
 }
 
 // waitReady waits until the process answers GET /_status with 200.

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestReliability runs the five scenarios in order, one at a time (the
+// TestReliability runs the scenarios in order, one at a time (the
 // machine may have two cores), and ends with "N passed, M failed".
 func TestReliability(t *testing.T) {
 	start := time.Now()
@@ -30,6 +29,8 @@ func TestReliability(t *testing.T) {
 		{"s3_postgres_restart", scenarioPostgresRestart},
 		{"s4_flaky_provider", scenarioFlakyProvider},
 		{"s5_daily_limit", scenarioDailyLimit},
+		{"s6_rate_limit", scenarioRateLimit},
+		{"s7_api_killed", scenarioAPIKilled},
 	}
 	passed, failed := 0, 0
 	for _, sc := range scenarios {
@@ -313,14 +314,7 @@ func scenarioFlakyProvider(t *testing.T, e *env) {
 func scenarioDailyLimit(t *testing.T, e *env) {
 	s := e.scenario(t, "s5")
 	r := s.startRedis()
-	common := fastRecovery(r.addr())
-	// All at once on the empty database: migrations and seeding race.
-	api1 := s.serverNoWait("api1", "api", common...)
-	api2 := s.serverNoWait("api2", "api", common...)
-	w := s.serverNoWait("worker", "worker", common...)
-	for _, p := range []*proc{api1, api2, w} {
-		s.waitReady(p)
-	}
+	api1, api2 := s.twoAPIsAndAWorker(r)
 
 	const total = 200
 	apis := []*proc{api1, api2}
@@ -334,10 +328,7 @@ func scenarioDailyLimit(t *testing.T, e *env) {
 			t.Logf("429 body: %s", res.body)
 		}
 	}
-	client := redis.NewClient(&redis.Options{Addr: r.addr()})
-	defer client.Close()
-	counter, cerr := client.Get(context.Background(),
-		"notify:cache:"+trial50.ID.String()+"-"+time.Now().UTC().Format("2006-01-02")+"-count").Int()
+	counter, cerr := r.dailyCount(trial50)
 	rec := s.reconcile(accepted(results), 2*time.Minute)
 	report("s5", "200 concurrent sends through 2 api processes: answers %v; Redis counter %d (%v); %s", codes, counter, cerr, rec)
 

@@ -39,7 +39,7 @@ func Apply(ctx context.Context, n *notify.Notifier, f *File) error {
 func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 	st := n.Store()
 	want := notify.Service{ID: ss.ID, Name: ss.Name, Restricted: ss.Restricted == nil || *ss.Restricted,
-		MessageLimit: ss.MessageLimit, ResearchMode: ss.ResearchMode, Permissions: ss.Permissions}
+		MessageLimit: ss.MessageLimit, RateLimit: ss.RateLimit, ResearchMode: ss.ResearchMode, Permissions: ss.Permissions}
 	if want.MessageLimit == 0 {
 		want.MessageLimit = notify.DefaultMessageLimit
 	}
@@ -63,9 +63,11 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 	case svc == nil:
 	default:
 		if svc.Name != want.Name || svc.Restricted != want.Restricted || svc.MessageLimit != want.MessageLimit ||
-			svc.ResearchMode != want.ResearchMode || !slices.Equal(svc.Permissions, want.Permissions) {
+			svc.ResearchMode != want.ResearchMode || !slices.Equal(svc.Permissions, want.Permissions) ||
+			svc.RateLimit != want.RateLimit {
 			svc.Name, svc.Restricted, svc.MessageLimit = want.Name, want.Restricted, want.MessageLimit
 			svc.ResearchMode, svc.Permissions = want.ResearchMode, want.Permissions
+			svc.RateLimit = want.RateLimit
 			svc.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 			if err := st.UpdateService(ctx, svc); err != nil {
 				return err

@@ -9,7 +9,7 @@
 //
 //	{"services": [{
 //	  "id": "2ef392a9-d69e-4560-b9b5-27321ec76628", "name": "Passports", "restricted": true,
-//	  "message_limit": 50, "research_mode": false,
+//	  "message_limit": 50, "rate_limit": 3000, "research_mode": false,
 //	  "permissions": ["sms", "email", "international_sms", "sms_to_uk_landlines"],
 //	  "team_members": [{"email_address": "me@example.gov.uk", "mobile_number": "07700 900123"}],
 //	  "guest_list": ["guest@example.gov.uk", "07700 900456"],
@@ -24,9 +24,10 @@
 // Every service needs an id and a name; every key an id, a name, a
 // key_type and a secret; every template an id, a name and a type; every
 // received text an id. The rest is optional, with these defaults:
-// restricted true (trial mode), message_limit 50, permissions
-// ["sms", "email"] (the others are "international_sms" and
-// "sms_to_uk_landlines"), process_type "normal" (the other is "priority").
+// restricted true (trial mode), message_limit 50, rate_limit 3000 (requests
+// a minute per key type), permissions ["sms", "email"] (the others are
+// "international_sms" and "sms_to_uk_landlines"), process_type "normal"
+// (the other is "priority").
 // key_type is "normal" (live), "team" or "test"; a template's type is "sms"
 // or "email"; the secret must be a UUID string, and the key string callers
 // use is {name}-{service_id}-{secret} (here
@@ -79,7 +80,10 @@ type Service struct {
 	// Restricted is trial mode; absent means true, as for new services.
 	Restricted *bool `json:"restricted,omitzero"`
 	// MessageLimit is the daily limit; 0 means notify.DefaultMessageLimit.
-	MessageLimit int  `json:"message_limit,omitzero"`
+	MessageLimit int `json:"message_limit,omitzero"`
+	// RateLimit is requests a minute per key type; 0 means
+	// notify.DefaultRateLimit.
+	RateLimit    int  `json:"rate_limit,omitzero"`
 	ResearchMode bool `json:"research_mode,omitzero"`
 	// Permissions default to sending SMS and email when absent.
 	Permissions []notify.Permission `json:"permissions,omitzero"`
@@ -174,6 +178,9 @@ func (f *File) check() error {
 		}
 		if svc.MessageLimit < 0 {
 			return fmt.Errorf("%s: message_limit must not be negative", where)
+		}
+		if svc.RateLimit < 0 {
+			return fmt.Errorf("%s: rate_limit must not be negative", where)
 		}
 		for _, p := range svc.Permissions {
 			if !slices.Contains([]notify.Permission{notify.PermissionSMS, notify.PermissionEmail,

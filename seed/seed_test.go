@@ -86,6 +86,7 @@ func TestSeedIdempotent(t *testing.T) {
 	first := snap(t, n)
 	assert.True(t, first.svc.Restricted)
 	assert.Equal(t, 5, first.svc.MessageLimit)
+	assert.Equal(t, 600, first.svc.RateLimit)
 	assert.Equal(t, []notify.Permission{"sms", "email", "international_sms"}, first.svc.Permissions)
 	assert.Len(t, first.team, 1)
 	assert.Len(t, first.guests, 2)
@@ -127,7 +128,7 @@ func TestSeedUpdates(t *testing.T) {
 	require.NoError(t, seed.Apply(ctx(), n, f))
 
 	changed, err := seed.Parse([]byte(strings.NewReplacer(`"Code ((code))"`, `"Your code: ((code))"`,
-		`"message_limit": 5`, `"message_limit": 9`).Replace(seedDoc(t))))
+		`"message_limit": 5`, `"message_limit": 9`, `"rate_limit": 600`, `"rate_limit": 60`).Replace(seedDoc(t))))
 	require.NoError(t, err)
 	require.NoError(t, seed.Apply(ctx(), n, changed))
 	tpl, err := n.Store().GetTemplate(ctx(), seedService, seedSMS)
@@ -141,6 +142,7 @@ func TestSeedUpdates(t *testing.T) {
 	svc, err := n.Store().GetService(ctx(), seedService)
 	require.NoError(t, err)
 	assert.Equal(t, 9, svc.MessageLimit)
+	assert.Equal(t, 60, svc.RateLimit)
 	// Loading the changed seed again changes nothing more.
 	require.NoError(t, seed.Apply(ctx(), n, changed))
 	tpl, err = n.Store().GetTemplate(ctx(), seedService, seedSMS)
@@ -157,6 +159,7 @@ func TestSeedRefusals(t *testing.T) {
 		"secret not uuid":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "team", "secret": "short"}]}]}`,
 		"letter template":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "templates": [{"id": "22222222-2222-4222-8222-222222222222", "name": "t", "type": "letter"}]}]}`,
 		"bad permission":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "permissions": ["letter"]}]}`,
+		"negative limit":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "rate_limit": -1}]}`,
 		"trailing garbage": `{"services": []} {}`,
 		"not json":         `services:`,
 	}

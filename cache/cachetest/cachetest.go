@@ -57,6 +57,9 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"SetIfAbsent", testSetIfAbsent},
 		{"DecrIfPositive", testDecrIfPositive},
 		{"ReserveAndRelease", testReserveAndRelease},
+		{"TakeToken", testTakeToken},
+		{"TakeTokenKeys", testTakeTokenKeys},
+		{"ConcurrentTakeToken", testConcurrentTakeToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,8 @@ type Cache struct {
 	mu     sync.Mutex
 	items  map[string]entry
 	writes int
+	// buckets are the token buckets of TakeToken (bucket.go).
+	buckets notify.Buckets
 }
 
 type entry struct {

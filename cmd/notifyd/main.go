@@ -33,6 +33,9 @@
 //	-request-timeout D cap on the work of one API request (30s)
 //	-max-attempts N    deliveries tried before technical-failure (10)
 //	-workers N         with -redis: handlers per queue in a worker process (4)
+//	-batch N           with -redis: delivery tasks one handler takes at once,
+//	                   claimed, recorded and acknowledged together (64; 1:
+//	                   one at a time)
 //	-statsd ADDR       send metrics to a statsd server over UDP (GET /metrics
 //	                   always serves them for Prometheus)
 //	-smtp HOST:PORT    send email over SMTP instead of the sandbox
@@ -136,7 +139,9 @@ type options struct {
 	addr, db, postgres, seed, role, secretKey, redis, redisPrefix, statsd, token string
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
-	maxAttempts, workers                          int
+	maxAttempts, workers, batch                   int
+	// smsRate is the price of one SMS fragment in pounds.
+	smsRate float64
 	// sweepAfterSet says -sweep-after was given.
 	sweepAfterSet bool
 
@@ -156,7 +161,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that seals API key secrets and callbacks at rest, at least 32 bytes (default $NOTIFY_SECRET_KEY; none: a development key in {db}.key, or in a PostgreSQL database)")
-	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue and daily counters: host:port or redis://[:password@]host:port/db")
+	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
 	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
 	fs.StringVar(&o.redisPrefix, "redis-prefix", "notify:", "prefix of every Redis key (queues under {prefix}queue:, counters under {prefix}cache:)")
@@ -166,7 +171,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.maxAttempts, "max-attempts", notify.DefaultMaxDeliveryAttempts,
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
+	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
+		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
 	o.security.register(fs)
 	o.admin.register(fs)
@@ -191,8 +199,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	default:
 		return nil, fmt.Errorf("-role %q: want api, worker or all", o.role)
 	}
-	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 {
-		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts and -workers must be positive, -request-timeout not negative")
+	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 || o.batch <= 0 {
+		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts, -workers and -batch must be positive, -request-timeout not negative")
+	}
+	if !(o.smsRate > 0) {
+		return nil, errors.New("-sms-rate must be a positive number of pounds")
 	}
 	if err := o.test.check(); err != nil {
 		return nil, err
@@ -345,7 +356,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
 	} else {
-		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret)})
+		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret), SMSRate: o.smsRate})
 	}
 	handler := routes(metricsHandler, api)
 	if o.requestTimeout > 0 {
@@ -358,7 +369,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var wg sync.WaitGroup
 	if o.role != roleAPI {
 		wg.Go(func() {
-			if err := n.Run(workCtx); err != nil {
+			if err := n.RunWith(workCtx, notify.RunOptions{BatchSize: o.batch}); err != nil {
 				log.Error("workers stopped", slog.Any("error", err))
 			}
 		})

@@ -64,6 +64,7 @@ func Run(t *testing.T, newQueue func(t *testing.T) notify.Queue) {
 		{"ConcurrentConsumers", testConcurrentConsumers},
 		{"EnqueueCancelledContext", testEnqueueCancelled},
 		{"EnqueueBatch", testEnqueueBatch},
+		{"Batch", testConsumeBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

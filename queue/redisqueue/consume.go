@@ -80,18 +80,22 @@ const (
 	maxPause = 5 * time.Second
 )
 
-// consumer is one Consume call.
+// consumer is one Consume or ConsumeBatch call.
 type consumer struct {
 	q     *Queue
 	queue string
 	k     keys
 	name  string
 	h     notify.Handler
+	// hb is the handler of ConsumeBatch (h is nil then), and per the most
+	// tasks a handler call gets (1 for Consume).
+	hb  notify.BatchHandler
+	per int
 	// ctx is the caller's context, given to handlers.
 	ctx context.Context
 	log *slog.Logger
 
-	// slots holds one token per running handler.
+	// slots holds one token per running handler call.
 	slots chan struct{}
 	// workers tracks the running handlers.
 	workers sync.WaitGroup
@@ -111,18 +115,26 @@ type consumer struct {
 // later consumer; a handler that succeeds is acknowledged even then.
 // Consume on a closed Queue returns an error wrapping notify.ErrClosed.
 func (q *Queue) Consume(ctx context.Context, queue string, h notify.Handler) error {
+	return q.consume(ctx, queue, "consume", func(c *consumer) { c.h, c.per = h, 1 })
+}
+
+// consume runs a consumer of the named queue, set up by init (its
+// handler), until ctx is done or the Queue is closed; op names the call in
+// errors.
+func (q *Queue) consume(ctx context.Context, queue, op string, init func(c *consumer)) error {
 	if q.closed() {
-		return fmt.Errorf("redisqueue: consume %s: %w", queue, notify.ErrClosed)
+		return fmt.Errorf("redisqueue: %s %s: %w", op, queue, notify.ErrClosed)
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
 	c := &consumer{
-		q: q, queue: queue, k: q.keys(queue), name: consumerName(), h: h, ctx: ctx,
+		q: q, queue: queue, k: q.keys(queue), name: consumerName(), ctx: ctx,
 		slots:    make(chan struct{}, q.opts.Workers),
 		wake:     make(chan struct{}, 1),
 		inflight: map[string]bool{},
 	}
+	init(c)
 	c.log = q.opts.Logger.With("queue", queue, "consumer", c.name)
 
 	// readCtx stops the reading (not the handlers) on ctx or Close.
@@ -150,7 +162,9 @@ func (q *Queue) Consume(ctx context.Context, queue string, h notify.Handler) err
 	return nil
 }
 
-// read fetches tasks and starts their handlers until ctx is done.
+// read fetches tasks and starts their handlers until ctx is done: with n
+// free handler slots it reads up to n×per tasks and starts a handler call
+// per slot.
 func (c *consumer) read(ctx context.Context) {
 	opts := c.q.opts
 	reclaimEvery := max(opts.VisibilityTimeout/4, 100*time.Millisecond)
@@ -177,7 +191,7 @@ func (c *consumer) read(ctx context.Context) {
 			var next string
 			msgs, next, err = c.q.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 				Stream: c.k.stream, Group: opts.Group, Consumer: c.name,
-				MinIdle: opts.VisibilityTimeout, Start: cursor, Count: int64(n),
+				MinIdle: opts.VisibilityTimeout, Start: cursor, Count: int64(n * c.per),
 			}).Result()
 			// A failed call (Redis down) returns no cursor: keep the old one,
 			// or every later XAUTOCLAIM fails on an empty start id.
@@ -190,7 +204,7 @@ func (c *consumer) read(ctx context.Context) {
 			claimed = len(msgs) > 0
 		}
 		if err == nil && len(msgs) == 0 {
-			msgs, err = c.readNew(ctx, n)
+			msgs, err = c.readNew(ctx, n*c.per)
 		}
 		if err != nil {
 			c.release(n)
@@ -212,10 +226,15 @@ func (c *consumer) read(ctx context.Context) {
 		if claimed {
 			extra = c.claims(msgs)
 		}
-		for _, m := range msgs {
-			c.dispatch(ctx, m, extra[m.ID])
+		started := len(msgs)
+		if c.hb != nil {
+			started = c.dispatchBatches(ctx, msgs, extra)
+		} else {
+			for _, m := range msgs {
+				c.dispatch(ctx, m, extra[m.ID])
+			}
 		}
-		c.release(n - len(msgs))
+		c.release(n - started)
 	}
 }
 
@@ -266,53 +285,81 @@ func (c *consumer) claims(msgs []redis.XMessage) map[string]int {
 // dispatch starts the handler of one entry on a slot already taken; extra
 // is the deliveries beyond the count the task carries.
 func (c *consumer) dispatch(readCtx context.Context, m redis.XMessage, extra int) {
+	c.start([]redis.XMessage{m}, func() { c.handle(readCtx, m, extra) })
+}
+
+// start runs handle, the handling of msgs, on a slot already taken; the
+// heartbeat keeps msgs claimed until it returns.
+func (c *consumer) start(msgs []redis.XMessage, handle func()) {
 	c.mu.Lock()
-	c.inflight[m.ID] = true
+	for _, m := range msgs {
+		c.inflight[m.ID] = true
+	}
 	c.mu.Unlock()
 	c.workers.Go(func() {
 		defer c.release(1)
 		defer func() {
 			c.mu.Lock()
-			delete(c.inflight, m.ID)
+			for _, m := range msgs {
+				delete(c.inflight, m.ID)
+			}
 			c.mu.Unlock()
 		}()
-		c.handle(readCtx, m, extra)
+		handle()
 	})
 }
 
 // handle runs the handler on one entry and settles it.
 func (c *consumer) handle(readCtx context.Context, m redis.XMessage, extra int) {
+	t, ok := c.task(readCtx, m, extra)
+	if !ok {
+		return
+	}
+	c.finish(m.ID, t, run(c.ctx, c.h, t))
+}
+
+// task returns the task of an entry for its handler, or settles the entry
+// and reports false: an undecodable entry is dead-lettered, one read as the
+// consumer stopped is handed back untouched, one abandoned by too many
+// consumers is dead-lettered.
+func (c *consumer) task(readCtx context.Context, m redis.XMessage, extra int) (notify.Task, bool) {
 	raw, _ := m.Values[fieldTask].(string)
 	w, err := decode(raw)
 	if err != nil {
 		c.settle(m.ID, modeDead, c.k.dead, raw, 0, err.Error())
-		return
+		return notify.Task{}, false
 	}
 	if readCtx.Err() != nil {
 		// Read as the consumer stopped: hand it back untouched.
 		c.settle(m.ID, modeRequeue, c.k.stream, raw, 0, "")
-		return
+		return notify.Task{}, false
 	}
 	t := cloneTask(w.task())
 	t.Attempt = w.Attempt + extra
 	if extra > 0 && t.Attempt > c.q.opts.MaxAttempts {
 		c.deadLetter(m.ID, t, fmt.Sprintf("abandoned by its consumers: delivery %d of %d", t.Attempt, c.q.opts.MaxAttempts))
-		return
+		return notify.Task{}, false
 	}
-	herr := run(c.ctx, c.h, t)
+	return t, true
+}
+
+// finish settles entry id of task t by its handler's result herr:
+// acknowledged, dead-lettered, put back at once (the consumer is stopping)
+// or retried after a backoff.
+func (c *consumer) finish(id string, t notify.Task, herr error) {
 	switch {
 	case herr == nil:
-		c.settle(m.ID, modeAck, c.k.stream, "", 0, "")
+		c.settle(id, modeAck, c.k.stream, "", 0, "")
 	case notify.IsPermanent(herr):
-		c.deadLetter(m.ID, t, herr.Error())
+		c.deadLetter(id, t, herr.Error())
 	case c.ctx.Err() != nil:
 		// Interrupted by the consumer's shutdown: deliver again soon.
-		c.moveOn(m.ID, modeRequeue, c.k.stream, t, t.Attempt+1, 0)
+		c.moveOn(id, modeRequeue, c.k.stream, t, t.Attempt+1, 0)
 	case t.Attempt >= c.q.opts.MaxAttempts:
-		c.deadLetter(m.ID, t, herr.Error())
+		c.deadLetter(id, t, herr.Error())
 	default:
 		delay := max(c.q.opts.Backoff(t.Attempt), 0)
-		if c.moveOn(m.ID, modeRetry, c.k.retry, t, t.Attempt+1, delay) {
+		if c.moveOn(id, modeRetry, c.k.retry, t, t.Attempt+1, delay) {
 			select {
 			case c.wake <- struct{}{}:
 			default:

@@ -4,28 +4,43 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/notifykit/notify"
 )
 
 // Metric names of the batch abilities.
 const (
-	daoCreateNotifications = "dao.create_notifications"
-	queueEnqueueBatch      = "queue.enqueue_batch"
+	daoCreateNotifications     = "dao.create_notifications"
+	daoClaimNotifications      = "dao.claim_notifications"
+	daoTransitionNotifications = "dao.transition_notifications"
+	queueEnqueueBatch          = "queue.enqueue_batch"
 )
 
-// WrapBatchCreator returns b (the wrapped store's notify.BatchCreator, found
-// by the Notifier through Unwrap) counted and timed: a batch under
-// dao.create_notifications, and each of its notifications under
-// dao.create_notification with the batch's time, as if it had been created
-// alone, so the count and latency of creates keep their meaning.
-func (s *store) WrapBatchCreator(b notify.BatchCreator) notify.BatchCreator {
-	return batchCreator{inner: b, stats: s.stats}
+// WrapAbility decorates an optional ability of the wrapped store, found by
+// the Notifier through Unwrap: p points to it (its type names the ability)
+// and is replaced by a version counted and timed like the Store's own
+// methods: notify.BatchCreator under dao.create_notifications (and each of
+// its notifications under dao.create_notification with the batch's time,
+// as if created alone, so the count and latency of creates keep their
+// meaning), notify.BatchClaimer under dao.claim_notifications,
+// notify.BatchTransitioner under dao.transition_notifications. Other
+// abilities are left as they are.
+func (s *store) WrapAbility(p any) {
+	switch p := p.(type) {
+	case *notify.BatchCreator:
+		*p = batchCreator{s: s, inner: *p}
+	case *notify.BatchClaimer:
+		*p = batchClaimer{s: s, inner: *p}
+	case *notify.BatchTransitioner:
+		*p = batchTransitioner{s: s, inner: *p}
+	}
 }
 
 // batchCreator is an instrumented notify.BatchCreator.
 type batchCreator struct {
+	s     *store
 	inner notify.BatchCreator
-	stats notify.Stats
 }
 
 // CreateNotifications calls the wrapped store's CreateNotifications.
@@ -33,40 +48,100 @@ func (b batchCreator) CreateNotifications(ctx context.Context, ns []*notify.Noti
 	start := time.Now()
 	errs := b.inner.CreateNotifications(ctx, ns)
 	d := time.Since(start)
-	b.stats.Incr(daoCreateNotifications)
-	b.stats.Timing(daoCreateNotifications, d)
+	b.s.stats.Incr(daoCreateNotifications)
+	b.s.stats.Timing(daoCreateNotifications, d)
 	for range ns {
-		b.stats.Incr(daoCreateNotification)
-		b.stats.Timing(daoCreateNotification, d)
+		b.s.stats.Incr(daoCreateNotification)
+		b.s.stats.Timing(daoCreateNotification, d)
 	}
 	return errs
 }
 
-// WrapBatchEnqueuer returns b (the wrapped queue's notify.BatchEnqueuer)
-// with the batch timed under queue.enqueue_batch and each task counted
-// under queue.enqueue.{queue} (plus queue.enqueue.{queue}.error when it
-// fails), as Enqueue counts them.
-func (q *queue) WrapBatchEnqueuer(b notify.BatchEnqueuer) notify.BatchEnqueuer {
-	return batchEnqueuer{inner: b, stats: q.stats}
+// batchClaimer is an instrumented notify.BatchClaimer.
+type batchClaimer struct {
+	s     *store
+	inner notify.BatchClaimer
+}
+
+// ClaimNotifications calls the wrapped store's ClaimNotifications.
+func (b batchClaimer) ClaimNotifications(ctx context.Context, ids []uuid.UUID, now, until time.Time) ([]*notify.Notification, error) {
+	defer b.s.done(daoClaimNotifications, time.Now())
+	return b.inner.ClaimNotifications(ctx, ids, now, until)
+}
+
+// batchTransitioner is an instrumented notify.BatchTransitioner.
+type batchTransitioner struct {
+	s     *store
+	inner notify.BatchTransitioner
+}
+
+// TransitionNotifications calls the wrapped store's TransitionNotifications.
+func (b batchTransitioner) TransitionNotifications(ctx context.Context, ts []notify.NotificationTransition) ([]*notify.Notification, []error) {
+	defer b.s.done(daoTransitionNotifications, time.Now())
+	return b.inner.TransitionNotifications(ctx, ts)
+}
+
+// WrapAbility decorates an optional ability of the wrapped queue (p points
+// to it) with metrics like the Queue's own methods: notify.BatchEnqueuer with the
+// batch timed under queue.enqueue_batch and each task counted under
+// queue.enqueue.{queue} (plus .error when it fails), as Enqueue counts
+// them; notify.BatchConsumer with each task of a batch counted and timed
+// under tasks.{task name} (plus .error), as Consume's handler is, with the
+// time of its batch. Other abilities are left as they are.
+func (q *queue) WrapAbility(p any) {
+	switch p := p.(type) {
+	case *notify.BatchEnqueuer:
+		*p = batchEnqueuer{q: q, inner: *p}
+	case *notify.BatchConsumer:
+		*p = batchConsumer{q: q, inner: *p}
+	}
 }
 
 // batchEnqueuer is an instrumented notify.BatchEnqueuer.
 type batchEnqueuer struct {
+	q     *queue
 	inner notify.BatchEnqueuer
-	stats notify.Stats
 }
 
 // EnqueueBatch calls the wrapped queue's EnqueueBatch.
 func (b batchEnqueuer) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []error {
 	start := time.Now()
 	errs := b.inner.EnqueueBatch(ctx, tasks)
-	b.stats.Timing(queueEnqueueBatch, time.Since(start))
+	b.q.stats.Timing(queueEnqueueBatch, time.Since(start))
 	for i, t := range tasks {
 		metric := "queue.enqueue." + orUnnamed(t.Queue)
-		b.stats.Incr(metric)
+		b.q.stats.Incr(metric)
 		if i < len(errs) && errs[i] != nil {
-			b.stats.Incr(metric + ".error")
+			b.q.stats.Incr(metric + ".error")
 		}
 	}
 	return errs
+}
+
+// batchConsumer is an instrumented notify.BatchConsumer.
+type batchConsumer struct {
+	q     *queue
+	inner notify.BatchConsumer
+}
+
+// ConsumeBatch calls the wrapped queue's ConsumeBatch with h instrumented.
+func (b batchConsumer) ConsumeBatch(ctx context.Context, name string, max int, h notify.BatchHandler) error {
+	if h == nil {
+		return b.inner.ConsumeBatch(ctx, name, max, h)
+	}
+	stats := b.q.stats
+	return b.inner.ConsumeBatch(ctx, name, max, func(ctx context.Context, tasks []notify.Task) []error {
+		start := time.Now()
+		errs := h(ctx, tasks)
+		took := time.Since(start)
+		for i, t := range tasks {
+			metric := "tasks." + orUnnamed(t.Name)
+			stats.Incr(metric)
+			stats.Timing(metric, took)
+			if len(errs) != len(tasks) || errs[i] != nil {
+				stats.Incr(metric + ".error")
+			}
+		}
+		return errs
+	})
 }

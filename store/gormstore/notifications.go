@@ -156,7 +156,7 @@ func (s *Store) ClaimNotification(ctx context.Context, id uuid.UUID, now, until 
 		WHERE id = ? AND status = 'created' AND (claimed_until IS NULL OR claimed_until <= ?)
 		RETURNING `+notificationColumns, s.ts(until), id.String(), s.ts(now))
 	if err != nil {
-		return nil, s.conflictOrNotFound(ctx, op, id, err)
+		return nil, s.conflictOrNotFound(ctx, op, s.w, id, err)
 	}
 	return n, nil
 }
@@ -175,7 +175,7 @@ func (s *Store) ReleaseNotification(ctx context.Context, id uuid.UUID) error {
 		return s.wrap(ctx, op, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		if err := s.exists(ctx, op, id); err != nil {
+		if err := s.exists(ctx, op, s.w, id); err != nil {
 			return err
 		}
 	}
@@ -191,8 +191,14 @@ func (s *Store) TransitionNotification(ctx context.Context, id uuid.UUID, from [
 	if err := s.check(ctx, op); err != nil {
 		return nil, err
 	}
+	return s.transition(ctx, op, s.w, id, from, u)
+}
+
+// transition is TransitionNotification on db: the writer pool, or one of
+// its transactions.
+func (s *Store) transition(ctx context.Context, op string, db *gorm.DB, id uuid.UUID, from []notify.Status, u notify.NotificationUpdate) (*notify.Notification, error) {
 	if len(from) == 0 {
-		if err := s.exists(ctx, op, id); err != nil {
+		if err := s.exists(ctx, op, db, id); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("gormstore: %s: no from status: %w", op, notify.ErrConflict)
@@ -220,10 +226,10 @@ func (s *Store) TransitionNotification(ctx context.Context, id uuid.UUID, from [
 		args = append(args, u.ProviderReference)
 	}
 	args = append(args, id.String(), statusStrings(from))
-	n, err := s.queryOne(ctx, op, s.w, `UPDATE notifications SET `+strings.Join(set, ", ")+`
+	n, err := s.queryOne(ctx, op, db, `UPDATE notifications SET `+strings.Join(set, ", ")+`
 		WHERE id = ? AND status IN ? RETURNING `+notificationColumns, args...)
 	if err != nil {
-		return nil, s.conflictOrNotFound(ctx, op, id, err)
+		return nil, s.conflictOrNotFound(ctx, op, db, id, err)
 	}
 	return n, nil
 }
@@ -297,23 +303,24 @@ func statusStrings(in []notify.Status) []string {
 	return out
 }
 
-// conflictOrNotFound turns the no-row answer of a conditional update into
-// ErrConflict (the row exists in another state) or ErrNotFound.
-func (s *Store) conflictOrNotFound(ctx context.Context, op string, id uuid.UUID, err error) error {
+// conflictOrNotFound turns the no-row answer of a conditional update on db
+// into ErrConflict (the row exists in another state) or ErrNotFound.
+func (s *Store) conflictOrNotFound(ctx context.Context, op string, db *gorm.DB, id uuid.UUID, err error) error {
 	if !isNoRows(err) {
 		return err
 	}
-	if xerr := s.exists(ctx, op, id); xerr != nil {
+	if xerr := s.exists(ctx, op, db, id); xerr != nil {
 		return xerr
 	}
 	return fmt.Errorf("gormstore: %s: %w", op, notify.ErrConflict)
 }
 
 // exists returns nil when the notification exists, an error wrapping
-// ErrNotFound when it does not.
-func (s *Store) exists(ctx context.Context, op string, id uuid.UUID) error {
+// ErrNotFound when it does not. It reads through db, the writer pool or one
+// of its transactions, so that it sees the latest writes.
+func (s *Store) exists(ctx context.Context, op string, db *gorm.DB, id uuid.UUID) error {
 	var one int
-	err := s.w.WithContext(ctx).Raw(`SELECT 1 FROM notifications WHERE id = ?`, id.String()).Row().Scan(&one)
+	err := db.WithContext(ctx).Raw(`SELECT 1 FROM notifications WHERE id = ?`, id.String()).Row().Scan(&one)
 	return s.wrap(ctx, op, err)
 }
 

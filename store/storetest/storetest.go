@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"DataRetention", testDataRetention},
 		{"ArchiveNotifications", testArchiveNotifications},
 		{"SealedStore", testSealed},
+		{"BatchDelivery", testBatchDelivery},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })

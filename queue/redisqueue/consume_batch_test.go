@@ -1,0 +1,184 @@
+package redisqueue_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	notify "github.com/notifykit/notify"
+	"github.com/notifykit/notify/queue/redisqueue"
+)
+
+// startBatch runs ConsumeBatch in a goroutine, stopped when the test ends.
+func startBatch(t *testing.T, q *redisqueue.Queue, queue string, size int, h notify.BatchHandler) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- q.ConsumeBatch(ctx, queue, size, h) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// recordBatches returns a batch handler that records every task it gets
+// and acknowledges them all.
+func recordBatches(rec *tasks) notify.BatchHandler {
+	return func(_ context.Context, got []notify.Task) []error {
+		for _, task := range got {
+			rec.add(task)
+		}
+		return make([]error, len(got))
+	}
+}
+
+// settled waits until the stream of queue holds no entry and none is
+// pending: every task was acknowledged and deleted.
+func settled(t *testing.T, client *redis.Client, stream string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		p, err := client.XPending(t.Context(), stream, redisqueue.DefaultGroup).Result()
+		n, lerr := client.XLen(t.Context(), stream).Result()
+		return err == nil && lerr == nil && p.Count == 0 && n == 0
+	}, waitFor, 20*time.Millisecond, "entries left in the stream or pending")
+}
+
+// TestBatchAcknowledgedAndDeleted: a batch's successes are acknowledged and
+// deleted, so the stream is empty afterwards.
+func TestBatchAcknowledgedAndDeleted(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		q := redisqueue.New(client, quietOptions(prefix))
+		for range 20 {
+			require.NoError(t, q.Enqueue(t.Context(), "acks", newTask()))
+		}
+		rec := newTasks()
+		startBatch(t, q, "acks", 16, recordBatches(rec))
+		for range 20 {
+			rec.next(t, "batch")
+		}
+		settled(t, client, streamKey(prefix, "acks"))
+	})
+}
+
+// TestBatchReclaimFromDeadConsumer: the entries a dead consumer read are
+// taken over by a batch consumer after the visibility timeout, the claim
+// counting as a delivery.
+func TestBatchReclaimFromDeadConsumer(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.VisibilityTimeout = time.Second
+		q := redisqueue.New(client, opts)
+		ctx := t.Context()
+		want := map[uuid.UUID]bool{}
+		for range 3 {
+			task := newTask()
+			want[task.NotificationID] = true
+			require.NoError(t, q.Enqueue(ctx, "reclaim", task))
+		}
+		stream := streamKey(prefix, "reclaim")
+		require.NoError(t, client.XGroupCreateMkStream(ctx, stream, redisqueue.DefaultGroup, "0").Err())
+		read, err := client.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: redisqueue.DefaultGroup, Consumer: "dead-host-1-abc", Streams: []string{stream, ">"}, Count: 3,
+		}).Result()
+		require.NoError(t, err)
+		require.Len(t, read[0].Messages, 3)
+		readAt := time.Now()
+
+		rec := newTasks()
+		startBatch(t, q, "reclaim", 8, recordBatches(rec))
+		for range 3 {
+			got := rec.next(t, "reclaimed")
+			assert.True(t, want[got.NotificationID])
+			assert.Equal(t, 2, got.Attempt, "the claim counts as a delivery")
+		}
+		assert.GreaterOrEqual(t, time.Since(readAt), opts.VisibilityTimeout-50*time.Millisecond, "claimed before the visibility timeout")
+		settled(t, client, stream)
+		time.Sleep(1500 * time.Millisecond)
+		assert.Len(t, rec.list(), 3, "a reclaimed task came back after it was acknowledged")
+	})
+}
+
+// TestBatchHandlerFailures: a batch handler that panics, or answers with
+// the wrong number of results, fails every task of its batch: each is
+// retried.
+func TestBatchHandlerFailures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		fail func(got []notify.Task) []error
+	}{
+		{"panic", func([]notify.Task) []error { panic("boom") }},
+		{"too few results", func(got []notify.Task) []error { return make([]error, len(got)-1) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			forBackends(t, func(t *testing.T, b backend) {
+				client, prefix := setup(t, b)
+				q := redisqueue.New(client, quietOptions(prefix))
+				for range 3 {
+					require.NoError(t, q.Enqueue(t.Context(), "fail", newTask()))
+				}
+				rec := newTasks()
+				var calls atomic.Int32
+				startBatch(t, q, "fail", 8, func(ctx context.Context, got []notify.Task) []error {
+					if calls.Add(1) == 1 {
+						assert.Len(t, got, 3, "the waiting tasks come together")
+						return tc.fail(got)
+					}
+					return recordBatches(rec)(ctx, got)
+				})
+				for range 3 {
+					assert.Equal(t, 2, rec.next(t, "retried").Attempt)
+				}
+				settled(t, client, streamKey(prefix, "fail"))
+			})
+		})
+	}
+}
+
+// TestSlowBatchKeepsItsClaim: a batch handler running for several
+// visibility timeouts keeps every entry of its batch.
+func TestSlowBatchKeepsItsClaim(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.VisibilityTimeout = time.Second
+		q := redisqueue.New(client, opts)
+		for range 5 {
+			require.NoError(t, q.Enqueue(t.Context(), "slow", newTask()))
+		}
+		var mu sync.Mutex
+		seen := map[uuid.UUID]int{}
+		started := make(chan struct{}, 10)
+		h := func(_ context.Context, got []notify.Task) []error {
+			mu.Lock()
+			for _, task := range got {
+				seen[task.NotificationID]++
+			}
+			mu.Unlock()
+			started <- struct{}{}
+			time.Sleep(3500 * time.Millisecond)
+			return make([]error, len(got))
+		}
+		startBatch(t, q, "slow", 8, h)
+		<-started
+		startBatch(t, q, "slow", 8, h)
+		time.Sleep(4 * time.Second)
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Len(t, seen, 5)
+		for id, n := range seen {
+			assert.Equal(t, 1, n, "task %s of a running batch was taken over", id)
+		}
+	})
+}
