@@ -79,16 +79,22 @@ func (n *Notifier) ListServices(ctx context.Context) ([]Service, error) {
 // ServiceUpdate is a change to a service: the fields that are not nil
 // replace the service's.
 type ServiceUpdate struct {
-	Name              *string
-	Restricted        *bool
-	MessageLimit      *int
-	RateLimit         *int
-	ResearchMode      *bool
-	Permissions       *[]Permission
-	PrefixSMS         *bool
-	SMSSender         *string
-	EmailFrom         *string
-	DataRetentionDays *int
+	Name         *string
+	Restricted   *bool
+	MessageLimit *int
+	RateLimit    *int
+	// SMSMessageLimit, EmailMessageLimit and InternationalSMSMessageLimit
+	// are the per-channel daily limits (0: the default of the service's
+	// mode, see Service.DailyLimit).
+	SMSMessageLimit              *int
+	EmailMessageLimit            *int
+	InternationalSMSMessageLimit *int
+	ResearchMode                 *bool
+	Permissions                  *[]Permission
+	PrefixSMS                    *bool
+	SMSSender                    *string
+	EmailFrom                    *string
+	DataRetentionDays            *int
 }
 
 // Apply copies the set fields of u onto s, unchecked (CreateService and
@@ -105,6 +111,15 @@ func (u ServiceUpdate) Apply(s *Service) {
 	}
 	if u.RateLimit != nil {
 		s.RateLimit = *u.RateLimit
+	}
+	if u.SMSMessageLimit != nil {
+		s.SMSMessageLimit = *u.SMSMessageLimit
+	}
+	if u.EmailMessageLimit != nil {
+		s.EmailMessageLimit = *u.EmailMessageLimit
+	}
+	if u.InternationalSMSMessageLimit != nil {
+		s.InternationalSMSMessageLimit = *u.InternationalSMSMessageLimit
 	}
 	if u.ResearchMode != nil {
 		s.ResearchMode = *u.ResearchMode
@@ -175,7 +190,9 @@ func CheckService(s *Service) error {
 	for _, f := range []struct {
 		field string
 		v     int
-	}{{"message_limit", s.MessageLimit}, {"rate_limit", s.RateLimit}, {"data_retention_days", s.DataRetentionDays}} {
+	}{{"message_limit", s.MessageLimit}, {"rate_limit", s.RateLimit}, {"sms_message_limit", s.SMSMessageLimit},
+		{"email_message_limit", s.EmailMessageLimit}, {"international_sms_message_limit", s.InternationalSMSMessageLimit},
+		{"data_retention_days", s.DataRetentionDays}} {
 		if f.v < 0 {
 			list = append(list, fieldError(f.field, MsgNotNegative))
 		}

@@ -152,6 +152,9 @@ func (b *adminBody) serviceFields(u *ServiceUpdate, nameRequired bool) {
 	u.Restricted = b.boolean("restricted")
 	u.MessageLimit = b.integer("message_limit", false)
 	u.RateLimit = b.integer("rate_limit", false)
+	u.SMSMessageLimit = b.integer("sms_message_limit", false)
+	u.EmailMessageLimit = b.integer("email_message_limit", false)
+	u.InternationalSMSMessageLimit = b.integer("international_sms_message_limit", false)
 	u.ResearchMode = b.boolean("research_mode")
 	if list := b.strings("permissions", false); list != nil {
 		perms := make([]Permission, len(list))
@@ -169,6 +172,7 @@ func (b *adminBody) serviceFields(u *ServiceUpdate, nameRequired bool) {
 
 // DecodeCreateService reads the body of POST /service: name (required),
 // restricted (default true: trial mode), message_limit, rate_limit,
+// sms_message_limit, email_message_limit, international_sms_message_limit,
 // research_mode, permissions, prefix_sms, sms_sender, email_from,
 // data_retention_days; id may choose the service's id; user_id and
 // created_by are accepted and ignored.

@@ -99,7 +99,7 @@ func (m *committer) answer(ctx context.Context, r *commitRow, err error) (*Notif
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
 	if !r.reserved {
-		m.n.countPersisted(ctx, r.c, r.nt.CreatedAt)
+		m.n.countPersisted(ctx, r.c, r.nt)
 	}
 	return r.nt, nil
 }
@@ -163,7 +163,7 @@ func (m *committer) flush(batch []*commitRow) {
 			r.done <- errs[i]
 		} else if errs[i] == nil && !r.reserved {
 			// The send has gone: count its notification for it.
-			m.n.countPersisted(base, r.c, r.nt.CreatedAt)
+			m.n.countPersisted(base, r.c, r.nt)
 		}
 	}
 }

@@ -209,11 +209,10 @@ func newCommitEnv(t *testing.T, limit int, cfg notify.Config) *commitEnv {
 	}
 	cfg.SecretKey = testSecretKey
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.CheckLiveServiceLimits = true
 	n, err := notify.New(instrument.Config(cfg, ""))
 	require.NoError(t, err)
 	e.n = n
-	e.svc, err = n.CreateService(ctx, notify.Service{Name: "Group commit", MessageLimit: limit})
+	e.svc, err = n.CreateService(ctx, notify.Service{Name: "Group commit", SMSMessageLimit: limit})
 	require.NoError(t, err)
 	e.tpl, err = n.CreateTemplate(ctx, notify.Template{ServiceID: e.svc.ID, Type: notify.SMS, Name: "t",
 		Content: "Hello ((name))"})
@@ -259,10 +258,10 @@ func (e *commitEnv) stored(t *testing.T) int {
 	return c
 }
 
-// counter is today's daily counter in the cache.
+// counter is today's sms counter in the cache.
 func (e *commitEnv) counter(t *testing.T) int64 {
 	t.Helper()
-	v, err := e.cache.Get(ctx, notify.DailyLimitCacheKey(e.svc.ID, time.Now()))
+	v, err := e.cache.Get(ctx, notify.DailyChannelCacheKey(e.svc.ID, notify.DailyLimitSMS, time.Now()))
 	require.NoError(t, err)
 	return v
 }
@@ -448,7 +447,7 @@ func TestGroupCommitStoreOutageFailsTheBatchAndGivesPlacesBack(t *testing.T) {
 		require.NoError(t, err, "send %d after the outage", i)
 	}
 	_, err := e.send(ctx, 200)
-	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (50) for today")
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 50) for today")
 	assert.Equal(t, limit, e.stored(t))
 }
 
@@ -520,7 +519,7 @@ func TestGroupCommitDailyLimitStaysExact(t *testing.T) {
 	topUp := 0
 	for i := range limit {
 		if _, err := e.send(ctx, 1000+i); err != nil {
-			requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (50) for today")
+			requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 50) for today")
 			break
 		}
 		topUp++

@@ -35,7 +35,7 @@ func newExampleNotifier(providers ...notify.Provider) (*notify.Notifier, *memque
 // a key of type kt.
 func exampleService(n *notify.Notifier, restricted bool, limit int, kt notify.KeyType) (*notify.Caller, *notify.Template) {
 	ctx := context.Background()
-	svc, err := n.CreateService(ctx, notify.Service{Name: "Example", Restricted: restricted, MessageLimit: limit})
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Example", Restricted: restricted, SMSMessageLimit: limit})
 	if err != nil {
 		panic(err)
 	}
@@ -171,7 +171,7 @@ func Example_dailyLimit() {
 	// Output:
 	// 1 accepted
 	// 2 accepted
-	// 3 429 Exceeded send limits (2) for today
+	// 3 429 Exceeded send limits (sms: 2) for today
 }
 
 // shoutingProvider is a custom SMS provider: it "sends" by printing.

@@ -154,9 +154,10 @@ type Queue interface {
 	Consume(ctx context.Context, queue string, h Handler) error
 }
 
-// Cache holds the daily-limit counters. Values are integers. Every
-// method is safe for concurrent use; a failing Cache never fails a request:
-// the Notifier falls back to the Store.
+// Cache holds the daily counters (one a service, limit and UTC day; see
+// DailyChannelCacheKey). Values are integers. Every method is safe for
+// concurrent use; a failing Cache never fails a request: the Notifier
+// falls back to the Store.
 //
 // cache/cachetest checks every clause of this contract.
 type Cache interface {

@@ -111,7 +111,13 @@ type Config struct {
 	DefaultSMSSender string
 	// EmailDomain is the domain of From addresses.
 	EmailDomain string
-	// CheckLiveServiceLimits enforces message_limit on live services too.
+	// DailyLimitModel chooses the daily limits: PerChannelDailyLimits (the
+	// zero value, upstream's current rules) or TotalDailyLimit (the seed's
+	// single message_limit).
+	DailyLimitModel DailyLimitModel
+	// CheckLiveServiceLimits enforces message_limit on live services too,
+	// in the TotalDailyLimit model (the per-channel model limits every
+	// service).
 	CheckLiveServiceLimits bool
 	// DailyLimitCacheTTL is the expiry of a cached daily count (1h).
 	DailyLimitCacheTTL time.Duration
@@ -176,6 +182,8 @@ type Notifier struct {
 	commit    *committer // nil: every send commits on its own
 	// buckets are this process's rate-limit buckets (ratelimit.go).
 	buckets localBuckets
+	// channels counts a service's day per channel; nil: by listing.
+	channels ChannelCounter
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.
@@ -200,6 +208,7 @@ func New(cfg Config) (*Notifier, error) {
 		log: cfg.Logger, sandbox: cfg.Sandbox, pools: map[NotificationType]*providerPool{},
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
 	}
+	n.channels, _ = storeAs[ChannelCounter](n.store)
 	if err := n.startGroupCommit(); err != nil {
 		return nil, err
 	}
@@ -242,6 +251,9 @@ func (c *Config) validate() error {
 	}
 	if c.Queue == nil {
 		errs = append(errs, errors.New("notify: Config.Queue is required: use memqueue.New(memqueue.Options{}) in a single process, redisqueue.New to share one between processes"))
+	}
+	if c.DailyLimitModel != PerChannelDailyLimits && c.DailyLimitModel != TotalDailyLimit {
+		errs = append(errs, fmt.Errorf("notify: Config.DailyLimitModel %d is neither PerChannelDailyLimits nor TotalDailyLimit", c.DailyLimitModel))
 	}
 	for i, p := range c.Providers {
 		switch {

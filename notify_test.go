@@ -152,7 +152,7 @@ func TestSimulatedRecipientsAreNotStoredCountedOrQueued(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.to, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, notify.Service{Restricted: false, MessageLimit: 1})
+			f := newFixture(t, notify.Service{Restricted: false, SMSMessageLimit: 1, EmailMessageLimit: 1})
 			var nt *notify.Notification
 			var err error
 			for range 3 { // more than the limit: none is counted
@@ -183,11 +183,13 @@ func TestSimulatedRecipientsAreNotStoredCountedOrQueued(t *testing.T) {
 	})
 }
 
-func TestDailyLimit(t *testing.T) {
+func TestTotalDailyLimit(t *testing.T) {
 	t.Parallel()
+	// The seed's model: one total for every channel, trial services only.
+	total := notifytest.WithConfig(func(c *notify.Config) { c.DailyLimitModel = notify.TotalDailyLimit })
 	t.Run("exactly message_limit are accepted", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 3})
+		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 3}, total)
 		for i := range 3 {
 			_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 			require.NoError(t, err, "send %d", i+1)
@@ -202,7 +204,7 @@ func TestDailyLimit(t *testing.T) {
 	})
 	t.Run("refused before the request is validated", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 1})
+		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 1}, total)
 		_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 		require.NoError(t, err)
 		_, err = f.env.Notifier.SendJSON(ctx, f.keys[notify.KeyTypeLive], notify.SMS, []byte("not json"))
@@ -210,7 +212,7 @@ func TestDailyLimit(t *testing.T) {
 	})
 	t.Run("refusals are not counted", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 2})
+		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 2}, total)
 		for range 5 {
 			_, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
 			require.Error(t, err)
@@ -222,12 +224,12 @@ func TestDailyLimit(t *testing.T) {
 	})
 	t.Run("live services are not checked unless configured", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: false, MessageLimit: 1})
+		f := newFixture(t, notify.Service{Restricted: false, MessageLimit: 1}, total)
 		for range 3 {
 			_, err := f.sendSMS(notify.KeyTypeLive, strangerSMS)
 			require.NoError(t, err)
 		}
-		g := newFixture(t, notify.Service{Restricted: false, MessageLimit: 1},
+		g := newFixture(t, notify.Service{Restricted: false, MessageLimit: 1}, total,
 			notifytest.WithConfig(func(c *notify.Config) { c.CheckLiveServiceLimits = true }))
 		_, err := g.sendSMS(notify.KeyTypeLive, strangerSMS)
 		require.NoError(t, err)
@@ -236,7 +238,7 @@ func TestDailyLimit(t *testing.T) {
 	})
 	t.Run("cache hit is used and incremented", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 10})
+		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 10}, total)
 		key := notify.DailyLimitCacheKey(f.svc.ID, time.Now())
 		_, err := f.sendSMS(notify.KeyTypeLive, teamPhone) // miss: counts 0, caches 0, then increments to 1
 		require.NoError(t, err)
@@ -249,7 +251,7 @@ func TestDailyLimit(t *testing.T) {
 	})
 	t.Run("a failing cache never fails a request and the store enforces the limit", func(t *testing.T) {
 		t.Parallel()
-		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 2},
+		f := newFixture(t, notify.Service{Restricted: true, MessageLimit: 2}, total,
 			notifytest.WithConfig(func(c *notify.Config) { c.Cache = brokenCache{} }))
 		for range 2 {
 			_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
@@ -679,7 +681,7 @@ func TestNewDefaultsTheOptionalAdapters(t *testing.T) {
 	t.Cleanup(func() { _ = q.Close() })
 	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	svc, err := n.CreateService(ctx, notify.Service{Name: "Defaults", Restricted: true, MessageLimit: 1})
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Defaults", Restricted: true, SMSMessageLimit: 1})
 	require.NoError(t, err)
 	require.NoError(t, n.AddTeamMember(ctx, notify.TeamMember{ServiceID: svc.ID, MobileNumber: teamPhone}))
 	key, err := n.CreateAPIKey(ctx, svc.ID, "k", notify.KeyTypeLive)
@@ -690,7 +692,7 @@ func TestNewDefaultsTheOptionalAdapters(t *testing.T) {
 	nt, err := n.SendSMS(ctx, c, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: tpl.ID})
 	require.NoError(t, err)
 	_, err = n.SendSMS(ctx, c, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: tpl.ID})
-	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (1) for today")
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 1) for today")
 
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -719,6 +721,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		want string
 	}{
 		{"DailyLimitCacheTTL", func(c *notify.Config) { c.DailyLimitCacheTTL = -time.Second }, "notify: Config.DailyLimitCacheTTL must not be negative"},
+		{"DailyLimitModel", func(c *notify.Config) { c.DailyLimitModel = 7 }, "notify: Config.DailyLimitModel 7 is neither PerChannelDailyLimits nor TotalDailyLimit"},
 		{"PageSize", func(c *notify.Config) { c.PageSize = -1 }, "notify: Config.PageSize must not be negative"},
 		{"ClaimLease", func(c *notify.Config) { c.ClaimLease = -time.Second }, "notify: Config.ClaimLease must not be negative"},
 		{"SweepAfter", func(c *notify.Config) { c.SweepAfter = -time.Second }, "notify: Config.SweepAfter must not be negative"},
@@ -1052,7 +1055,7 @@ func TestAttemptsAreCountedPerNotificationNotPerTask(t *testing.T) {
 
 func TestResearchModeSendsNeverCountTowardsTheLimit(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, notify.Service{ResearchMode: true, Restricted: true, MessageLimit: 2},
+	f := newFixture(t, notify.Service{ResearchMode: true, Restricted: true, SMSMessageLimit: 2},
 		notifytest.WithConfig(func(c *notify.Config) { c.Cache = nil })) // no cache: count from the Store
 	for range 3 {
 		_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
@@ -1070,7 +1073,7 @@ func TestResearchModeSendsNeverCountTowardsTheLimit(t *testing.T) {
 	}
 	_, err = f.env.Notifier.SendSMS(ctx, live, &notify.SMSRequest{PhoneNumber: teamPhone, TemplateID: f.sms.ID,
 		Personalisation: map[string]any{"name": "Jo"}})
-	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (2) for today")
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameTooManyRequests, "Exceeded send limits (sms: 2) for today")
 }
 
 func TestTypedRequestsFollowTheScheduledForWindow(t *testing.T) {

@@ -246,7 +246,7 @@ func TestRateLimit(t *testing.T) {
 			_, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 			require.Equal(t, http.StatusTooManyRequests, notify.StatusOf(err))
 		}
-		count, err := f.env.Cache.Get(ctx, notify.DailyLimitCacheKey(f.svc.ID, time.Now()))
+		count, err := f.env.Cache.Get(ctx, notify.DailyChannelCacheKey(f.svc.ID, notify.DailyLimitSMS, time.Now()))
 		require.NoError(t, err)
 		assert.EqualValues(t, 4, count)
 		stored, err := f.env.Store.CountNotifications(ctx, f.svc.ID, time.Now().Add(-time.Hour))

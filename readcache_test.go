@@ -203,7 +203,8 @@ func newRCEnv(t testing.TB, configure func(*notify.Config)) *rcEnv {
 	require.NoError(t, err)
 	e.n = n
 	ctx := context.Background()
-	e.svc, err = n.CreateService(ctx, notify.Service{Name: "Cached", Restricted: true, MessageLimit: 1 << 30})
+	e.svc, err = n.CreateService(ctx, notify.Service{Name: "Cached", Restricted: true, MessageLimit: 1 << 30,
+		SMSMessageLimit: 1 << 30})
 	require.NoError(t, err)
 	require.NoError(t, n.AddTeamMember(ctx, notify.TeamMember{ServiceID: e.svc.ID, MobileNumber: rcTeamPhone}))
 	e.key, err = n.CreateAPIKey(ctx, e.svc.ID, "live", notify.KeyTypeLive)

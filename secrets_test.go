@@ -141,9 +141,6 @@ func TestWrongSecretKeyStopsNew(t *testing.T) {
 	}
 }
 
-// plainStore hides memstore's optional abilities.
-type plainStore struct{ notify.Store }
-
 // legacySeal seals plain as values were sealed before the format had a
 // version: AES-256-GCM under the SHA-256 of the key, nonce then
 // ciphertext.

@@ -24,7 +24,7 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
 		return nil, err
 	}
 	if err := checkSMSRequest(req, n.now()); err != nil {
@@ -38,7 +38,7 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, Email); err != nil {
 		return nil, err
 	}
 	if err := checkEmailRequest(req, n.now()); err != nil {
@@ -58,7 +58,7 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 	body = V2Body(body)
 	switch typ {
 	case SMS:
-		if err := n.checkDailyLimit(ctx, c); err != nil {
+		if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
 			return nil, err
 		}
 		req, err := DecodeSMSRequest(body, n.now())
@@ -67,7 +67,7 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 		}
 		return n.sendSMS(ctx, c, req)
 	case Email:
-		if err := n.checkDailyLimit(ctx, c); err != nil {
+		if err := n.checkDailyLimit(ctx, c, Email); err != nil {
 			return nil, err
 		}
 		req, err := DecodeEmailRequest(body, n.now())
@@ -93,7 +93,7 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := n.checkDailyLimit(ctx, c); err != nil {
+	if err := n.checkDailyLimit(ctx, c, typ); err != nil {
 		return nil, err
 	}
 	req, err := DecodeV1SendRequest(body)
@@ -213,6 +213,11 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 			}
 			return nil, invalidPhone(err)
 		}
+		if !pn.UK {
+			if err := n.checkInternationalLimit(ctx, d.c); err != nil {
+				return nil, err
+			}
+		}
 		nt.NormalisedTo = pn.Normalised
 		nt.International = pn.International
 		nt.PhonePrefix = pn.Prefix
@@ -253,7 +258,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	// Take today's place atomically where the cache can, then persist
 	// first, count, and queue.
-	reserved, err := n.reserveDailySlot(ctx, d.c, now)
+	reserved, err := n.reserveDailySlot(ctx, d.c, nt)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +271,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
 	if !reserved {
-		n.countPersisted(ctx, d.c, now)
+		n.countPersisted(ctx, d.c, nt)
 	}
 	n.enqueueDelivery(ctx, nt)
 	return nt, nil

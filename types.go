@@ -177,8 +177,19 @@ type Service struct {
 	Archived bool
 	// Restricted is trial mode: live keys only reach the team and guest list.
 	Restricted bool
-	// MessageLimit is the daily total of notifications (all channels).
+	// MessageLimit is the daily total of notifications (all channels) of
+	// the TotalDailyLimit model (Config.DailyLimitModel).
 	MessageLimit int
+	// SMSMessageLimit, EmailMessageLimit and InternationalSMSMessageLimit
+	// are the daily limits per channel (sms_message_limit,
+	// email_message_limit, international_sms_message_limit): how many text
+	// messages, emails and text messages to numbers outside +44 the service
+	// may send a day (UTC). A text message outside +44 counts against both
+	// sms and international_sms. 0 takes the default of the service's mode
+	// (see DailyLimit); to stop a channel, remove its permission.
+	SMSMessageLimit              int
+	EmailMessageLimit            int
+	InternationalSMSMessageLimit int
 	// ResearchMode treats every notification like a simulate-key one.
 	ResearchMode bool
 	Permissions  []Permission

@@ -180,7 +180,7 @@ async function main() {
     const first = await limited.sendSms(LIMITED_TEMPLATE, TEAM_PHONE);
     assert.equal(first.status, 201);
     await refused(limited.sendSms(LIMITED_TEMPLATE, TEAM_PHONE), 429, 'TooManyRequestsError',
-      'Exceeded send limits (1) for today');
+      'Exceeded send limits (sms: 1) for today');
   });
   await check('refusal: wrong secret (bad token)', () =>
     refused(client(keys.wrongSecret).getAllTemplates(), 403, 'AuthError', 'Invalid token: API key not found'));

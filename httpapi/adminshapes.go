@@ -13,20 +13,25 @@ import (
 // ServiceJSON is a service in the admin API, with upstream's keys where it
 // has them (active is the opposite of archived).
 type ServiceJSON struct {
-	ID                uuid.UUID `json:"id"`
-	Name              string    `json:"name"`
-	Active            bool      `json:"active"`
-	Restricted        bool      `json:"restricted"`
-	ResearchMode      bool      `json:"research_mode"`
-	MessageLimit      int       `json:"message_limit"`
-	RateLimit         int       `json:"rate_limit"`
-	Permissions       []string  `json:"permissions"`
-	PrefixSMS         bool      `json:"prefix_sms"`
-	SMSSender         string    `json:"sms_sender"`
-	EmailFrom         string    `json:"email_from"`
-	DataRetentionDays int       `json:"data_retention_days"`
-	CreatedAt         string    `json:"created_at"`
-	UpdatedAt         string    `json:"updated_at"`
+	ID           uuid.UUID `json:"id"`
+	Name         string    `json:"name"`
+	Active       bool      `json:"active"`
+	Restricted   bool      `json:"restricted"`
+	ResearchMode bool      `json:"research_mode"`
+	MessageLimit int       `json:"message_limit"`
+	RateLimit    int       `json:"rate_limit"`
+	// The per-channel daily limits in force (the mode's default when the
+	// service sets none).
+	SMSMessageLimit              int      `json:"sms_message_limit"`
+	EmailMessageLimit            int      `json:"email_message_limit"`
+	InternationalSMSMessageLimit int      `json:"international_sms_message_limit"`
+	Permissions                  []string `json:"permissions"`
+	PrefixSMS                    bool     `json:"prefix_sms"`
+	SMSSender                    string   `json:"sms_sender"`
+	EmailFrom                    string   `json:"email_from"`
+	DataRetentionDays            int      `json:"data_retention_days"`
+	CreatedAt                    string   `json:"created_at"`
+	UpdatedAt                    string   `json:"updated_at"`
 }
 
 func serviceJSON(s *notify.Service) ServiceJSON {
@@ -36,7 +41,9 @@ func serviceJSON(s *notify.Service) ServiceJSON {
 	}
 	return ServiceJSON{ID: s.ID, Name: s.Name, Active: !s.Archived, Restricted: s.Restricted,
 		ResearchMode: s.ResearchMode, MessageLimit: s.MessageLimit, RateLimit: s.RateLimit, Permissions: perms,
-		PrefixSMS: s.PrefixSMS, SMSSender: s.SMSSender, EmailFrom: s.EmailFrom, DataRetentionDays: s.DataRetentionDays,
+		SMSMessageLimit: s.DailyLimit(notify.DailyLimitSMS), EmailMessageLimit: s.DailyLimit(notify.DailyLimitEmail),
+		InternationalSMSMessageLimit: s.DailyLimit(notify.DailyLimitInternationalSMS),
+		PrefixSMS:                    s.PrefixSMS, SMSSender: s.SMSSender, EmailFrom: s.EmailFrom, DataRetentionDays: s.DataRetentionDays,
 		CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt)}
 }
 

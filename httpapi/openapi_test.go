@@ -170,7 +170,7 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(400, "POST", "/service", map[string]any{"restricted": 1}, "admin")
 	c.expect(200, "GET", svc, nil, "admin")
 	c.expect(404, "GET", "/service/"+uuid.NewString(), nil, "admin")
-	c.expect(200, "POST", svc, map[string]any{"message_limit": 3, "restricted": true}, "admin")
+	c.expect(200, "POST", svc, map[string]any{"sms_message_limit": 2, "restricted": true}, "admin")
 	c.expect(400, "POST", svc, map[string]any{"permissions": []string{"fax"}}, "admin")
 	c.expect(404, "POST", "/service/"+uuid.NewString(), map[string]any{"name": "x"}, "admin")
 	keyRaw := c.expect(201, "POST", svc+"/api-key", map[string]any{"name": "spec", "key_type": "team"}, "admin")
@@ -210,7 +210,7 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(204, "POST", svc+"/data-retention/"+rid, map[string]any{"days_of_retention": 20}, "admin")
 	c.expect(404, "POST", svc+"/data-retention/"+uuid.NewString(), map[string]any{"days_of_retention": 20}, "admin")
 
-	// The daily limit (3, two already counted today) answers 429.
+	// The daily SMS limit (2, one text message already counted today) answers 429.
 	c.expect(201, "POST", "/v2/notifications/sms", sms, team)
 	c.expect(429, "POST", "/v2/notifications/sms", sms, team)
 

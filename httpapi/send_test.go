@@ -184,7 +184,7 @@ func TestPostBodyTooLarge(t *testing.T) {
 
 func TestDailyLimit(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, notify.Service{Restricted: true, MessageLimit: 2})
+	e := newEnv(t, notify.Service{Restricted: true, SMSMessageLimit: 2})
 	send := func(k *notify.APIKey) response {
 		return e.do(t, http.MethodPost, "/v2/notifications/sms", map[string]any{
 			"phone_number": teamPhone, "template_id": e.sms.ID.String(),
@@ -194,12 +194,21 @@ func TestDailyLimit(t *testing.T) {
 	require.Equal(t, http.StatusCreated, send(e.keys[notify.KeyTypeTeam]).status)
 	res := send(e.keys[notify.KeyTypeLive])
 	assert.Equal(t, http.StatusTooManyRequests, res.status)
-	assert.Equal(t, v2err(429, "TooManyRequestsError", "Exceeded send limits (2) for today"), res.body)
+	assert.Equal(t, v2err(429, "TooManyRequestsError", "Exceeded send limits (sms: 2) for today"), res.body)
 	// Checked before the body is parsed.
 	res = e.do(t, http.MethodPost, "/v2/notifications/sms", "[", e.keys[notify.KeyTypeLive])
 	assert.Equal(t, http.StatusTooManyRequests, res.status)
+	// v1 answers with its own shape.
+	res = e.do(t, http.MethodPost, "/notifications/sms", map[string]any{"to": teamPhone, "template": e.sms.ID.String(),
+		"personalisation": map[string]any{"name": "Jo", "code": "1"}}, e.keys[notify.KeyTypeLive])
+	assert.Equal(t, http.StatusTooManyRequests, res.status)
+	assert.Equal(t, v1err("Exceeded send limits (sms: 2) for today"), res.body)
 	// Simulate keys are never limited.
 	assert.Equal(t, http.StatusCreated, send(e.keys[notify.KeyTypeSimulate]).status)
+	// Emails have a limit of their own.
+	res = e.do(t, http.MethodPost, "/v2/notifications/email", map[string]any{"email_address": teamEmail,
+		"template_id": e.email.ID.String(), "personalisation": map[string]any{"name": "Jo"}}, e.keys[notify.KeyTypeLive])
+	assert.Equal(t, http.StatusCreated, res.status)
 }
 
 func TestPostUnknownType(t *testing.T) {

@@ -13,7 +13,8 @@
 //  2. Redis down: stop Redis during a stream of sends, bring it back empty;
 //  3. PostgreSQL restart during a stream of sends;
 //  4. flaky provider: 50 % retryable failures and some permanent ones;
-//  5. daily limit across two api processes sharing Redis;
+//  5. daily limits, text messages and emails, across two api processes
+//     sharing Redis;
 //  6. rate limit across two api processes sharing Redis;
 //  7. api killed: kill -9 an api process while its batches of sends are
 //     being committed, send the rest through a second api process and the

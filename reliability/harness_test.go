@@ -50,7 +50,13 @@ type service struct {
 	ID       uuid.UUID
 	Secret   string
 	Template uuid.UUID
-	Limit    int
+	// Limit is the seed's message_limit: every daily limit not set below.
+	Limit int
+	// EmailLimit is the email_message_limit (0: Limit).
+	EmailLimit int
+	// EmailTemplate, when set, is an email template: sends to an email
+	// address use it.
+	EmailTemplate uuid.UUID
 	// RateLimit is requests a minute per key type (0: the default 3000).
 	RateLimit int
 	// Restricted is trial mode: only the team number may be sent to.
@@ -66,7 +72,7 @@ var (
 		Limit: 250000, RateLimit: 1_000_000}
 	trial50 = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000002"),
 		Secret: "a0000000-0000-4000-8000-0000000000a2", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b2"),
-		Limit: 50, Restricted: true}
+		Limit: 50, EmailLimit: 30, EmailTemplate: uuid.MustParse("a0000000-0000-4000-8000-0000000000c2"), Restricted: true}
 	trial10 = service{ID: uuid.MustParse("a0000000-0000-4000-8000-000000000003"),
 		Secret: "a0000000-0000-4000-8000-0000000000a3", Template: uuid.MustParse("a0000000-0000-4000-8000-0000000000b3"),
 		Limit: 10, Restricted: true}
@@ -75,10 +81,12 @@ var (
 		Limit: 1000, RateLimit: 60, Restricted: true}
 )
 
-// Recipients. The team number is the trial services' team member; numbers
-// ending in permFailSuffix fail permanently when a scenario says so.
+// Recipients. The team number and email are the trial services' team
+// member; numbers ending in permFailSuffix fail permanently when a
+// scenario says so.
 const (
 	teamNumber     = "07700 900123"
+	teamEmail      = "team@example.gov.uk"
 	otherNumber    = "07700 900456"
 	permFailNumber = "07700 900999"
 	permFailSuffix = "7700900999"
@@ -87,14 +95,19 @@ const (
 // seedJSON is the -seed file of every server process.
 func seedJSON() []byte {
 	svc := func(s service, name string) seed.Service {
-		return seed.Service{
-			ID: s.ID, Name: name, Restricted: &s.Restricted, MessageLimit: s.Limit, RateLimit: s.RateLimit,
-			TeamMembers: []seed.TeamMember{{EmailAddress: "team@example.gov.uk", MobileNumber: teamNumber}},
+		ss := seed.Service{
+			ID: s.ID, Name: name, Restricted: &s.Restricted, MessageLimit: s.Limit, EmailMessageLimit: s.EmailLimit, RateLimit: s.RateLimit,
+			TeamMembers: []seed.TeamMember{{EmailAddress: teamEmail, MobileNumber: teamNumber}},
 			APIKeys: []seed.APIKey{{ID: uuid.NewSHA1(s.ID, []byte("key")), Name: "live", KeyType: notify.KeyTypeLive,
 				Secret: s.Secret}},
 			Templates: []seed.Template{{ID: s.Template, Type: notify.SMS, Name: "Reliability",
 				Content: "Reliability check ((n))", ProcessType: notify.ProcessNormal}},
 		}
+		if s.EmailTemplate != uuid.Nil {
+			ss.Templates = append(ss.Templates, seed.Template{ID: s.EmailTemplate, Type: notify.Email,
+				Name: "Reliability email", Subject: "Reliability ((n))", Content: "Reliability check ((n))"})
+		}
+		return ss
 	}
 	b, _ := json.Marshal(seed.File{Services: []seed.Service{
 		svc(liveService, "Reliability live"), svc(trial50, "Reliability trial 50"), svc(trial10, "Reliability trial 10"),
@@ -366,12 +379,13 @@ func (r *redisServer) start() {
 	}
 }
 
-// dailyCount reads svc's daily counter for today from the servers' cache.
-func (r *redisServer) dailyCount(svc service) (int, error) {
+// dailyCount reads svc's daily counter of limit ("sms", "email",
+// "international_sms") for today from the servers' cache.
+func (r *redisServer) dailyCount(svc service, limit string) (int, error) {
 	client := redis.NewClient(&redis.Options{Addr: r.addr()})
 	defer client.Close()
 	return client.Get(context.Background(),
-		"notify:cache:"+svc.ID.String()+"-"+time.Now().UTC().Format("2006-01-02")+"-count").Int()
+		"notify:cache:"+notify.DailyChannelCacheKey(svc.ID, notify.DailyLimitName(limit), time.Now())).Int()
 }
 
 // crash kills redis-server: everything in it is lost.
@@ -445,8 +459,9 @@ type result struct {
 	at     time.Time
 }
 
-// send posts one SMS through the api process at addr.
-func (s *scenario) send(ctx context.Context, addr string, svc service, phone string, n int) result {
+// send posts one notification through the api process at addr: an email
+// with svc's email template when to is an email address, else an SMS.
+func (s *scenario) send(ctx context.Context, addr string, svc service, to string, n int) result {
 	r := result{at: time.Now()}
 	defer func() { r.took = time.Since(r.at) }()
 	tok, err := notify.NewToken(svc.ID, svc.Secret, time.Now())
@@ -454,8 +469,13 @@ func (s *scenario) send(ctx context.Context, addr string, svc service, phone str
 		r.err = err
 		return r
 	}
-	body := fmt.Sprintf(`{"phone_number": %q, "template_id": %q, "personalisation": {"n": "%d"}}`, phone, svc.Template, n)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+"/v2/notifications/sms", strings.NewReader(body))
+	path := "/v2/notifications/sms"
+	body := fmt.Sprintf(`{"phone_number": %q, "template_id": %q, "personalisation": {"n": "%d"}}`, to, svc.Template, n)
+	if strings.Contains(to, "@") {
+		path = "/v2/notifications/email"
+		body = fmt.Sprintf(`{"email_address": %q, "template_id": %q, "personalisation": {"n": "%d"}}`, to, svc.EmailTemplate, n)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+addr+path, strings.NewReader(body))
 	if err != nil {
 		r.err = err
 		return r
@@ -485,8 +505,9 @@ func (s *scenario) send(ctx context.Context, addr string, svc service, phone str
 }
 
 // sendMany sends count notifications with conc requests at once; pick
-// chooses the api address, service and phone of the i-th.
-func (s *scenario) sendMany(count, conc int, pick func(i int) (addr string, svc service, phone string)) []result {
+// chooses the api address, service and recipient (phone or email) of the
+// i-th.
+func (s *scenario) sendMany(count, conc int, pick func(i int) (addr string, svc service, to string)) []result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := make([]result, count)
@@ -495,8 +516,8 @@ func (s *scenario) sendMany(count, conc int, pick func(i int) (addr string, svc 
 	for range conc {
 		wg.Go(func() {
 			for i := range next {
-				addr, svc, phone := pick(i)
-				out[i] = s.send(ctx, addr, svc, phone, i)
+				addr, svc, to := pick(i)
+				out[i] = s.send(ctx, addr, svc, to, i)
 			}
 		})
 	}

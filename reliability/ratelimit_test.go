@@ -43,7 +43,7 @@ func scenarioRateLimit(t *testing.T, e *env) {
 			t.Logf("429 body: %s", res.body)
 		}
 	}
-	counter, cerr := r.dailyCount(rate60)
+	counter, cerr := r.dailyCount(rate60, "sms")
 	client := redis.NewClient(&redis.Options{Addr: r.addr()})
 	defer client.Close()
 	bucket, berr := client.HGetAll(context.Background(),

@@ -307,38 +307,62 @@ func scenarioFlakyProvider(t *testing.T, e *env) {
 }
 
 // scenarioDailyLimit: two api processes and a worker start at the same
-// moment on an empty database with the same seed; 200 concurrent sends
-// through both api processes to a trial service with a limit of 50: exactly
-// 50 accepted. The check-and-increment is one Lua script on the shared
-// Redis (rediscache's IncrBelow), so the processes cannot overshoot.
+// moment on an empty database with the same seed; 200 concurrent text
+// messages and 200 concurrent emails through both api processes to a trial
+// service whose daily limits are 50 text messages and 30 emails: exactly
+// 50 and 30 accepted, the rest refused with the channel's 429. The
+// check-and-increment is one Lua script on the shared Redis (rediscache's
+// IncrBelow), a counter per channel, so the processes cannot overshoot
+// either limit and one channel's sends never take the other's places.
 func scenarioDailyLimit(t *testing.T, e *env) {
 	s := e.scenario(t, "s5")
 	r := s.startRedis()
 	api1, api2 := s.twoAPIsAndAWorker(r)
 
-	const total = 200
-	apis := []*proc{api1, api2}
-	results := s.sendMany(total, total, func(i int) (string, service, string) { return apis[i%2].addr, trial50, teamNumber })
-	codes := tally(results)
-	var wrongRefusal int
-	for _, res := range results {
-		if res.status == http.StatusTooManyRequests &&
-			(!v2ErrorShape(res.body, http.StatusTooManyRequests) || !strings.Contains(string(res.body), "Exceeded send limits (50) for today")) {
-			wrongRefusal++
-			t.Logf("429 body: %s", res.body)
-		}
+	const total = 200 // per channel
+	channels := []struct {
+		name, to, refusal string
+		limit             int
+	}{
+		{"sms", teamNumber, "Exceeded send limits (sms: 50) for today", trial50.Limit},
+		{"email", teamEmail, "Exceeded send limits (email: 30) for today", trial50.EmailLimit},
 	}
-	counter, cerr := r.dailyCount(trial50)
-	rec := s.reconcile(accepted(results), 2*time.Minute)
-	report("s5", "200 concurrent sends through 2 api processes: answers %v; Redis counter %d (%v); %s", codes, counter, cerr, rec)
+	apis := []*proc{api1, api2}
+	// Even sends are text messages, odd ones emails; each channel goes
+	// through both api processes.
+	results := s.sendMany(2*total, 2*total, func(i int) (string, service, string) {
+		return apis[(i/2)%2].addr, trial50, channels[i%2].to
+	})
+	var all []result
+	for c, ch := range channels {
+		var mine []result
+		for i := c; i < len(results); i += 2 {
+			mine = append(mine, results[i])
+		}
+		all = append(all, mine...)
+		codes := tally(mine)
+		var wrongRefusal int
+		for _, res := range mine {
+			if res.status == http.StatusTooManyRequests &&
+				(!v2ErrorShape(res.body, http.StatusTooManyRequests) || !strings.Contains(string(res.body), ch.refusal)) {
+				wrongRefusal++
+				t.Logf("429 body: %s", res.body)
+			}
+		}
+		counter, cerr := r.dailyCount(trial50, ch.name)
+		report("s5", "%d concurrent %s sends through 2 api processes: answers %v; Redis counter %d (%v)",
+			total, ch.name, codes, counter, cerr)
 
-	assert.Equal(t, trial50.Limit, codes[http.StatusCreated], "exactly the limit accepted; "+
-		"an overshoot with the Redis counter at the limit means a cold counter was overwritten by "+
-		"a Store count (Cache.Set on a miss) after concurrent reservations")
-	assert.Equal(t, total-trial50.Limit, codes[http.StatusTooManyRequests], "the rest refused with 429")
-	assert.Zero(t, wrongRefusal, "429 answers carry the v2 TooManyRequestsError")
-	assert.NoError(t, cerr)
-	assert.Equal(t, trial50.Limit, counter)
+		assert.Equal(t, ch.limit, codes[http.StatusCreated], "%s: exactly the limit accepted; "+
+			"an overshoot with the Redis counter at the limit means a cold counter was overwritten by "+
+			"a Store count (Cache.Set on a miss) after concurrent reservations", ch.name)
+		assert.Equal(t, total-ch.limit, codes[http.StatusTooManyRequests], "%s: the rest refused with 429", ch.name)
+		assert.Zero(t, wrongRefusal, "%s: 429 answers carry the v2 TooManyRequestsError of the channel", ch.name)
+		assert.NoError(t, cerr)
+		assert.Equal(t, ch.limit, counter, ch.name)
+	}
+	rec := s.reconcile(accepted(all), 2*time.Minute)
+	report("s5", "%s", rec)
 	rec.check(t)
-	assert.Equal(t, trial50.Limit, rec.ByStatus["delivered"])
+	assert.Equal(t, trial50.Limit+trial50.EmailLimit, rec.ByStatus["delivered"])
 }

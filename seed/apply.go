@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,7 +40,11 @@ func Apply(ctx context.Context, n *notify.Notifier, f *File) error {
 func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 	st := n.Store()
 	want := notify.Service{ID: ss.ID, Name: ss.Name, Restricted: ss.Restricted == nil || *ss.Restricted,
-		MessageLimit: ss.MessageLimit, RateLimit: ss.RateLimit, ResearchMode: ss.ResearchMode, Permissions: ss.Permissions}
+		MessageLimit: ss.MessageLimit, RateLimit: ss.RateLimit, ResearchMode: ss.ResearchMode, Permissions: ss.Permissions,
+		// message_limit, when given, sets every channel left out.
+		SMSMessageLimit:              cmp.Or(ss.SMSMessageLimit, ss.MessageLimit),
+		EmailMessageLimit:            cmp.Or(ss.EmailMessageLimit, ss.MessageLimit),
+		InternationalSMSMessageLimit: cmp.Or(ss.InternationalSMSMessageLimit, ss.MessageLimit)}
 	if want.MessageLimit == 0 {
 		want.MessageLimit = notify.DefaultMessageLimit
 	}
@@ -64,9 +69,12 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 	default:
 		if svc.Name != want.Name || svc.Restricted != want.Restricted || svc.MessageLimit != want.MessageLimit ||
 			svc.ResearchMode != want.ResearchMode || !slices.Equal(svc.Permissions, want.Permissions) ||
-			svc.RateLimit != want.RateLimit {
+			svc.RateLimit != want.RateLimit || svc.SMSMessageLimit != want.SMSMessageLimit || svc.EmailMessageLimit != want.EmailMessageLimit ||
+			svc.InternationalSMSMessageLimit != want.InternationalSMSMessageLimit {
 			svc.Name, svc.Restricted, svc.MessageLimit = want.Name, want.Restricted, want.MessageLimit
 			svc.ResearchMode, svc.Permissions = want.ResearchMode, want.Permissions
+			svc.SMSMessageLimit, svc.EmailMessageLimit = want.SMSMessageLimit, want.EmailMessageLimit
+			svc.InternationalSMSMessageLimit = want.InternationalSMSMessageLimit
 			svc.RateLimit = want.RateLimit
 			svc.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 			if err := st.UpdateService(ctx, svc); err != nil {

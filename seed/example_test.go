@@ -52,7 +52,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%s: trial mode %v, %d a day\n", svc.Name, svc.Restricted, svc.MessageLimit)
+	fmt.Printf("%s: trial mode %v, %d text messages and %d emails a day\n", svc.Name, svc.Restricted,
+		svc.DailyLimit(notify.DailyLimitSMS), svc.DailyLimit(notify.DailyLimitEmail))
 	fmt.Printf("template %q version %d\n", tpl.Name, tpl.Version)
 
 	// The key's secret is the one in the file: callers can be configured
@@ -67,7 +68,7 @@ func Example() {
 	}
 	fmt.Printf("key %q of %s authenticates\n", caller.Key.Name, caller.Service.Name)
 	// Output:
-	// Passports: trial mode true, 50 a day
+	// Passports: trial mode true, 50 text messages and 50 emails a day
 	// template "Code" version 1
 	// key "backend" of Passports authenticates
 }

@@ -9,7 +9,9 @@
 //
 //	{"services": [{
 //	  "id": "2ef392a9-d69e-4560-b9b5-27321ec76628", "name": "Passports", "restricted": true,
-//	  "message_limit": 50, "rate_limit": 3000, "research_mode": false,
+//	  "message_limit": 50, "rate_limit": 3000,
+//	  "sms_message_limit": 50, "email_message_limit": 50, "international_sms_message_limit": 100,
+//	  "research_mode": false,
 //	  "permissions": ["sms", "email", "international_sms", "sms_to_uk_landlines"],
 //	  "team_members": [{"email_address": "me@example.gov.uk", "mobile_number": "07700 900123"}],
 //	  "guest_list": ["guest@example.gov.uk", "07700 900456"],
@@ -24,10 +26,16 @@
 // Every service needs an id and a name; every key an id, a name, a
 // key_type and a secret; every template an id, a name and a type; every
 // received text an id. The rest is optional, with these defaults:
-// restricted true (trial mode), message_limit 50, rate_limit 3000 (requests
-// a minute per key type), permissions ["sms", "email"] (the others are
-// "international_sms" and "sms_to_uk_landlines"), process_type "normal"
-// (the other is "priority").
+// restricted true (trial mode); the daily limits sms_message_limit,
+// email_message_limit and international_sms_message_limit, those of the
+// service's mode (a trial service 50 text messages, 50 emails and 100
+// text messages abroad a day; a live one 250,000, 250,000 and 100);
+// message_limit, the seed's single daily total (used with
+// notify.TotalDailyLimit), 50, and when given it also sets every
+// per-channel limit left out; permissions ["sms", "email"] (the others
+// are "international_sms" and "sms_to_uk_landlines"); process_type
+// "normal" (the other is "priority"); rate_limit 3000 (requests a
+// minute per key type).
 // key_type is "normal" (live), "team" or "test"; a template's type is "sms"
 // or "email"; the secret must be a UUID string, and the key string callers
 // use is {name}-{service_id}-{secret} (here
@@ -79,12 +87,21 @@ type Service struct {
 	Name string    `json:"name"`
 	// Restricted is trial mode; absent means true, as for new services.
 	Restricted *bool `json:"restricted,omitzero"`
-	// MessageLimit is the daily limit; 0 means notify.DefaultMessageLimit.
+	// MessageLimit is the daily total of the TotalDailyLimit model; 0
+	// means notify.DefaultMessageLimit. When given, it also sets every
+	// per-channel limit the service leaves out.
 	MessageLimit int `json:"message_limit,omitzero"`
 	// RateLimit is requests a minute per key type; 0 means
 	// notify.DefaultRateLimit.
 	RateLimit    int  `json:"rate_limit,omitzero"`
 	ResearchMode bool `json:"research_mode,omitzero"`
+	// SMSMessageLimit, EmailMessageLimit and InternationalSMSMessageLimit
+	// are the per-channel daily limits; 0 (absent) means message_limit
+	// when that is given, else the default of the service's mode
+	// (notify.Service.DailyLimit).
+	SMSMessageLimit              int `json:"sms_message_limit,omitzero"`
+	EmailMessageLimit            int `json:"email_message_limit,omitzero"`
+	InternationalSMSMessageLimit int `json:"international_sms_message_limit,omitzero"`
 	// Permissions default to sending SMS and email when absent.
 	Permissions []notify.Permission `json:"permissions,omitzero"`
 	TeamMembers []TeamMember        `json:"team_members,omitzero"`
@@ -176,8 +193,18 @@ func (f *File) check() error {
 		if strings.TrimSpace(svc.Name) == "" {
 			return fmt.Errorf("%s: name is required", where)
 		}
-		if svc.MessageLimit < 0 {
-			return fmt.Errorf("%s: message_limit must not be negative", where)
+		for _, l := range []struct {
+			name  string
+			value int
+		}{
+			{"message_limit", svc.MessageLimit},
+			{"sms_message_limit", svc.SMSMessageLimit},
+			{"email_message_limit", svc.EmailMessageLimit},
+			{"international_sms_message_limit", svc.InternationalSMSMessageLimit},
+		} {
+			if l.value < 0 {
+				return fmt.Errorf("%s: %s must not be negative", where, l.name)
+			}
 		}
 		if svc.RateLimit < 0 {
 			return fmt.Errorf("%s: rate_limit must not be negative", where)

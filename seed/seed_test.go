@@ -87,6 +87,9 @@ func TestSeedIdempotent(t *testing.T) {
 	assert.True(t, first.svc.Restricted)
 	assert.Equal(t, 5, first.svc.MessageLimit)
 	assert.Equal(t, 600, first.svc.RateLimit)
+	assert.Equal(t, 5, first.svc.SMSMessageLimit)
+	assert.Equal(t, 6, first.svc.EmailMessageLimit)
+	assert.Equal(t, 2, first.svc.InternationalSMSMessageLimit)
 	assert.Equal(t, []notify.Permission{"sms", "email", "international_sms"}, first.svc.Permissions)
 	assert.Len(t, first.team, 1)
 	assert.Len(t, first.guests, 2)
@@ -150,18 +153,63 @@ func TestSeedUpdates(t *testing.T) {
 	assert.Equal(t, 2, tpl.Version)
 }
 
+// TestSeedDailyLimits: the per-channel limits, and message_limit setting
+// those left out.
+func TestSeedDailyLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                    string
+		limits                  string // JSON fields
+		total, sms, email, intl int    // as stored
+	}{
+		{"none: the mode's defaults", ``, 50, 0, 0, 0},
+		{"message_limit sets every channel", `, "message_limit": 5`, 5, 5, 5, 5},
+		{"a channel given keeps its own", `, "message_limit": 5, "sms_message_limit": 3`, 5, 3, 5, 5},
+		{"every channel given", `, "message_limit": 5, "sms_message_limit": 3, "email_message_limit": 4,
+			"international_sms_message_limit": 1`, 5, 3, 4, 1},
+		{"channels without message_limit", `, "email_message_limit": 7`, 50, 0, 7, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := newNotifier(t)
+			f, err := seed.Parse([]byte(`{"services": [{"id": "` + seedService.String() + `", "name": "Limits"` +
+				tc.limits + `}]}`))
+			require.NoError(t, err)
+			require.NoError(t, seed.Apply(ctx(), n, f))
+			svc, err := n.Store().GetService(ctx(), seedService)
+			require.NoError(t, err)
+			assert.Equal(t, []int{tc.total, tc.sms, tc.email, tc.intl},
+				[]int{svc.MessageLimit, svc.SMSMessageLimit, svc.EmailMessageLimit, svc.InternationalSMSMessageLimit})
+
+			// A changed limit is updated, and applying again changes nothing.
+			f.Services[0].SMSMessageLimit = 9
+			require.NoError(t, seed.Apply(ctx(), n, f))
+			svc, err = n.Store().GetService(ctx(), seedService)
+			require.NoError(t, err)
+			assert.Equal(t, 9, svc.SMSMessageLimit)
+			updated := svc.UpdatedAt
+			require.NoError(t, seed.Apply(ctx(), n, f))
+			svc, err = n.Store().GetService(ctx(), seedService)
+			require.NoError(t, err)
+			assert.Equal(t, updated, svc.UpdatedAt)
+		})
+	}
+}
+
 func TestSeedRefusals(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"unknown field":    `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "nmae": 1}]}`,
-		"no id":            `{"services": [{"name": "x"}]}`,
-		"bad key type":     `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "live", "secret": "33333333-3333-4333-8333-333333333333"}]}]}`,
-		"secret not uuid":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "team", "secret": "short"}]}]}`,
-		"letter template":  `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "templates": [{"id": "22222222-2222-4222-8222-222222222222", "name": "t", "type": "letter"}]}]}`,
-		"bad permission":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "permissions": ["letter"]}]}`,
-		"negative limit":   `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "rate_limit": -1}]}`,
-		"trailing garbage": `{"services": []} {}`,
-		"not json":         `services:`,
+		"unknown field":       `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "nmae": 1}]}`,
+		"no id":               `{"services": [{"name": "x"}]}`,
+		"bad key type":        `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "live", "secret": "33333333-3333-4333-8333-333333333333"}]}]}`,
+		"secret not uuid":     `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "api_keys": [{"id": "22222222-2222-4222-8222-222222222222", "name": "k", "key_type": "team", "secret": "short"}]}]}`,
+		"letter template":     `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "templates": [{"id": "22222222-2222-4222-8222-222222222222", "name": "t", "type": "letter"}]}]}`,
+		"bad permission":      `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "permissions": ["letter"]}]}`,
+		"negative rate limit": `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "rate_limit": -1}]}`,
+		"trailing garbage":    `{"services": []} {}`,
+		"negative limit":      `{"services": [{"id": "11111111-1111-4111-8111-111111111111", "name": "x", "sms_message_limit": -1}]}`,
+		"not json":            `services:`,
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -60,6 +60,7 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"TakeToken", testTakeToken},
 		{"TakeTokenKeys", testTakeTokenKeys},
 		{"ConcurrentTakeToken", testConcurrentTakeToken},
+		{"PairedReservations", testPairedReservations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

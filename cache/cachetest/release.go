@@ -3,6 +3,7 @@ package cachetest
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,4 +93,57 @@ func testReserveAndRelease(t *testing.T, c notify.Cache, key func(string) string
 	}
 	wg.Wait()
 	requireValue(t, c, k, 0, "releases took the counter below zero")
+}
+
+// testPairedReservations: the Notifier's reservation of an international
+// text message, on two counters at once. Each reservation takes a place
+// of the narrower counter, then one of the wider, and gives the first
+// back when the second is refused. Under concurrency the counters stay
+// apart, neither passes its limit, and what is kept is exactly the pairs
+// that took both places.
+func testPairedReservations(t *testing.T, c notify.Cache, key func(string) string) {
+	lc, ok := c.(notify.LimitCache)
+	lr, ok2 := c.(notify.LimitReleaser)
+	if !ok || !ok2 {
+		t.Skip("the cache is not both a notify.LimitCache and a notify.LimitReleaser")
+	}
+	ctx := context.Background()
+	narrow, wide, other := key("pair-international"), key("pair-sms"), key("pair-email")
+	const narrowLimit, wideLimit = 20, 50
+	for _, k := range []string{narrow, wide, other} {
+		require.NoError(t, c.Set(ctx, k, 0, time.Hour))
+	}
+	var wg sync.WaitGroup
+	var pairs, singles atomic.Int64
+	for i := range 200 {
+		wg.Go(func() {
+			if i%2 == 1 { // a reservation of the wide counter alone
+				_, added, err := lc.IncrBelow(ctx, wide, wideLimit)
+				if assert.NoError(t, err) && added {
+					singles.Add(1)
+				}
+				return
+			}
+			_, added, err := lc.IncrBelow(ctx, narrow, narrowLimit)
+			if !assert.NoError(t, err) || !added {
+				return
+			}
+			_, added, err = lc.IncrBelow(ctx, wide, wideLimit)
+			if !assert.NoError(t, err) {
+				return
+			}
+			if !added {
+				_, err := lr.DecrIfPositive(ctx, narrow)
+				assert.NoError(t, err)
+				return
+			}
+			pairs.Add(1)
+		})
+	}
+	wg.Wait()
+	requireValue(t, c, narrow, pairs.Load(), "the narrow counter holds the pairs")
+	requireValue(t, c, wide, pairs.Load()+singles.Load(), "the wide counter holds the pairs and the singles")
+	assert.LessOrEqual(t, pairs.Load(), int64(narrowLimit))
+	assert.EqualValues(t, wideLimit, pairs.Load()+singles.Load(), "200 tries fill the wide counter")
+	requireValue(t, c, other, 0, "another counter is untouched")
 }

@@ -190,7 +190,7 @@ func TestServerRedis(t *testing.T) {
 	}
 	send := `{"phone_number": "07700 900123", "template_id": "` + seedSMS.String() + `", "personalisation": {"code": "1"}}`
 	var ids []string
-	for range 5 { // the seeded trial service's limit
+	for range 5 { // the seeded trial service's sms limit
 		status, body := call(http.MethodPost, "/v2/notifications/sms", send)
 		require.Equal(t, http.StatusCreated, status, "%v", body)
 		ids = append(ids, body["id"].(string))
@@ -199,7 +199,7 @@ func TestServerRedis(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, status, "%v", body)
 
 	day := time.Now().UTC().Format("2006-01-02")
-	count, err := client.Get(context.Background(), prefix+"cache:"+seedService.String()+"-"+day+"-count").Int()
+	count, err := client.Get(context.Background(), prefix+"cache:"+seedService.String()+"-sms-"+day+"-count").Int()
 	require.NoError(t, err, "the daily counter is on Redis")
 	assert.Equal(t, 5, count)
 

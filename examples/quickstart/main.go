@@ -44,9 +44,9 @@ func run() error {
 		return err
 	}
 
-	// A trial-mode service with a daily limit of 5, one team member and one
-	// guest.
-	svc, err := n.CreateService(ctx, notify.Service{Name: "Quickstart", Restricted: true, MessageLimit: 5})
+	// A trial-mode service that may send 3 text messages a day, one team
+	// member and one guest.
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Quickstart", Restricted: true, SMSMessageLimit: 3})
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func run() error {
 	send("team key, email to a stranger", notify.KeyTypeTeam, notify.Email, "stranger@example.com")
 	send("simulate key, simulated recipient", notify.KeyTypeSimulate, notify.SMS, "07700 900000")
 
-	fmt.Println("\n-- daily limit (5 for this trial service; simulate keys are not counted)")
+	fmt.Println("\n-- daily limit (3 text messages a day for this trial service; emails have their own, simulate keys are not counted)")
 	for i := 0; i < 3; i++ {
 		send(fmt.Sprintf("live key, sms #%d", i+1), notify.KeyTypeLive, notify.SMS, "07700900123")
 	}

@@ -24,7 +24,8 @@ const (
 // its notifications under dao.create_notification with the batch's time,
 // as if created alone, so the count and latency of creates keep their
 // meaning), notify.BatchClaimer under dao.claim_notifications,
-// notify.BatchTransitioner under dao.transition_notifications. Other
+// notify.BatchTransitioner under dao.transition_notifications,
+// notify.ChannelCounter under dao.count_notifications_by_channel. Other
 // abilities are left as they are.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
@@ -34,6 +35,8 @@ func (s *store) WrapAbility(p any) {
 		*p = batchClaimer{s: s, inner: *p}
 	case *notify.BatchTransitioner:
 		*p = batchTransitioner{s: s, inner: *p}
+	case *notify.ChannelCounter:
+		*p = channelCounter{store: s, inner: *p}
 	}
 }
 

@@ -42,6 +42,11 @@
 //	dao.list_inbound_sms
 //	dao.load_or_store_setting
 //
+// and, for the optional abilities the Notifier finds through Unwrap,
+// dao.create_notifications (a group commit; each of its notifications is
+// also counted under dao.create_notification) and
+// dao.count_notifications_by_channel (the per-channel daily count).
+//
 // Calls are counted whether they succeed or fail: a lookup that finds
 // nothing is an ordinary outcome, not a store failure.
 //

@@ -392,6 +392,28 @@ var migrations = []migration{
 		},
 	},
 	migrationDataRetention, // admin.go
+	{
+		version: 5,
+		name:    "per-channel daily limits; the daily count by channel stays index-only",
+		postgres: []string{
+			// 0 takes the default of the service's mode (Service.DailyLimit).
+			`ALTER TABLE services ADD COLUMN sms_message_limit integer NOT NULL DEFAULT 0`,
+			`ALTER TABLE services ADD COLUMN email_message_limit integer NOT NULL DEFAULT 0`,
+			`ALTER TABLE services ADD COLUMN international_sms_message_limit integer NOT NULL DEFAULT 0`,
+			// The count by channel reads the type and the phone prefix.
+			`DROP INDEX ix_notifications_service_created`,
+			`CREATE INDEX ix_notifications_service_created ON notifications (service_id, created_at, id)
+				INCLUDE (key_type, queue, notification_type, phone_prefix)`,
+		},
+		sqlite: []string{
+			`ALTER TABLE services ADD COLUMN sms_message_limit INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE services ADD COLUMN email_message_limit INTEGER NOT NULL DEFAULT 0`,
+			`ALTER TABLE services ADD COLUMN international_sms_message_limit INTEGER NOT NULL DEFAULT 0`,
+			`DROP INDEX ix_notifications_service_created`,
+			`CREATE INDEX ix_notifications_service_created ON notifications
+				(service_id, created_at, id, key_type, queue, notification_type, phone_prefix)`,
+		},
+	},
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -104,11 +104,12 @@ func TestMigrateUpgradesPreviousSchema(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, allVersions()[:prev], migrationRows(t, old))
 		svc := &notify.Service{ID: uuid.New(), Name: "before upgrade"}
-		require.NoError(t, old.CreateService(ctx, svc))
+		// Written as the previous build wrote them: only the columns it had.
+		require.NoError(t, old.w.Exec(`INSERT INTO services (id, name, message_limit, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?)`, svc.ID.String(), svc.Name, 50, old.ts(time.Now()), old.ts(time.Now())).Error)
 		n := &notify.Notification{ID: uuid.New(), ServiceID: svc.ID, TemplateID: uuid.New(), TemplateVersion: 1,
 			KeyType: notify.KeyTypeLive, Type: notify.SMS, To: "07700900001", NormalisedTo: "447700900001",
 			Body: "hello", Status: notify.StatusCreated, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
-		// Written as the previous build wrote it: only the columns it had.
 		require.NoError(t, old.w.Exec(`INSERT INTO notifications (id, service_id, template_id, template_version,
 			key_type, notification_type, recipient, normalised_recipient, body, status, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID.String(), svc.ID.String(), n.TemplateID.String(), 1,
@@ -126,6 +127,13 @@ func TestMigrateUpgradesPreviousSchema(t *testing.T) {
 		claimed, err := st.ClaimNotification(ctx, n.ID, time.Now(), time.Now().Add(time.Minute))
 		require.NoError(t, err)
 		assert.Equal(t, 1, claimed.DeliveryAttempts)
+		// The per-channel limits of an old service take its mode's defaults.
+		gotSvc, err := st.GetService(ctx, svc.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 50, gotSvc.MessageLimit)
+		assert.Zero(t, gotSvc.SMSMessageLimit)
+		assert.Zero(t, gotSvc.EmailMessageLimit)
+		assert.Zero(t, gotSvc.InternationalSMSMessageLimit)
 	})
 }
 

@@ -144,6 +144,31 @@ func (s *Store) CountNotifications(ctx context.Context, serviceID uuid.UUID, sin
 	return n, nil
 }
 
+var _ notify.ChannelCounter = (*Store)(nil)
+
+// CountNotificationsByChannel counts the notifications CountNotifications
+// counts per channel, in the same single index-only range scan of
+// ix_notifications_service_created, which holds the type and the phone
+// prefix too.
+func (s *Store) CountNotificationsByChannel(ctx context.Context, serviceID uuid.UUID, since time.Time) (notify.DailyCounts, error) {
+	const op = "count notifications by channel"
+	if err := s.check(ctx, op); err != nil {
+		return notify.DailyCounts{}, err
+	}
+	var c notify.DailyCounts
+	err := s.r.WithContext(ctx).Raw(`SELECT
+			COALESCE(SUM(CASE WHEN notification_type = 'sms' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN notification_type = 'email' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN notification_type = 'sms' AND phone_prefix <> '44' THEN 1 ELSE 0 END), 0)
+		FROM notifications
+		WHERE service_id = ? AND created_at >= ? AND key_type <> 'test' AND queue <> 'research-mode'`,
+		serviceID.String(), s.ts(since)).Row().Scan(&c.SMS, &c.Email, &c.InternationalSMS)
+	if err != nil {
+		return notify.DailyCounts{}, s.wrap(ctx, op, err)
+	}
+	return c, nil
+}
+
 // ClaimNotification takes the delivery lease in one conditional
 // UPDATE … RETURNING: it succeeds only while the notification is created and
 // unclaimed (or its claim is not after now).

@@ -13,7 +13,7 @@ import (
 
 const serviceColumns = `id, name, archived, restricted, message_limit, research_mode, permissions,
 	prefix_sms, sms_sender, email_from, rate_limit, data_retention_days, callback_url, callback_token,
-	created_at, updated_at`
+	created_at, updated_at, sms_message_limit, email_message_limit, international_sms_message_limit`
 
 // CreateService inserts a service. A zero CreatedAt becomes now, and a zero
 // UpdatedAt becomes CreatedAt; both are written back to sv.
@@ -38,10 +38,11 @@ func (s *Store) CreateService(ctx context.Context, sv *notify.Service) error {
 		updated = created
 	}
 	err = s.w.WithContext(ctx).Exec(`INSERT INTO services (`+serviceColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sv.ID.String(), sv.Name, sv.Archived, sv.Restricted, sv.MessageLimit, sv.ResearchMode, perms,
 		sv.PrefixSMS, sv.SMSSender, sv.EmailFrom, sv.RateLimit, sv.DataRetentionDays, sv.CallbackURL,
-		sv.CallbackToken, s.ts(created), s.ts(updated)).Error
+		sv.CallbackToken, s.ts(created), s.ts(updated),
+		sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit).Error
 	if err != nil {
 		return s.wrap(ctx, op, err)
 	}
@@ -84,10 +85,11 @@ func (s *Store) UpdateService(ctx context.Context, sv *notify.Service) error {
 	res := s.w.WithContext(ctx).Exec(`UPDATE services SET name = ?, archived = ?, restricted = ?,
 		message_limit = ?, research_mode = ?, permissions = ?, prefix_sms = ?, sms_sender = ?,
 		email_from = ?, rate_limit = ?, data_retention_days = ?, callback_url = ?, callback_token = ?,
-		updated_at = ? WHERE id = ?`,
+		updated_at = ?, sms_message_limit = ?, email_message_limit = ?, international_sms_message_limit = ?
+		WHERE id = ?`,
 		sv.Name, sv.Archived, sv.Restricted, sv.MessageLimit, sv.ResearchMode, perms, sv.PrefixSMS,
 		sv.SMSSender, sv.EmailFrom, sv.RateLimit, sv.DataRetentionDays, sv.CallbackURL, sv.CallbackToken,
-		s.ts(updated), sv.ID.String())
+		s.ts(updated), sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit, sv.ID.String())
 	if res.Error != nil {
 		return s.wrap(ctx, op, res.Error)
 	}
@@ -108,7 +110,8 @@ func scanService(row interface{ Scan(...any) error }) (*notify.Service, error) {
 	)
 	err := row.Scan(&id, &sv.Name, &archived, &restricted, &sv.MessageLimit, &research, &perms,
 		&prefix, &sv.SMSSender, &sv.EmailFrom, &sv.RateLimit, &sv.DataRetentionDays, &sv.CallbackURL,
-		&sv.CallbackToken, &created, &updated)
+		&sv.CallbackToken, &created, &updated, &sv.SMSMessageLimit, &sv.EmailMessageLimit,
+		&sv.InternationalSMSMessageLimit)
 	if err != nil {
 		return nil, err
 	}

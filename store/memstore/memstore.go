@@ -37,7 +37,10 @@ type Store struct {
 // providerRef indexes notifications by the provider's reference.
 type providerRef struct{ provider, ref string }
 
-var _ notify.Store = (*Store)(nil)
+var (
+	_ notify.Store          = (*Store)(nil)
+	_ notify.ChannelCounter = (*Store)(nil)
+)
 
 // New returns an empty Store.
 func New() *Store {
@@ -407,6 +410,34 @@ func (s *Store) CountNotifications(ctx context.Context, serviceID uuid.UUID, sin
 		}
 	}
 	return count, nil
+}
+
+// CountNotificationsByChannel counts the notifications CountNotifications
+// counts per channel: text messages, emails, and text messages whose phone
+// prefix is not 44.
+func (s *Store) CountNotificationsByChannel(ctx context.Context, serviceID uuid.UUID, since time.Time) (notify.DailyCounts, error) {
+	if err := checkCtx(ctx); err != nil {
+		return notify.DailyCounts{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var c notify.DailyCounts
+	for _, n := range s.notifications {
+		if n.ServiceID != serviceID || n.KeyType == notify.KeyTypeSimulate || n.Queue == notify.QueueResearchMode ||
+			n.CreatedAt.Before(since) {
+			continue
+		}
+		switch n.Type {
+		case notify.SMS:
+			c.SMS++
+			if n.PhonePrefix != "44" {
+				c.InternationalSMS++
+			}
+		case notify.Email:
+			c.Email++
+		}
+	}
+	return c, nil
 }
 
 // claimable reports whether n may be claimed at now.

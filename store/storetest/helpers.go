@@ -25,7 +25,7 @@ func ptr[T any](v T) *T { return &v }
 
 func newService() *notify.Service {
 	id := uuid.New()
-	return &notify.Service{
+	svc := &notify.Service{
 		ID:                id,
 		Name:              "Service " + id.String()[:8],
 		Restricted:        true,
@@ -41,6 +41,8 @@ func newService() *notify.Service {
 		CreatedAt:         at(-48 * time.Hour),
 		UpdatedAt:         at(-48 * time.Hour),
 	}
+	svc.SMSMessageLimit, svc.EmailMessageLimit, svc.InternationalSMSMessageLimit = 40, 30, 20
+	return svc
 }
 
 func newTemplate(serviceID uuid.UUID, typ notify.NotificationType, name string) *notify.Template {

@@ -49,6 +49,9 @@ func testServices(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		upd.Archived = true
 		upd.ResearchMode = true
 		upd.MessageLimit = 250000
+		upd.SMSMessageLimit = 1000
+		upd.EmailMessageLimit = 0
+		upd.InternationalSMSMessageLimit = 7
 		upd.Permissions = []notify.Permission{notify.PermissionEmail, notify.PermissionUKLandlines}
 		upd.PrefixSMS = false
 		upd.SMSSender = ""

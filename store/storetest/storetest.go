@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ListNotificationsFilters", testListFilters},
 		{"ListNotificationsPaging", testListPaging},
 		{"CountNotifications", testCount},
+		{"CountNotificationsByChannel", testCountByChannel},
 		{"ListSweepable", testSweepable},
 		{"ListInProgress", testInProgress},
 		{"InboundSMS", testInboundSMS},
