@@ -8,6 +8,11 @@
 // A failed task is retried with Options.Backoff until Options.MaxAttempts
 // deliveries have failed, then it joins the dead letters; a task whose
 // handler fails with notify.ErrPermanent joins them at once.
+//
+// A Queue has the batch abilities notify.BatchEnqueuer and
+// notify.BatchConsumer: the Notifier queues the tasks of a group commit
+// under one lock, and its workers take the delivery tasks that are waiting
+// in batches (ConsumeBatch), each task still settled on its own.
 package memqueue
 
 import (
@@ -18,10 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/internal/backoff"
+	"github.com/notifykit/notify/internal/queueing"
 )
 
 // Defaults of Options.
@@ -38,8 +42,8 @@ const (
 
 // Options configures a Queue. Zero values select the defaults.
 type Options struct {
-	// Workers is how many handlers each Consume call runs at once
-	// (default 4).
+	// Workers is how many handlers each Consume or ConsumeBatch call runs
+	// at once (default 4).
 	Workers int
 	// Backoff returns how long a task waits after its attempt-th delivery
 	// failed (attempt is 1 after the first failure). Default: DefaultBackoff.
@@ -65,7 +69,11 @@ type Queue struct {
 	done   chan struct{} // closed by Close
 }
 
-var _ notify.Queue = (*Queue)(nil)
+var (
+	_ notify.Queue         = (*Queue)(nil)
+	_ notify.BatchEnqueuer = (*Queue)(nil)
+	_ notify.BatchConsumer = (*Queue)(nil)
+)
 
 // item is a task with its delivery state.
 type item struct {
@@ -119,26 +127,61 @@ func (l *queueLine) signal() {
 // t.EnqueuedAt when it is zero; t.Attempt is ignored. After Close it
 // returns an error wrapping notify.ErrClosed.
 func (q *Queue) Enqueue(ctx context.Context, queue string, t notify.Task) error {
+	if errs := q.enqueue(ctx, []notify.QueuedTask{{Queue: queue, Task: t}}); errs != nil {
+		return errs[0]
+	}
+	return nil
+}
+
+// EnqueueBatch adds every task to its queue as Enqueue does, all under one
+// lock: a consumer sees the tasks of one queue in the order given. A
+// memory queue fails only as a whole (a done ctx, a closed Queue): then
+// every task fails with the same error and none is added.
+func (q *Queue) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	return q.enqueue(ctx, tasks)
+}
+
+// enqueue adds tasks to their queues and wakes their consumers. It returns
+// nil, or one error per task when it failed.
+func (q *Queue) enqueue(ctx context.Context, tasks []notify.QueuedTask) []error {
+	fail := func(err error) []error {
+		errs := make([]error, len(tasks))
+		for i, qt := range tasks {
+			errs[i] = fmt.Errorf("memqueue: enqueue on %s: %w", qt.Queue, err)
+		}
+		return errs
+	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("memqueue: enqueue on %s: %w", queue, err)
+		return fail(err)
 	}
-	if t.ID == "" {
-		t.ID = uuid.NewString()
+	now := time.Now().UTC()
+	items := make([]*item, len(tasks))
+	for i, qt := range tasks {
+		t := queueing.Stamp(qt.Task, now)
+		t.Attempt = 0
+		t.Payload = slices.Clone(t.Payload)
+		items[i] = &item{task: t}
 	}
-	if t.EnqueuedAt.IsZero() {
-		t.EnqueuedAt = time.Now().UTC()
-	}
-	t.Attempt = 0
-	t.Payload = slices.Clone(t.Payload)
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return fmt.Errorf("memqueue: enqueue on %s: %w", queue, notify.ErrClosed)
+		return fail(notify.ErrClosed)
 	}
-	l := q.line(queue)
-	l.ready = append(l.ready, &item{task: t})
-	l.signal()
+	var woken []*queueLine // a batch names few queues
+	for i, qt := range tasks {
+		l := q.line(qt.Queue)
+		l.ready = append(l.ready, items[i])
+		if !slices.Contains(woken, l) {
+			woken = append(woken, l)
+		}
+	}
+	for _, l := range woken {
+		l.signal()
+	}
 	return nil
 }
 
@@ -149,21 +192,44 @@ func (q *Queue) Enqueue(ctx context.Context, queue string, t notify.Task) error 
 // head of the queue, without backoff, for a later consumer. Consume on a
 // closed Queue returns an error wrapping notify.ErrClosed.
 func (q *Queue) Consume(ctx context.Context, queue string, h notify.Handler) error {
+	return q.serve(ctx, queue, "consume", 1, func(its []*item) []error {
+		return []error{run(ctx, h, its[0])}
+	})
+}
+
+// ConsumeBatch is Consume with up to size ready tasks per call of h: each
+// of the Options.Workers handlers takes what is ready, never waiting to
+// fill a batch. Each task is settled by its own result as Consume settles
+// a task by its handler's error (acknowledged, retried after the backoff,
+// dead-lettered, or put back at the head of the queue when ctx was
+// cancelled), and counts its attempts on its own. A handler that panics,
+// or returns a result of another length than its tasks, fails every task
+// of its batch. A size below 1 is taken as 1.
+func (q *Queue) ConsumeBatch(ctx context.Context, queue string, size int, h notify.BatchHandler) error {
+	return q.serve(ctx, queue, "consume batch", max(size, 1), func(its []*item) []error {
+		return runBatch(ctx, h, its)
+	})
+}
+
+// serve runs Options.Workers loops, each taking up to size ready tasks of
+// the named queue, handing them to handle and settling each by its result,
+// until ctx is done or the Queue is closed; then it waits for the loops.
+func (q *Queue) serve(ctx context.Context, queue, op string, size int, handle func([]*item) []error) error {
 	q.mu.Lock()
 	closed := q.closed
 	q.mu.Unlock()
 	if closed {
-		return fmt.Errorf("memqueue: consume %s: %w", queue, notify.ErrClosed)
+		return fmt.Errorf("memqueue: %s %s: %w", op, queue, notify.ErrClosed)
 	}
 	var wg sync.WaitGroup
 	for range q.opts.Workers {
 		wg.Go(func() {
 			for {
-				it, ok := q.next(ctx, queue)
+				its, ok := q.next(ctx, queue, size)
 				if !ok {
 					return
 				}
-				q.finish(ctx, queue, it, run(ctx, h, it))
+				q.finish(ctx, queue, its, handle(its))
 			}
 		})
 	}
@@ -171,22 +237,37 @@ func (q *Queue) Consume(ctx context.Context, queue string, h notify.Handler) err
 	return nil
 }
 
-// run calls h on a copy of the item's task, turning a panic into an error.
+// handed returns the copy of the item's task that a handler gets.
+func (it *item) handed() notify.Task {
+	t := it.task
+	t.Attempt = it.attempts
+	t.Payload = slices.Clone(t.Payload)
+	return t
+}
+
+// run calls h on the item's task, turning a panic into an error.
 func run(ctx context.Context, h notify.Handler, it *item) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("memqueue: handler panicked: %v", r)
 		}
 	}()
-	t := it.task
-	t.Attempt = it.attempts
-	t.Payload = slices.Clone(t.Payload)
-	return h(ctx, t)
+	return h(ctx, it.handed())
 }
 
-// next waits for a ready task of the named queue and takes it; it reports
-// false when ctx is done or the Queue is closed.
-func (q *Queue) next(ctx context.Context, queue string) (*item, bool) {
+// runBatch calls h on the items' tasks and returns one error per item.
+func runBatch(ctx context.Context, h notify.BatchHandler, its []*item) []error {
+	tasks := make([]notify.Task, len(its))
+	for i, it := range its {
+		tasks[i] = it.handed()
+	}
+	return queueing.RunBatch(ctx, "memqueue", h, tasks)
+}
+
+// next waits for ready tasks of the named queue and takes up to size of
+// them, oldest first; it reports false when ctx is done or the Queue is
+// closed.
+func (q *Queue) next(ctx context.Context, queue string, size int) ([]*item, bool) {
 	for {
 		if ctx.Err() != nil {
 			return nil, false
@@ -202,12 +283,15 @@ func (q *Queue) next(ctx context.Context, queue string) (*item, bool) {
 			l.ready = append(l.ready, heap.Pop(&l.delayed).(*item))
 		}
 		if len(l.ready) > 0 {
-			it := l.ready[0]
-			l.ready[0] = nil
-			l.ready = l.ready[1:]
-			it.attempts++
+			n := min(size, len(l.ready))
+			its := slices.Clone(l.ready[:n])
+			clear(l.ready[:n])
+			l.ready = l.ready[n:]
+			for _, it := range its {
+				it.attempts++
+			}
 			q.mu.Unlock()
-			return it, true
+			return its, true
 		}
 		wake := l.wake
 		var timer *time.Timer
@@ -230,29 +314,34 @@ func (q *Queue) next(ctx context.Context, queue string) (*item, bool) {
 	}
 }
 
-// finish acknowledges, retries, requeues or dead-letters a delivered item
-// according to its handler's error.
-func (q *Queue) finish(ctx context.Context, queue string, it *item, err error) {
-	if err == nil {
+// finish acknowledges, retries, requeues or dead-letters delivered items,
+// each according to its own handler result errs[i]. Items put back because
+// ctx was cancelled go back at the head of the queue in their order.
+func (q *Queue) finish(ctx context.Context, queue string, its []*item, errs []error) {
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	l := q.line(queue)
-	switch {
-	case notify.IsPermanent(err):
-		q.deadLetter(it)
-	case ctx.Err() != nil:
-		// Interrupted by the consumer's shutdown: deliver again soon.
-		l.ready = slices.Insert(l.ready, 0, it)
-		l.signal()
-	case it.attempts >= q.opts.MaxAttempts:
-		q.deadLetter(it)
-	default:
-		it.readyAt = time.Now().Add(max(q.opts.Backoff(it.attempts), 0))
-		heap.Push(&l.delayed, it)
-		l.signal()
+	var back []*item
+	for i, it := range its {
+		switch err := errs[i]; {
+		case err == nil:
+		case notify.IsPermanent(err):
+			q.deadLetter(it)
+		case ctx.Err() != nil:
+			// Interrupted by the consumer's shutdown: deliver again soon.
+			back = append(back, it)
+		case it.attempts >= q.opts.MaxAttempts:
+			q.deadLetter(it)
+		default:
+			it.readyAt = time.Now().Add(max(q.opts.Backoff(it.attempts), 0))
+			heap.Push(&l.delayed, it)
+		}
 	}
+	l.ready = slices.Insert(l.ready, 0, back...)
+	l.signal()
 }
 
 // deadLetter records it as given up. q.mu must be held.

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	notify "github.com/notifykit/notify"
+	"github.com/notifykit/notify/internal/queueing"
 )
 
 var _ notify.BatchEnqueuer = (*Queue)(nil)
@@ -41,14 +41,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []e
 	// A failed round trip sets its error on every command, read below.
 	_, _ = q.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, qt := range tasks {
-			t := qt.Task
-			if t.ID == "" {
-				t.ID = uuid.NewString()
-			}
-			if t.EnqueuedAt.IsZero() {
-				t.EnqueuedAt = now
-			}
-			data, err := encode(t, 1)
+			data, err := encode(queueing.Stamp(qt.Task, now), 1)
 			if err != nil {
 				errs[i] = fmt.Errorf("redisqueue: enqueue on %s: %w", qt.Queue, err)
 				continue

@@ -2,12 +2,12 @@ package redisqueue
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/redis/go-redis/v9"
 
 	notify "github.com/notifykit/notify"
+	"github.com/notifykit/notify/internal/queueing"
 )
 
 var _ notify.BatchConsumer = (*Queue)(nil)
@@ -70,7 +70,7 @@ func (c *consumer) handleBatch(readCtx context.Context, msgs []redis.XMessage, e
 	if len(tasks) == 0 {
 		return
 	}
-	errs := runBatch(c.ctx, c.hb, tasks)
+	errs := queueing.RunBatch(c.ctx, "redisqueue", c.hb, tasks)
 	var done []string
 	for i, err := range errs {
 		if err == nil {
@@ -80,30 +80,6 @@ func (c *consumer) handleBatch(readCtx context.Context, msgs []redis.XMessage, e
 		c.finish(ids[i], tasks[i], err)
 	}
 	c.ack(done)
-}
-
-// runBatch calls h on tasks and returns one error per task: every task
-// fails when h panics or answers with another number of results.
-func runBatch(ctx context.Context, h notify.BatchHandler, tasks []notify.Task) (errs []error) {
-	defer func() {
-		if r := recover(); r != nil {
-			errs = everyTaskFails(len(tasks), fmt.Errorf("redisqueue: batch handler panicked: %v", r))
-		}
-	}()
-	errs = h(ctx, tasks)
-	if len(errs) != len(tasks) {
-		return everyTaskFails(len(tasks), fmt.Errorf("redisqueue: batch handler returned %d results for %d tasks", len(errs), len(tasks)))
-	}
-	return errs
-}
-
-// everyTaskFails returns n copies of err.
-func everyTaskFails(n int, err error) []error {
-	errs := make([]error, n)
-	for i := range errs {
-		errs[i] = err
-	}
-	return errs
 }
 
 // ack acknowledges and deletes the handled entries ids in one script call

@@ -51,6 +51,7 @@ import (
 
 	notify "github.com/notifykit/notify"
 	"github.com/notifykit/notify/internal/backoff"
+	"github.com/notifykit/notify/internal/queueing"
 )
 
 // Defaults of Options.
@@ -242,13 +243,7 @@ func (q *Queue) Enqueue(ctx context.Context, queue string, t notify.Task) error 
 	if q.closed() {
 		return fmt.Errorf("redisqueue: enqueue on %s: %w", queue, notify.ErrClosed)
 	}
-	if t.ID == "" {
-		t.ID = uuid.NewString()
-	}
-	if t.EnqueuedAt.IsZero() {
-		t.EnqueuedAt = time.Now().UTC()
-	}
-	data, err := encode(t, 1)
+	data, err := encode(queueing.Stamp(t, time.Now().UTC()), 1)
 	if err != nil {
 		return fmt.Errorf("redisqueue: enqueue on %s: %w", queue, err)
 	}

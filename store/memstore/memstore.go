@@ -3,6 +3,11 @@
 // everything in maps behind one sync.RWMutex and copies every value in and
 // out, so callers never share memory with it. Data lives as long as the
 // Store value.
+//
+// A Store has the batch abilities notify.BatchCreator,
+// notify.BatchClaimer and notify.BatchTransitioner (batch.go): the
+// Notifier group-commits concurrent sends and claims and records
+// deliveries in batches on it as on a SQL store.
 package memstore
 
 import (
@@ -313,10 +318,16 @@ func (s *Store) CreateNotification(ctx context.Context, n *notify.Notification) 
 	c := copyNotification(n) // copy outside the lock
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.notifications[n.ID]; ok {
-		return duplicate("notification", n.ID)
+	return s.insertNotification(c)
+}
+
+// insertNotification stores c, which the Store owns from now on, unless a
+// notification with its id exists. s.mu must be held for writing.
+func (s *Store) insertNotification(c *notify.Notification) error {
+	if _, ok := s.notifications[c.ID]; ok {
+		return duplicate("notification", c.ID)
 	}
-	s.notifications[n.ID] = c
+	s.notifications[c.ID] = c
 	s.indexRef(c)
 	return nil
 }
@@ -460,9 +471,15 @@ func (s *Store) ClaimNotification(ctx context.Context, id uuid.UUID, now, until 
 	if !claimable(n, now) {
 		return nil, fmt.Errorf("memstore: claim notification %s (status %s): %w", id, n.Status, notify.ErrConflict)
 	}
+	return claim(n, until), nil
+}
+
+// claim leases the stored notification n until until, counts the delivery
+// attempt and returns a copy. s.mu must be held for writing.
+func claim(n *notify.Notification, until time.Time) *notify.Notification {
 	n.ClaimedUntil = &until
 	n.DeliveryAttempts++
-	return copyNotification(n), nil
+	return copyNotification(n)
 }
 
 // ReleaseNotification clears the lease of a notification still in
@@ -493,6 +510,11 @@ func (s *Store) TransitionNotification(ctx context.Context, id uuid.UUID, from [
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.transition(id, from, u)
+}
+
+// transition is TransitionNotification with s.mu held for writing.
+func (s *Store) transition(id uuid.UUID, from []notify.Status, u notify.NotificationUpdate) (*notify.Notification, error) {
 	n, ok := s.notifications[id]
 	if !ok {
 		return nil, notFound("notification", id)
