@@ -34,7 +34,7 @@ func BenchmarkSendSMS(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			n, err := notify.New(notify.Config{Store: memstore.New(), Queue: bc.queue, Cache: memcache.New(memcache.Options{}),
-				SecretKey: []byte("bench"), Logger: slog.New(slog.DiscardHandler)})
+				SecretKey: []byte("bench: a secret key of 32 bytes or more"), Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,14 +60,15 @@ func NewCallbackPayload(nt *Notification) CallbackPayload {
 
 // SetServiceCallback registers (or, with an empty url, removes) the URL a
 // service's delivery statuses are POSTed to, with the bearer token sent in
-// the Authorization header. The token is stored encrypted, like API key
-// secrets. The URL must be absolute http or https; the
-// token must be at least 10 characters, as upstream requires.
+// the Authorization header. The URL and the token are stored sealed, like
+// API key secrets (ServiceCallbackURL reads the URL back). The URL must be absolute https (http too with
+// Config.AllowInsecureCallbacks) and, when its host is an IP address, a
+// public one; the token must be at least 10 characters, as upstream
+// requires.
 func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, callbackURL, token string) error {
 	if callbackURL != "" {
-		u, err := url.Parse(callbackURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return fmt.Errorf("notify: callback URL %q must be an absolute http or https URL", callbackURL)
+		if err := checkCallbackURL(callbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
+			return err
 		}
 		if len(token) < 10 {
 			return errors.New("notify: the callback bearer token must be at least 10 characters")
@@ -83,15 +82,15 @@ func (n *Notifier) SetServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 	if err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
-	stored := ""
-	if token != "" {
-		sealed, err := n.secrets.seal(ctx, token)
-		if err != nil {
-			return err
-		}
-		stored = sealedPrefix + base64.StdEncoding.EncodeToString(sealed)
+	sealedURL, err := n.secrets.sealText(ctx, callbackURL)
+	if err != nil {
+		return err
 	}
-	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = callbackURL, stored, n.now()
+	sealedToken, err := n.secrets.sealText(ctx, token)
+	if err != nil {
+		return err
+	}
+	svc.CallbackURL, svc.CallbackToken, svc.UpdatedAt = sealedURL, sealedToken, n.now()
 	if err := n.store.UpdateService(ctx, svc); err != nil {
 		return fmt.Errorf("notify: set service callback: %w", err)
 	}
@@ -121,7 +120,9 @@ func (n *Notifier) queueServiceCallback(ctx context.Context, nt *Notification) {
 
 // sendServiceCallback POSTs the notification's current status to its
 // service's callback URL. Network errors, 429 and 5xx are retried; other
-// answers are final.
+// answers, redirects included (they are not followed), are final, and so
+// is a URL that is not https, or whose host is not public, unless
+// Config.AllowInsecureCallbacks.
 func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	nt, err := n.store.GetNotification(ctx, t.NotificationID)
 	if errors.Is(err, ErrNotFound) {
@@ -137,29 +138,39 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	if svc.CallbackURL == "" {
 		return nil
 	}
+	callbackURL, _, err := n.secrets.openText(ctx, svc.CallbackURL)
+	if err != nil {
+		return Permanent(fmt.Errorf("notify: service callback for %s: URL: %w", nt.ID, err))
+	}
+	if err := checkCallbackURL(callbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
+		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
+	}
 	body, err := json.Marshal(NewCallbackPayload(nt))
 	if err != nil {
 		return Permanent(err)
 	}
 	reqCtx, cancel := context.WithTimeout(ctx, DefaultCallbackTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, svc.CallbackURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, callbackURL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent(fmt.Errorf("notify: service callback: %w", err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	token, err := n.callbackToken(ctx, svc)
+	token, _, err := n.secrets.openText(ctx, svc.CallbackToken)
 	if err != nil {
 		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	where := redactedURL(svc.CallbackURL)
+	where := redactedURL(callbackURL)
 	res, err := n.cfg.CallbackClient.Do(req)
 	if err != nil {
 		// Never the token, nor credentials in the URL.
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if errors.Is(err, ErrCallbackAddress) {
+			return Permanent(fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err))
 		}
 		return fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err)
 	}
@@ -177,22 +188,18 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	}
 }
 
-// sealedPrefix marks a callback token that SetServiceCallback encrypted
-// with the API secrets' key; a token without it (set on the Service
-// directly) is used as it is.
-const sealedPrefix = "sealed:"
-
-// callbackToken returns a service's callback bearer token in clear.
-func (n *Notifier) callbackToken(ctx context.Context, svc *Service) (string, error) {
-	t, ok := strings.CutPrefix(svc.CallbackToken, sealedPrefix)
-	if !ok {
-		return svc.CallbackToken, nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(t)
+// ServiceCallbackURL returns a service's callback URL in clear ("" when
+// it has none): the Store keeps it sealed.
+func (n *Notifier) ServiceCallbackURL(ctx context.Context, serviceID uuid.UUID) (string, error) {
+	svc, err := n.store.GetService(ctx, serviceID)
 	if err != nil {
-		return "", fmt.Errorf("stored callback token is corrupt: %w", err)
+		return "", fmt.Errorf("notify: service callback URL: %w", err)
 	}
-	return n.secrets.open(ctx, raw)
+	u, _, err := n.secrets.openText(ctx, svc.CallbackURL)
+	if err != nil {
+		return "", fmt.Errorf("notify: service callback URL of %s: %w", serviceID, err)
+	}
+	return u, nil
 }
 
 // redactedURL is a callback URL fit for logs: scheme, host and path, with

@@ -18,6 +18,9 @@ import (
 	"github.com/notifykit/notify/provider/sandbox"
 )
 
+// insecureCallbacks lets callbacks reach the httptest servers on loopback.
+var insecureCallbacks = notifytest.WithConfig(func(c *notify.Config) { c.AllowInsecureCallbacks = true })
+
 type callbackSink struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
@@ -58,7 +61,7 @@ func TestServiceCallbacks(t *testing.T) {
 	t.Parallel()
 	sink := newCallbackSink(t)
 	sink.fails.Store(2) // retried until it answers
-	f := newFixture(t, notify.Service{})
+	f := newFixture(t, notify.Service{}, insecureCallbacks)
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, sink.srv.URL+"/status", "a-long-bearer-token"))
 	ref := "ref-1"
 	nt, err := f.env.Notifier.SendSMS(ctx, f.keys[notify.KeyTypeLive], &notify.SMSRequest{
@@ -85,7 +88,7 @@ func TestServiceCallbacks(t *testing.T) {
 func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	t.Parallel()
 	sink := newCallbackSink(t)
-	f := newFixture(t, notify.Service{}, notifytest.WithSandbox(sandbox.Options{
+	f := newFixture(t, notify.Service{}, insecureCallbacks, notifytest.WithSandbox(sandbox.Options{
 		FailPermanently: func(notify.Message) bool { return true }}))
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, sink.srv.URL, "a-long-bearer-token"))
 	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
@@ -95,14 +98,14 @@ func TestServiceCallbackOnTechnicalFailureAndNotOnPending(t *testing.T) {
 	assert.Equal(t, "technical-failure", sink.received()[0]["status"])
 	assert.Nil(t, sink.received()[0]["sent_at"])
 
-	g := newFixture(t, notify.Service{}, withRealSMS(&stuckProvider{}))
+	g := newFixture(t, notify.Service{}, insecureCallbacks, withRealSMS(&stuckProvider{}))
 	require.NoError(t, g.env.Notifier.SetServiceCallback(ctx, g.svc.ID, sink.srv.URL, "a-long-bearer-token"))
 	nt2, err := g.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)
 	require.NoError(t, g.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt2.ID, Attempt: 1}))
-	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: nt2.ID, Status: notify.StatusPending}))
+	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: nt2.ID, Status: notify.StatusPending}))
 	assert.Zero(t, g.env.Queue.Len(notify.QueueServiceCallbacks), "pending is not reported")
-	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: nt2.ID, Status: notify.StatusDelivered}))
+	require.NoError(t, g.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: nt2.ID, Status: notify.StatusDelivered}))
 	assert.Equal(t, 1, g.env.Queue.Len(notify.QueueServiceCallbacks))
 }
 
@@ -115,12 +118,18 @@ func TestSetServiceCallbackValidates(t *testing.T) {
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, "https://example.com/x", "a-long-bearer-token"))
 	svc, err := f.env.Store.GetService(ctx, f.svc.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "https://example.com/x", svc.CallbackURL)
+	assert.NotContains(t, svc.CallbackURL, "example.com", "the URL is stored encrypted")
 	assert.NotContains(t, svc.CallbackToken, "a-long-bearer-token", "the token is stored encrypted")
 	assert.NotEmpty(t, svc.CallbackToken)
+	u, err := f.env.Notifier.ServiceCallbackURL(ctx, f.svc.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.com/x", u)
 	require.NoError(t, f.env.Notifier.SetServiceCallback(ctx, f.svc.ID, "", ""))
 	svc, err = f.env.Store.GetService(ctx, f.svc.ID)
 	require.NoError(t, err)
 	assert.Empty(t, svc.CallbackURL)
 	assert.Empty(t, svc.CallbackToken)
+	u, err = f.env.Notifier.ServiceCallbackURL(ctx, f.svc.ID)
+	require.NoError(t, err)
+	assert.Empty(t, u)
 }

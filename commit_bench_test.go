@@ -83,7 +83,7 @@ func (s *countingStore) CreateNotifications(ctx context.Context, ns []*notify.No
 func benchSendParallel(b *testing.B, inner notify.Store, gc notify.GroupCommit) {
 	st := &countingStore{Store: inner}
 	n, err := notify.New(notify.Config{Store: st, Queue: discardBatchQueue{}, Cache: memcache.New(memcache.Options{}),
-		SecretKey: []byte("bench"), Logger: slog.New(slog.DiscardHandler), GroupCommit: gc})
+		SecretKey: []byte("bench: a secret key of 32 bytes or more"), Logger: slog.New(slog.DiscardHandler), GroupCommit: gc})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -207,7 +207,7 @@ func newCommitEnv(t *testing.T, limit int, cfg notify.Config) *commitEnv {
 	if cfg.Queue == nil {
 		cfg.Queue = recBatchQueue{e.queue}
 	}
-	cfg.SecretKey = []byte("group commit tests")
+	cfg.SecretKey = testSecretKey
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	n, err := notify.New(instrument.Config(cfg, ""))
 	require.NoError(t, err)
@@ -665,7 +665,7 @@ func TestGroupCommitThroughMetricsWrappers(t *testing.T) {
 func TestGroupCommitConfigIsChecked(t *testing.T) {
 	t.Parallel()
 	for _, gc := range []notify.GroupCommit{{MaxBatch: -1}, {InFlight: -1}, {Timeout: -time.Second}} {
-		_, err := notify.New(notify.Config{Store: memstore.New(), Queue: memqueue.New(memqueue.Options{}), SecretKey: []byte("k"), GroupCommit: gc})
+		_, err := notify.New(notify.Config{Store: memstore.New(), Queue: memqueue.New(memqueue.Options{}), SecretKey: testSecretKey, GroupCommit: gc})
 		assert.Error(t, err, "%+v", gc)
 	}
 }

@@ -181,7 +181,7 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 		// The messages are with the providers now: record them even if the
 		// worker is shutting down (ctx cancelled), or they would be sent
 		// again.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordSentTimeout)
+		rctx, cancel := n.recordSentContext(ctx)
 		defer cancel()
 		n.recordSends(rctx, sent, lk)
 	}

@@ -76,7 +76,7 @@ type drain struct {
 func newDrain(b *testing.B, s notify.Store, q notify.Queue) *drain {
 	b.Helper()
 	stats := newDeliveryStats()
-	n, err := notify.New(instrument.Config(notify.Config{Store: s, Queue: q, Stats: stats, SecretKey: []byte("bench"),
+	n, err := notify.New(instrument.Config(notify.Config{Store: s, Queue: q, Stats: stats, SecretKey: []byte("bench: a secret key of 32 bytes or more"),
 		Logger: slog.New(slog.DiscardHandler)}, instrument.DefaultPrefix))
 	if err != nil {
 		b.Fatal(err)

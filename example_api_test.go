@@ -199,7 +199,7 @@ func Example_storeWrapper() {
 	store := &tallyStore{Store: memstore.New()}
 	queue := memqueue.New(memqueue.Options{})
 	defer queue.Close()
-	n, err := notify.New(notify.Config{Store: store, Queue: queue, SecretKey: []byte("example secret key"),
+	n, err := notify.New(notify.Config{Store: store, Queue: queue, SecretKey: []byte("example secret key, at least 32 bytes"),
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Println(err)

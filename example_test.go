@@ -22,7 +22,7 @@ func newExampleNotifier(providers ...notify.Provider) (*notify.Notifier, *memque
 		Queue:     q,
 		Cache:     memcache.New(memcache.Options{}),
 		Providers: providers,
-		SecretKey: []byte("example secret key"),
+		SecretKey: []byte("example secret key, at least 32 bytes"),
 		Logger:    slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -106,8 +106,8 @@ type Store interface {
 	// CreateInboundSMS stores a received text message.
 	CreateInboundSMS(ctx context.Context, m *InboundSMS) error
 	// ListInboundSMS returns a service's received messages newest first,
-	// strictly older than olderThan when it is not nil (an unknown id gives
-	// none), at most limit (0: no cap).
+	// strictly older than olderThan when it is not nil (an unknown id, or
+	// another service's message, gives none), at most limit (0: no cap).
 	ListInboundSMS(ctx context.Context, serviceID uuid.UUID, olderThan *uuid.UUID, limit int) ([]InboundSMS, error)
 
 	// LoadOrStoreSetting returns the value stored under name, or stores value

@@ -2,10 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -226,68 +222,6 @@ func verifyToken(token, secret string, now time.Time) error {
 		}
 	}
 	return nil
-}
-
-// secretBox seals API secrets with AES-256-GCM under a key derived from the
-// configured secret key.
-type secretBox struct{ aead cipher.AEAD }
-
-func newSecretBox(key []byte) (*secretBox, error) {
-	if len(key) == 0 {
-		return nil, errors.New("notify: empty secret key")
-	}
-	sum := sha256.Sum256(key)
-	block, err := aes.NewCipher(sum[:])
-	if err != nil {
-		return nil, fmt.Errorf("notify: secret key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("notify: secret key: %w", err)
-	}
-	return &secretBox{aead: aead}, nil
-}
-
-func (b *secretBox) seal(plain string) ([]byte, error) {
-	nonce := make([]byte, b.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, fmt.Errorf("notify: seal secret: %w", err)
-	}
-	return b.aead.Seal(nonce, nonce, []byte(plain), nil), nil
-}
-
-func (b *secretBox) open(sealed []byte) (string, error) {
-	ns := b.aead.NonceSize()
-	if len(sealed) < ns {
-		return "", errors.New("notify: sealed secret is too short (was it sealed under another secret key?)")
-	}
-	plain, err := b.aead.Open(nil, sealed[:ns], sealed[ns:], nil)
-	if err != nil {
-		return "", errors.New("notify: cannot decrypt API secret: the secret key differs from the one it was sealed with")
-	}
-	return string(plain), nil
-}
-
-// devKeySetting is the Store setting that holds the development secret key
-// when none is configured.
-const devKeySetting = "notify.dev-secret-key"
-
-// loadDevSecretKey returns the deployment's development key, creating it on
-// first use, so that every process sharing the store uses the same one.
-func loadDevSecretKey(ctx context.Context, s Store) ([]byte, error) {
-	candidate := make([]byte, 32)
-	if _, err := rand.Read(candidate); err != nil {
-		return nil, err
-	}
-	v, err := s.LoadOrStoreSetting(ctx, devKeySetting, base64.StdEncoding.EncodeToString(candidate))
-	if err != nil {
-		return nil, fmt.Errorf("notify: load development secret key: %w", err)
-	}
-	key, err := base64.StdEncoding.DecodeString(v)
-	if err != nil {
-		return nil, fmt.Errorf("notify: stored development secret key is corrupt: %w", err)
-	}
-	return key, nil
 }
 
 // recipientsRestricted reports whether a key of keyType of svc may send

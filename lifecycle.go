@@ -135,33 +135,31 @@ func (n *Notifier) releaseOwned() {
 	}
 }
 
-// secretKey seals and opens API secrets and callback tokens. With
-// Config.SecretKey its box is made by New; without, the development key is
-// loaded from the Store on first use, with the caller's context, so that
-// New does no I/O.
+// secretKey seals and opens API secrets and callback URLs and tokens. The
+// key (Config.SecretKey, or the development key kept in the Store) is
+// checked against the Store's key check value on first use, with the
+// caller's context, so that New does no I/O; a failed load or check is
+// tried again by the next call.
 type secretKey struct {
+	key   []byte // Config.SecretKey; nil: the development key
 	box   atomic.Pointer[secretBox]
-	mu    sync.Mutex // held while the development key loads
+	mu    sync.Mutex // held while the key loads
 	store Store
 	log   *slog.Logger
 }
 
-// newSecretKey returns the secretKey of a Notifier: ready at once when key
-// is set, loaded from store on first use when it is empty.
+// newSecretKey returns the secretKey of a Notifier. A configured key that
+// is too short is refused at once.
 func newSecretKey(key []byte, store Store, log *slog.Logger) (*secretKey, error) {
-	s := &secretKey{store: store, log: log}
 	if len(key) > 0 {
-		box, err := newSecretBox(key)
-		if err != nil {
+		if _, err := newSecretBox(key); err != nil {
 			return nil, err
 		}
-		s.box.Store(box)
 	}
-	return s, nil
+	return &secretKey{key: key, store: store, log: log}, nil
 }
 
-// get returns the box, loading the development key the first time. A
-// failed load is tried again by the next call.
+// get returns the box, loading and checking the key the first time.
 func (s *secretKey) get(ctx context.Context) (*secretBox, error) {
 	if box := s.box.Load(); box != nil {
 		return box, nil
@@ -171,15 +169,18 @@ func (s *secretKey) get(ctx context.Context) (*secretBox, error) {
 	if box := s.box.Load(); box != nil {
 		return box, nil
 	}
-	key, err := loadDevSecretKey(ctx, s.store)
+	key := s.key
+	if len(key) == 0 {
+		var err error
+		if key, err = loadDevSecretKey(ctx, s.store); err != nil {
+			return nil, err
+		}
+		s.log.WarnContext(ctx, "no secret key configured: API secrets are encrypted with a development key kept in the store; configure a secret key in production")
+	}
+	box, err := openSecrets(ctx, s.store, key) // secrets.go
 	if err != nil {
 		return nil, err
 	}
-	box, err := newSecretBox(key)
-	if err != nil {
-		return nil, err
-	}
-	s.log.WarnContext(ctx, "no secret key configured: API secrets are encrypted with a development key kept in the store; configure a secret key in production")
 	s.box.Store(box)
 	return box, nil
 }
@@ -200,6 +201,34 @@ func (s *secretKey) open(ctx context.Context, sealed []byte) (string, error) {
 		return "", err
 	}
 	return box.open(sealed)
+}
+
+// sealText seals plain for a text column ("" stays "").
+func (s *secretKey) sealText(ctx context.Context, plain string) (string, error) {
+	box, err := s.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	return box.sealText(plain)
+}
+
+// openText opens what sealText made (and text stored in clear by earlier
+// versions, legacy true).
+func (s *secretKey) openText(ctx context.Context, stored string) (string, bool, error) {
+	box, err := s.get(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	return box.openText(stored)
+}
+
+// CheckSecretKey loads the secret key and checks it against the Store's
+// key check value now, rather than on first use: a server calls it at
+// start, so that a wrong key (an error wrapping ErrWrongSecretKey) stops it
+// before it serves anything.
+func (n *Notifier) CheckSecretKey(ctx context.Context) error {
+	_, err := n.secrets.get(ctx)
+	return err
 }
 
 // purge drops every cached read, for Close.

@@ -25,6 +25,7 @@ const (
 	DefaultDailyLimitCacheTTL  = time.Hour
 	DefaultSweepBatch          = 1000
 	DefaultSendingTimeout      = 72 * time.Hour
+	DefaultRecordSentGrace     = 30 * time.Second
 )
 
 // DefaultSimulatedEmails and DefaultSimulatedNumbers are GOV.UK Notify's
@@ -76,19 +77,31 @@ type Config struct {
 	Providers []Provider
 	// ProviderChoice tunes the choice among several providers of a channel.
 	ProviderChoice ProviderChoice
-	// CallbackClient sends services' delivery-status callbacks. Nil: an
-	// http.Client with DefaultCallbackTimeout.
+	// CallbackClient sends services' delivery-status callbacks; it never
+	// follows redirects, whatever its CheckRedirect. Nil: a client with
+	// DefaultCallbackTimeout, no proxy, that refuses to connect to
+	// loopback, private, link-local and other non-public addresses (see
+	// AllowInsecureCallbacks).
 	CallbackClient *http.Client
+	// AllowInsecureCallbacks permits http callback URLs and callback
+	// hosts on loopback, private and link-local addresses. For tests and
+	// development only: with it, a service's callback URL can reach what
+	// only the deployment can reach.
+	AllowInsecureCallbacks bool
 	// Sandbox receives simulate-key and research-mode notifications, and
 	// every notification of a channel without a real provider. Nil: a
 	// built-in sandbox that sends nothing and simulates receipts.
 	Sandbox Provider
-	// SecretKey encrypts API key secrets at rest. Nil: a development key is
-	// generated once and kept in the Store, with a warning in the log. New
-	// does no I/O: that key is loaded on first use (the first key created,
-	// request authenticated or callback sent), with that call's context,
-	// and a load that fails fails that call and is tried again by the
-	// next.
+	// SecretKey seals API key secrets and services' callback URLs and
+	// tokens at rest; it must be at least MinSecretKeyLength bytes. The
+	// Store keeps a check value of it: the first use of the key (or
+	// CheckSecretKey) fails with an error wrapping ErrWrongSecretKey when it
+	// is not the key the Store's secrets are sealed under (RotateSecretKey
+	// changes it). Nil: a development key is generated once and kept in the
+	// Store, with a warning in the log. New does no I/O: the key is loaded
+	// and checked on first use (the first key created, request
+	// authenticated or callback sent), with that call's context; a load
+	// that fails fails that call and is tried again by the next.
 	SecretKey []byte
 	// Clock returns the current time. Nil: time.Now.
 	Clock func() time.Time
@@ -138,6 +151,12 @@ type Config struct {
 	// pending without a receipt before Sweep makes it temporary-failure
 	// (3 days, upstream's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD).
 	SendingTimeout time.Duration
+	// RecordSentGrace bounds how long a worker told to stop (its context
+	// ended) keeps trying to record a send the provider accepted (30s, the
+	// most it tries in any case): keep it below the time a stopping
+	// process is given, or the process is killed first and the send
+	// repeated after the lease.
+	RecordSentGrace time.Duration
 
 	// ReadCacheTTL is how long the Notifier keeps in process what
 	// authentication, sending and delivery read from the Store: services,
@@ -187,11 +206,12 @@ type Notifier struct {
 // New validates cfg (see Config) and returns a Notifier on its adapters.
 // It fails, naming the field, when Store or Queue is missing, a number or a
 // duration is negative, a provider is nil or of neither channel, or a
-// simulated number does not parse. New does no I/O and starts no
-// goroutine: the development secret key, when Config.SecretKey is empty, is
-// loaded from the Store on first use. To measure the adapters' calls, pass
-// cfg through instrument.Config (package stats/instrument) first. Close the
-// Notifier when done, before the adapters (see Close).
+// simulated number does not parse or the secret key is too short. New does
+// no I/O and starts no goroutine: the secret key is checked against the
+// Store (and the development key loaded) on first use, or by
+// CheckSecretKey. To measure the adapters' calls, pass cfg through
+// instrument.Config (package stats/instrument) first. Close the Notifier
+// when done, before the adapters (see Close).
 func New(cfg Config) (*Notifier, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -227,7 +247,7 @@ func New(cfg Config) (*Notifier, error) {
 		pn, _ := ParsePhoneNumber(p) // validate parsed each one
 		n.simPhones[pn.Normalised] = true
 	}
-	secrets, err := newSecretKey(cfg.SecretKey, cfg.Store, n.log)
+	secrets, err := newSecretKey(cfg.SecretKey, uncached(cfg.Store), n.log)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +291,7 @@ func (c *Config) validate() error {
 		{"SweepBatch", int64(c.SweepBatch)},
 		{"MaxDeliveryAttempts", int64(c.MaxDeliveryAttempts)},
 		{"SendingTimeout", int64(c.SendingTimeout)},
+		{"RecordSentGrace", int64(c.RecordSentGrace)},
 		{"ProviderChoice.ErrorThreshold", int64(c.ProviderChoice.ErrorThreshold)},
 		{"ProviderChoice.ErrorWindow", int64(c.ProviderChoice.ErrorWindow)},
 		{"ProviderChoice.Recovery", int64(c.ProviderChoice.Recovery)},
@@ -278,6 +299,9 @@ func (c *Config) validate() error {
 		if f.value < 0 {
 			errs = append(errs, fmt.Errorf("notify: Config.%s must not be negative (0 takes the default)", f.name))
 		}
+	}
+	if len(c.SecretKey) > 0 && len(c.SecretKey) < MinSecretKeyLength {
+		errs = append(errs, fmt.Errorf("notify: Config.SecretKey must be at least %d bytes, not %d: use a random key such as the output of `openssl rand -base64 32`; RotateSecretKey (notifyd rotate-key) re-seals a store sealed under a shorter one", MinSecretKeyLength, len(c.SecretKey)))
 	}
 	for _, p := range c.SimulatedNumbers {
 		if _, err := ParsePhoneNumber(p); err != nil {
@@ -302,7 +326,9 @@ func (c *Config) setDefaults() {
 		c.Clock = time.Now
 	}
 	if c.CallbackClient == nil {
-		c.CallbackClient = &http.Client{Timeout: DefaultCallbackTimeout}
+		c.CallbackClient = newCallbackClient(c.AllowInsecureCallbacks)
+	} else {
+		c.CallbackClient = withoutRedirects(c.CallbackClient)
 	}
 	if c.Sandbox == nil {
 		c.Sandbox = BuiltinSandbox()
@@ -317,6 +343,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.SweepBatch, DefaultSweepBatch)
 	setDefault(&c.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
+	setDefault(&c.RecordSentGrace, DefaultRecordSentGrace)
 	setDefault(&c.ReadCacheTTL, DefaultReadCacheTTL)
 	setDefault(&c.ReadCacheSize, DefaultReadCacheSize)
 	setDefault(&c.DeliveryConcurrency, DefaultDeliveryConcurrency)

@@ -396,7 +396,7 @@ func TestReceipts(t *testing.T) {
 	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
 	require.NoError(t, err)
 	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
-	r := notify.Receipt{Provider: "mmg", NotificationID: nt.ID}
+	r := notify.Receipt{Provider: "stuck", NotificationID: nt.ID}
 	r.Status = notify.StatusPending
 	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, r))
 	assert.Equal(t, notify.StatusPending, f.env.Get(t, nt.ID).Status)
@@ -713,7 +713,7 @@ func TestNewValidatesConfig(t *testing.T) {
 	q := memqueue.New(memqueue.Options{})
 	t.Cleanup(func() { _ = q.Close() })
 	base := func() notify.Config {
-		return notify.Config{Store: memstore.New(), Queue: q, SecretKey: []byte("k"), Logger: slog.New(slog.DiscardHandler)}
+		return notify.Config{Store: memstore.New(), Queue: q, SecretKey: testSecretKey, Logger: slog.New(slog.DiscardHandler)}
 	}
 	tests := []struct {
 		name string
@@ -791,13 +791,13 @@ func TestFiretextFailureWhilePendingIsTemporary(t *testing.T) {
 		return nt.ID
 	}
 	pending := send()
-	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: pending, Status: notify.StatusPending}))
-	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: pending,
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: pending, Status: notify.StatusPending}))
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: pending,
 		Status: notify.StatusPermanentFailure, TemporaryIfPending: true}))
 	assert.Equal(t, notify.StatusTemporaryFailure, f.env.Get(t, pending).Status)
 
 	sending := send()
-	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "firetext", NotificationID: sending,
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "stuck", NotificationID: sending,
 		Status: notify.StatusPermanentFailure, TemporaryIfPending: true}))
 	assert.Equal(t, notify.StatusPermanentFailure, f.env.Get(t, sending).Status, "only a pending notification is softened")
 }
@@ -956,13 +956,14 @@ func TestSendIsRecordedEvenIfTheWorkerIsStopping(t *testing.T) {
 	assert.Equal(t, "ref-"+nt.ID.String(), got.ProviderReference)
 }
 
-func TestReceiptBeforeTheSendIsRecordedKeepsTheSendDetails(t *testing.T) {
+func TestReceiptBeforeTheSendIsRecordedWaitsForIt(t *testing.T) {
 	t.Parallel()
 	var f *fixture
 	var id uuid.UUID
 	p := &acceptingProvider{}
-	p.after = func() { // MMG's receipt overtakes the worker
-		require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "mmg", NotificationID: id, Status: notify.StatusDelivered}))
+	p.after = func() { // the provider's receipt overtakes the worker
+		err := f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "accepting", NotificationID: id, Status: notify.StatusDelivered})
+		require.ErrorIs(t, err, notify.ErrNotSentYet, "refused, for the provider to send again")
 	}
 	f = newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Providers = []notify.Provider{p} }))
 	nt, err := f.sendSMS(notify.KeyTypeLive, teamPhone)
@@ -970,7 +971,10 @@ func TestReceiptBeforeTheSendIsRecordedKeepsTheSendDetails(t *testing.T) {
 	id = nt.ID
 	require.NoError(t, f.env.Notifier.Deliver(ctx, notify.Task{NotificationID: nt.ID, Attempt: 1}))
 	got := f.env.Get(t, nt.ID)
-	assert.Equal(t, notify.StatusDelivered, got.Status, "the receipt's status stands")
+	assert.Equal(t, notify.StatusSending, got.Status, "the early receipt changed nothing")
+	require.NoError(t, f.env.Notifier.ApplyReceipt(ctx, notify.Receipt{Provider: "accepting", NotificationID: id, Status: notify.StatusDelivered}))
+	got = f.env.Get(t, nt.ID)
+	assert.Equal(t, notify.StatusDelivered, got.Status, "the receipt sent again applies")
 	assert.Equal(t, "accepting", got.SentBy)
 	assert.NotNil(t, got.SentAt)
 	assert.Equal(t, 1, got.BillableUnits)

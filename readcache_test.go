@@ -195,7 +195,7 @@ func newRCEnv(t testing.TB, configure func(*notify.Config)) *rcEnv {
 	e := &rcEnv{store: newRCStore(), stats: &rcStats{n: map[string]int{}},
 		clock: &rcClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}}
 	cfg := notify.Config{Store: e.store, Queue: memqueue.New(memqueue.Options{}), Stats: e.stats, Clock: e.clock.Now,
-		SecretKey: []byte("read cache"), Logger: slog.New(slog.DiscardHandler)}
+		SecretKey: testSecretKey, Logger: slog.New(slog.DiscardHandler)}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -380,9 +380,9 @@ func TestReadCacheChangesThroughTheNotifierApplyAtOnce(t *testing.T) {
 		_, err := e.n.Store().GetService(ctx, e.svc.ID)
 		require.NoError(t, err)
 		require.NoError(t, e.n.SetServiceCallback(ctx, e.svc.ID, "https://example.com/cb", "a-long-enough-token"))
-		svc, err := e.n.Store().GetService(ctx, e.svc.ID)
+		u, err := e.n.ServiceCallbackURL(ctx, e.svc.ID)
 		require.NoError(t, err)
-		assert.Equal(t, "https://example.com/cb", svc.CallbackURL)
+		assert.Equal(t, "https://example.com/cb", u)
 	})
 	t.Run("service updated through Store()", func(t *testing.T) {
 		t.Parallel()
@@ -653,7 +653,7 @@ func TestReadCacheCanBeDisabled(t *testing.T) {
 
 func TestReadCacheSizeMustNotBeNegative(t *testing.T) {
 	t.Parallel()
-	_, err := notify.New(notify.Config{ReadCacheSize: -1, SecretKey: []byte("k")})
+	_, err := notify.New(notify.Config{ReadCacheSize: -1, SecretKey: testSecretKey})
 	require.ErrorContains(t, err, "ReadCacheSize")
 }
 
@@ -668,7 +668,7 @@ func (s *rcClosingStore) Close() error { s.closed = true; return nil }
 func TestReadCacheKeepsCloseAndUnwrap(t *testing.T) {
 	t.Parallel()
 	closing := &rcClosingStore{Store: memstore.New()}
-	n, err := notify.New(notify.Config{Store: closing, Queue: discardQueue{}, SecretKey: []byte("k")})
+	n, err := notify.New(notify.Config{Store: closing, Queue: discardQueue{}, SecretKey: testSecretKey})
 	require.NoError(t, err)
 	c, ok := n.Store().(interface{ Close() error })
 	require.True(t, ok, "Close of the store stays reachable")
@@ -679,7 +679,7 @@ func TestReadCacheKeepsCloseAndUnwrap(t *testing.T) {
 	assert.Same(t, closing, u.Unwrap())
 
 	plain := memstore.New()
-	n, err = notify.New(notify.Config{Store: plain, Queue: discardQueue{}, SecretKey: []byte("k")})
+	n, err = notify.New(notify.Config{Store: plain, Queue: discardQueue{}, SecretKey: testSecretKey})
 	require.NoError(t, err)
 	_, ok = n.Store().(interface{ Close() error })
 	assert.False(t, ok, "no Close when the store has none")

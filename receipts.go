@@ -83,10 +83,19 @@ func (n *Notifier) receiptNotApplied(ctx context.Context, r Receipt, err error) 
 	}
 }
 
+// ErrNotSentYet is wrapped by the error of ApplyReceipt for a receipt
+// about a notification not yet recorded as sent (still created): one that
+// overtook the worker recording the send, or a forgery. The provider
+// should send it again later; httpapi answers 503 so that it does.
+var ErrNotSentYet = errors.New("notify: the notification is not recorded as sent yet")
+
 // ApplyReceipt applies a delivery receipt: the notification's status changes
-// only while it is created, sending, pending or sent; a receipt for a
-// notification in any other status is ignored (nil). An unknown
-// notification is an error wrapping ErrNotFound.
+// only while it is sending, pending or sent, and only when the receipt's
+// provider is the one that sent it (sent_by), of the notification's
+// channel; a receipt for a notification in a final status is ignored
+// (nil). An unknown notification, or one another provider sent, is an
+// error wrapping ErrNotFound; one not yet recorded as sent (created), an
+// error wrapping ErrNotSentYet.
 func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 	var nt *Notification
 	var err error
@@ -97,6 +106,9 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 	}
 	if err != nil {
 		return fmt.Errorf("notify: receipt from %s: %w", r.Provider, err)
+	}
+	if err := n.receiptFor(ctx, r, nt); err != nil {
+		return err
 	}
 	if !slices.Contains(ReceiptableStatuses, nt.Status) {
 		n.log.InfoContext(ctx, "receipt ignored: notification already final",
@@ -118,6 +130,29 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 	}
 	n.queueServiceCallback(ctx, updated)
 	n.countReceipt(r.Provider, status, now, updated)
+	return nil
+}
+
+// receiptFor checks that r may move nt: nt was handed to a provider
+// (created is not), by r's provider, and that provider sends nt's type.
+func (n *Notifier) receiptFor(ctx context.Context, r Receipt, nt *Notification) error {
+	if nt.Status == StatusCreated {
+		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, ErrNotSentYet)
+	}
+	fits := nt.SentBy == r.Provider
+	if fits {
+		for _, p := range n.cfg.Providers {
+			if p.Name() == r.Provider && p.Type() != nt.Type {
+				fits = false
+			}
+		}
+	}
+	if !fits {
+		n.log.WarnContext(ctx, "receipt ignored: another provider sent the notification",
+			slog.String("notification_id", nt.ID.String()), slog.String("provider", r.Provider),
+			slog.String("sent_by", nt.SentBy), slog.String("type", string(nt.Type)))
+		return fmt.Errorf("notify: receipt from %s for %s, a %s sent by %q: %w", r.Provider, nt.ID, nt.Type, nt.SentBy, ErrNotFound)
+	}
 	return nil
 }
 

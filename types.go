@@ -106,8 +106,10 @@ var FilterStatuses = []Status{
 }
 
 // ReceiptableStatuses are the statuses from which a delivery receipt may move
-// a notification.
-var ReceiptableStatuses = []Status{StatusCreated, StatusSending, StatusPending, StatusSent}
+// a notification: those of a notification handed to a provider. Created is
+// not one: a receipt cannot arrive before the send it is about is
+// recorded.
+var ReceiptableStatuses = []Status{StatusSending, StatusPending, StatusSent}
 
 // Final reports whether s is a status a notification never leaves on its own.
 func (s Status) Final() bool {
@@ -320,7 +322,8 @@ type NotificationFilter struct {
 	// Reference, when non-nil, matches the client reference exactly.
 	Reference *string
 	// OlderThan, when non-nil, keeps notifications strictly older than that
-	// notification (by created_at, then id). An unknown id gives no results.
+	// notification (by created_at, then id). An unknown id, or the id of
+	// another service's notification, gives no results.
 	OlderThan *uuid.UUID
 	// IncludeJobs includes notifications created from CSV jobs.
 	IncludeJobs bool

@@ -24,8 +24,9 @@ trap cleanup EXIT
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
 
 : >"$tmp/server.log"
+(umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret.key")
 "$tmp/server" -addr 127.0.0.1:0 -db "$tmp/notify.db" -seed "$here/seed.json" \
-	-secret-key "compat check only" >"$tmp/server.out" 2>"$tmp/server.log" &
+	-secret-key-file "$tmp/secret.key" >"$tmp/server.out" 2>"$tmp/server.log" &
 pid=$!
 
 addr=""

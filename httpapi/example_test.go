@@ -22,7 +22,7 @@ func ExampleNew() {
 	queue := memqueue.New(memqueue.Options{})
 	defer queue.Close()
 	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: queue,
-		SecretKey: []byte("example secret key"), Logger: slog.New(slog.DiscardHandler)})
+		SecretKey: []byte("example secret key, at least 32 bytes"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		log.Fatal(err)
 	}

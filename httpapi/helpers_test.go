@@ -130,7 +130,7 @@ func newEnv(t *testing.T, svc notify.Service) *env {
 	e := &env{store: &hookStore{Store: memstore.New()}, queue: &recordingQueue{},
 		stats: &stats{counts: map[string]int{}}, logs: &syncBuffer{}, keys: map[notify.KeyType]*notify.APIKey{}}
 	logger := slog.New(slog.NewJSONHandler(e.logs, nil))
-	n, err := notify.New(notify.Config{Store: e.store, Queue: e.queue, SecretKey: []byte("httpapi tests"), Logger: logger})
+	n, err := notify.New(notify.Config{Store: e.store, Queue: e.queue, SecretKey: []byte("httpapi tests: a 32-byte secret key"), Logger: logger})
 	require.NoError(t, err)
 	e.n = n
 	e.handler = httpapi.New(n, httpapi.Options{Logger: logger, Stats: e.stats})

@@ -19,7 +19,7 @@
 //	POST /notifications/{sms,email}        v1 send
 //	GET  /notifications/{id}               v1 one notification
 //	GET  /notifications                    v1 list
-//	GET  /_status, GET /                   health, no authentication
+//	GET  /_status, GET /                   health (the store answers and takes a write), no authentication
 //	GET  /openapi.json                     the OpenAPI 3.1 document (openapi.go), no authentication
 //	/service/...                           the admin API, with Options.AdminSecret (admin.go)
 //
@@ -31,7 +31,11 @@
 // Every answer carries an X-Request-Id header (the caller's, when it sent a
 // sensible one) and upstream's security headers; every request is logged
 // with slog and, when Options.Stats is set, counted and timed as
-// "{METHOD}.{module}.{handler}.{status_code}".
+// "{METHOD}.{module}.{handler}.{status_code}". Every label comes from a
+// fixed set, whatever the caller sends: module and handler name the route,
+// and a method outside RFC 9110's (and PATCH) is refused with 501 and
+// counted as OTHER (bounds.go); long paths and user agents are cut in the
+// log.
 package httpapi
 
 import (
@@ -160,7 +164,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.Ser
 
 // Status returns a handler for GET / and GET /_status alone, for processes
 // that serve no API (workers): 200 with upstream's status body (status
-// "ok", git_commit, build_time, db_version) when p answers, 503 otherwise.
+// "ok", git_commit, build_time, db_version) when p answers (and, when p
+// has notify.Store's LoadOrStoreSetting, takes a write), 503 otherwise.
+// The store is probed at most once a second; answers in between repeat
+// the last probe's (statusprobe.go).
 // It has the same middleware (request id, headers, log) as the API.
 func Status(p Pinger, opts Options) http.Handler {
 	if opts.Logger == nil {
@@ -170,9 +177,10 @@ func Status(p Pinger, opts Options) http.Handler {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	h := &Handler{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(p, h.log))
-	h.handle("POST /_status", "status", "show_status", false, statusFunc(p, h.log))
-	h.handle("GET /{$}", "status", "show_status", false, statusFunc(p, h.log))
+	probe := newStatusProbe(p)
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
 	h.mux.HandleFunc("/", h.fallback)
 	h.root = h.middleware(h.mux)
 	return h
@@ -196,9 +204,10 @@ func (h *Handler) routes() {
 	h.handle("POST /notifications/{type}", "v1_notifications", "send_notification", true, h.postNotificationV1)
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
-	h.handle("POST /_status", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
-	h.handle("GET /{$}", "status", "show_status", false, statusFunc(h.n.Store(), h.log))
+	probe := newStatusProbe(h.n.Store())
+	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
+	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()

@@ -16,7 +16,9 @@ import (
 // requestInfo follows a request through the middleware: its id, the route
 // that served it (for logs and metrics) and the authenticated service.
 type requestInfo struct {
-	id        string
+	id string
+	// method is the request's method label (methodLabel).
+	method    string
 	module    string
 	handler   string
 	serviceID string
@@ -52,7 +54,7 @@ var securityHeaders = [][2]string{
 func (h *Handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: requestID(r.Header.Get("X-Request-Id"))}
+		info := &requestInfo{id: requestID(r.Header.Get("X-Request-Id")), method: methodLabel(r.Method)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		for _, kv := range securityHeaders {
 			w.Header().Set(kv[0], kv[1])
@@ -73,6 +75,11 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 				}
 			}
 		}()
+		if info.method == otherMethod {
+			info.module, info.handler = "app", "method_not_implemented"
+			h.writeError(rec, r, errNotImplemented)
+			return
+		}
 		if !cleanPath(r.URL.Path) {
 			// ServeMux would redirect to the cleaned path with an HTML
 			// body; no route has such a path.
@@ -134,19 +141,19 @@ func (h *Handler) logRequest(r *http.Request, rec *recorder, info *requestInfo, 
 		module, handler = "app", "unknown"
 	}
 	if h.opts.Stats != nil {
-		name := r.Method + "." + module + "." + handler + "." + strconv.Itoa(status)
+		name := info.method + "." + module + "." + handler + "." + strconv.Itoa(status)
 		h.opts.Stats.Incr(name)
 		h.opts.Stats.Timing(name, d)
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", info.id),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("method", info.method),
+		slog.String("path", truncated(r.URL.Path)),
 		slog.Int("status", status),
 		slog.Int64("bytes", rec.bytes),
 		slog.Duration("duration", d),
 		slog.String("endpoint", module+"."+handler),
-		slog.String("user_agent", r.UserAgent()),
+		slog.String("user_agent", truncated(r.UserAgent())),
 	}
 	if info.serviceID != "" {
 		attrs = append(attrs, slog.String("service_id", info.serviceID))

@@ -17,7 +17,9 @@ package httpapi
 // ignored because the notification's status is already final (a provider
 // must not retry it); 400 with upstream's messages for malformed
 // callbacks; 404 when no notification matches (the id or the provider
-// reference); 500 when the store fails, so that the provider retries.
+// reference), or the one that does was sent by another provider; 503
+// when it is not recorded as sent yet and 500 when the store fails, so
+// that the provider retries.
 
 import (
 	"crypto/subtle"
@@ -190,9 +192,15 @@ func (h *Handler) webhookError(w http.ResponseWriter, r *http.Request, err error
 	}
 }
 
-// apply applies a receipt. It answers 404 when no notification matches
-// and 500 on a store failure, and returns false then; on success it only
-// logs, and the caller answers.
+// errReceiptTooEarly answers a receipt about a notification not yet
+// recorded as sent: 503, so that the provider sends it again.
+var errReceiptTooEarly = &notify.Error{Name: "ServiceUnavailable", Status: http.StatusServiceUnavailable,
+	Message: "The notification is not recorded as sent yet: send the receipt again later"}
+
+// apply applies a receipt. It answers 404 when no notification of the
+// receipt's provider matches, 503 when the notification is not recorded
+// as sent yet and 500 on a store failure, and returns false then; on
+// success it only logs, and the caller answers.
 func (h *Handler) apply(w http.ResponseWriter, r *http.Request, rc notify.Receipt) bool {
 	log := h.log.With(slog.String("provider", rc.Provider), slog.String("request_id", infoOf(r.Context()).id),
 		slog.String("provider_status", rc.ProviderStatus), slog.String("status", string(rc.Status)))
@@ -203,6 +211,11 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, rc notify.Receip
 	}
 	err := h.n.ApplyReceipt(r.Context(), rc)
 	switch {
+	case errors.Is(err, notify.ErrNotSentYet):
+		log.InfoContext(r.Context(), "receipt before the send was recorded: the provider is asked to send it again")
+		w.Header().Set("Retry-After", "5")
+		h.writeError(w, r, errReceiptTooEarly)
+		return false
 	case errors.Is(err, notify.ErrNotFound):
 		log.WarnContext(r.Context(), "receipt for an unknown notification")
 		h.writeError(w, r, notify.ErrNoResult)

@@ -62,7 +62,7 @@ func TestGetStatusAllOK(t *testing.T) {
 // it as usual.
 func newNotifierOn(t *testing.T, store notify.Store) *notify.Notifier {
 	t.Helper()
-	n, err := notify.New(notify.Config{Store: store, Queue: &recordingQueue{}, SecretKey: []byte("httpapi tests")})
+	n, err := notify.New(notify.Config{Store: store, Queue: &recordingQueue{}, SecretKey: []byte("httpapi tests: a 32-byte secret key")})
 	require.NoError(t, err)
 	return n
 }

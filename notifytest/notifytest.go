@@ -146,7 +146,7 @@ func New(t TB, opts ...Options) *Env {
 		Store:     memstore.New(),
 		Queue:     ownQueue,
 		Cache:     memcache.New(memcache.Options{}),
-		SecretKey: []byte("notifytest secret key"),
+		SecretKey: []byte("notifytest secret key, for tests only"),
 		Logger:    slog.New(slog.DiscardHandler),
 	}
 	if o.Config != nil {

@@ -37,7 +37,7 @@ import (
 const envGate = "NOTIFY_TEST_RELIABILITY"
 
 // secretKey is shared by every server process of a run.
-const secretKey = "reliability-secret-key"
+const secretKey = "reliability-secret-key, 32 bytes or more"
 
 // finalStatuses are the statuses a notification ends in.
 var finalStatuses = []string{

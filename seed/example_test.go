@@ -32,7 +32,7 @@ func Example() {
 	q := memqueue.New(memqueue.Options{})
 	defer q.Close()
 	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: q, Cache: memcache.New(memcache.Options{}),
-		SecretKey: []byte("example secret key"), Logger: slog.New(slog.DiscardHandler)})
+		SecretKey: []byte("example secret key, at least 32 bytes"), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		panic(err)
 	}

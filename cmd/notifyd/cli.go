@@ -27,7 +27,8 @@ import (
 
 // commandsUsage is printed by -help and by a command used wrongly.
 const commandsUsage = `
-Commands (run on the server's database; each takes -db, -postgres and -secret-key):
+Commands (run on the server's database; each takes -db, -postgres and -secret-key or
+-secret-key-file, the server's key: without one, the development key of the database):
   notifyd service create -name NAME [-live] [-message-limit N] [-rate-limit N]
                          [-permissions sms,email,...] [-email-from LOCAL] [-sms-sender S]
                          [-retention-days N] [-id UUID]
@@ -44,6 +45,7 @@ Commands (run on the server's database; each takes -db, -postgres and -secret-ke
                           [-subject TEXT] [-archived]
   notifyd team add|remove -service ID -email ADDRESS [-mobile NUMBER]
   notifyd guest-list set -service ID [RECIPIENT...]
+  notifyd rotate-key [-old-key-file FILE] -new-key-file FILE   (re-seals the secrets; stop the servers first)
 `
 
 // commands maps each command to its subcommands.
@@ -72,7 +74,9 @@ type cli struct {
 	db       string
 	postgres string
 	secret   string
-	getenv   func(string) string
+	// secretFile is -secret-key-file.
+	secretFile string
+	getenv     func(string) string
 	// required are the flags parse refuses to go without.
 	required []string
 }
@@ -90,6 +94,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 	c.fs.StringVar(&c.db, "db", "notify.db", "SQLite database file")
 	c.fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
 	c.fs.StringVar(&c.secret, "secret-key", "", "the server's -secret-key (default $NOTIFY_SECRET_KEY)")
+	c.fs.StringVar(&c.secretFile, "secret-key-file", "", "the server's -secret-key-file")
 	run := map[string]func(context.Context, []string) error{
 		"service create":  c.serviceCreate,
 		"service list":    c.serviceList,
@@ -116,6 +121,9 @@ func (c *cli) parse(args []string, allowArgs bool) error {
 	if c.secret == "" {
 		c.secret = c.getenv("NOTIFY_SECRET_KEY")
 	}
+	if err := (&securityOptions{secretKeyFile: c.secretFile}).readSecretKeyFile(&c.secret); err != nil {
+		return err
+	}
 	if !allowArgs && c.fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", c.fs.Args())
 	}
@@ -140,13 +148,22 @@ func (c *cli) set(name string) bool {
 
 // open opens the database and a Notifier on it that sends nothing.
 func (c *cli) open(ctx context.Context) (*notify.Notifier, func(), error) {
-	store, err := openStore(ctx, &options{db: c.db, postgres: c.postgres})
+	o := &options{db: c.db, postgres: c.postgres, secretKey: c.secret}
+	store, err := openStore(ctx, o)
 	if err != nil {
 		return nil, nil, err
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := notify.New(notify.Config{Store: store, Queue: sweepOnlyQueue{}, SecretKey: []byte(c.secret),
+	key, err := secretKey(ctx, o, store, log)
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	n, err := notify.New(notify.Config{Store: store, Queue: sweepOnlyQueue{}, SecretKey: key,
 		Logger: log, ReadCacheTTL: -1})
+	if err == nil {
+		err = n.CheckSecretKey(ctx)
+	}
 	if err != nil {
 		_ = store.Close()
 		return nil, nil, err

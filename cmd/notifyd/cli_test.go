@@ -24,7 +24,7 @@ func notifyd(t *testing.T, db string, args ...string) (string, string, error) {
 	var stdout, stderr bytes.Buffer
 	env := func(k string) string {
 		if k == "NOTIFY_SECRET_KEY" {
-			return "cli tests"
+			return testKey
 		}
 		return ""
 	}
@@ -90,7 +90,7 @@ func TestCLISetsUpAServer(t *testing.T) {
 	out = must(t, db, "template", "update", "-service", serviceID, "-id", templateID, "-content", "Your bill of ((amount)) is due soon")
 	assert.Contains(t, out, "version 2")
 
-	base := "http://" + startServer(t, "-db", db, "-secret-key", "cli tests")
+	base := "http://" + startServer(t, "-db", db)
 	sid, secret, err := notify.ParseKey(key)
 	require.NoError(t, err)
 	token := func() string {

@@ -17,7 +17,11 @@
 //	-postgres DSN      use PostgreSQL instead of SQLite
 //	-seed FILE         load services, keys and templates from a JSON file (idempotent)
 //	-role ROLE         api, worker or all (all)
-//	-secret-key KEY    encrypts API key secrets at rest (or NOTIFY_SECRET_KEY)
+//	-secret-key KEY    seals API key secrets and callbacks at rest, at least
+//	                   32 bytes (or NOTIFY_SECRET_KEY); -secret-key-file FILE
+//	                   reads it from a file. Without one: a development key
+//	                   in {db}.key (mode 0600), or in a PostgreSQL database
+//	                   with a warning. A wrong key stops the start.
 //	-redis ADDR        share the queue (Redis Streams) and the daily counters
 //	                   through Redis (host:port or a redis:// URL); without it
 //	                   the queue and cache live in the process
@@ -39,7 +43,16 @@
 //	                   -smtp-tls starttls|starttls-required|implicit|none)
 //	-receipt-token PROVIDER=TOKEN
 //	                   accept delivery receipts from mmg, firetext or ses
-//	                   with this bearer token (repeatable)
+//	                   with this bearer token (repeatable); also from
+//	                   -receipt-token-file FILE or NOTIFY_RECEIPT_TOKENS;
+//	                   an unknown provider stops the start
+//	-max-conns N       connections served at once (1024)
+//	-shutdown-grace D  time given to requests and deliveries in flight on
+//	                   SIGINT or SIGTERM (10s); -record-sent-grace D (5s)
+//	                   bounds recording a send a provider accepted, below it
+//	-allow-insecure-callbacks
+//	                   development only: callbacks over http and to
+//	                   loopback and private addresses
 //	-token KEY         print a bearer token for an API key string and exit
 //	-admin-secret S    mount the admin API (upstream's /service routes) for
 //	                   JWTs with iss notify-admin signed with S (or
@@ -57,6 +70,10 @@
 //	notifyd team add|remove ..., notifyd guest-list set ...
 //
 // notifyd -help lists their flags.
+//
+// `notifyd rotate-key -old-key-file OLD -new-key-file NEW` re-seals every
+// secret in the database under a new key (see secrets.go); stop the
+// servers first.
 //
 // A few more flags exist for the reliability tests only (they make the
 // sandbox misbehave on purpose): -help does not list them, and testflags.go
@@ -129,6 +146,7 @@ type options struct {
 	sweepAfterSet bool
 
 	providers providerOptions
+	security  securityOptions
 	test      testOptions
 	admin     adminOptions // cli.go
 }
@@ -142,7 +160,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
 	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
-	fs.StringVar(&o.secretKey, "secret-key", "", "key that encrypts API key secrets at rest (default $NOTIFY_SECRET_KEY; none: a development key kept in the database)")
+	fs.StringVar(&o.secretKey, "secret-key", "", "key that seals API key secrets and callbacks at rest, at least 32 bytes (default $NOTIFY_SECRET_KEY; none: a development key in {db}.key, or in a PostgreSQL database)")
 	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
 	fs.StringVar(&o.statsd, "statsd", "", "statsd address (host:port, UDP) to send metrics to; /metrics serves them for Prometheus either way")
 	fs.StringVar(&o.token, "token", "", "print a bearer token for this API key string ({name}-{service_id}-{secret}) and exit")
@@ -158,6 +176,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
 		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
+	o.security.register(fs)
 	o.admin.register(fs)
 	testOnly := o.test.register(fs)
 	fs.Usage = func() { printUsage(fs, testOnly); fmt.Fprint(fs.Output(), commandsUsage) }
@@ -192,6 +211,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if err := o.providers.check(getenv); err != nil {
 		return nil, err
 	}
+	if err := o.security.check(o, getenv); err != nil {
+		return nil, err
+	}
 	if err := o.admin.resolve(getenv); err != nil {
 		return nil, err
 	}
@@ -201,6 +223,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 // run is the whole program; ready, when not nil, receives the address the
 // server listens on.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return rotateKey(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if isCommand(args) {
 		return runCLI(ctx, args, getenv, stdout, stderr)
 	}
@@ -251,6 +276,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	key, err := secretKey(ctx, o, store, log)
+	if err != nil {
+		return err
+	}
 
 	cfg := notify.Config{
 		Providers:  providers,
@@ -258,11 +287,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Store:      store,
 		Logger:     log,
 		Sandbox:    sb,
-		SecretKey:  []byte(o.secretKey),
+		SecretKey:  key,
 		SweepAfter: o.sweepAfter,
 		ClaimLease: o.visibilityTimeout,
 
-		MaxDeliveryAttempts: o.maxAttempts,
+		MaxDeliveryAttempts:    o.maxAttempts,
+		AllowInsecureCallbacks: o.security.allowInsecureCallbacks,
+		RecordSentGrace:        o.security.recordSentGrace,
 	}
 	var mq *memqueue.Queue
 	var rq *redisQueue
@@ -298,6 +329,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// A wrong secret key stops the start here, not at the first request.
+	if err := n.CheckSecretKey(ctx); err != nil {
+		return err
+	}
 
 	if o.seed != "" {
 		sf, err := seed.Read(o.seed)
@@ -327,21 +362,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else {
 		api = httpapi.New(n, httpapi.Options{Logger: log, Webhooks: o.providers.webhooks(), AdminSecret: []byte(o.admin.secret), SMSRate: o.smsRate})
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metricsHandler)
-	mux.Handle("/", api)
-	var handler http.Handler = mux
+	handler := routes(metricsHandler, api)
 	if o.requestTimeout > 0 {
-		handler = withTimeout(mux, o.requestTimeout)
+		handler = withTimeout(handler, o.requestTimeout)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, log)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -357,7 +382,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limitListener(ln, o.security.maxConns)) }()
 	addr := ln.Addr().String()
 	log.Info("listening", slog.String("addr", "http://"+addr), slog.String("role", o.role))
 	if ready != nil {
@@ -370,12 +395,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case err = <-serveErr:
 	}
 	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Requests and deliveries in flight share the grace: the workers stop
+	// taking tasks at once, and a send already accepted by a provider is
+	// recorded within -record-sent-grace, below the grace.
+	shutCtx, cancel := context.WithTimeout(context.Background(), o.security.shutdownGrace)
 	defer cancel()
+	stopWork()
 	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
 		err = serr
 	}
-	stopWork()
 	wg.Wait()
 	if mq != nil {
 		_ = mq.Close()

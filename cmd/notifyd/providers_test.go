@@ -24,7 +24,7 @@ func TestReceiptWebhooks(t *testing.T) {
 	o, err := parseFlags([]string{"-receipt-token", "mmg=secret-one"}, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)
 	n, err := notify.New(notify.Config{Store: memstore.New(), Queue: memqueue.New(memqueue.Options{}),
-		SecretKey: []byte("providers test"), Logger: slog.New(slog.DiscardHandler)})
+		SecretKey: []byte("providers test: a 32-byte secret key"), Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	api := httpapi.New(n, httpapi.Options{Logger: slog.New(slog.DiscardHandler), Webhooks: o.providers.webhooks()})
 	post := func(path, auth string) int {

@@ -21,6 +21,9 @@ import (
 	"github.com/notifykit/notify"
 )
 
+// testKey is a secret key for the servers the tests start.
+const testKey = "cmd/notifyd tests: a secret key of 32+ bytes"
+
 // seedPath is the seed file the server tests start with: the seed
 // package's own test file, which uses every field of the format.
 var seedPath = filepath.Join("..", "..", "seed", "testdata", "seed.json")
@@ -43,7 +46,8 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
 		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
-		maxAttempts: 10, workers: 4, batch: 64, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"}}, o)
+		maxAttempts: 10, workers: 4, batch: 64, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"},
+		security: securityOptions{maxConns: 1024, shutdownGrace: 10 * time.Second, recordSentGrace: 5 * time.Second}}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "flag", o.secretKey)
@@ -189,7 +193,7 @@ func TestServerSeedFile(t *testing.T) {
 		var stdout bytes.Buffer
 		runCtx, cancel := context.WithCancel(context.Background())
 		err := run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "n.db"), "-seed", seedPath,
-			"-secret-key", "s"}, func(string) string { return "" }, &stdout, io.Discard, func(string) { cancel() })
+			"-secret-key", testKey}, func(string) string { return "" }, &stdout, io.Discard, func(string) { cancel() })
 		cancel()
 		require.NoError(t, err)
 		assert.NotContains(t, stdout.String(), "demo")
@@ -197,21 +201,28 @@ func TestServerSeedFile(t *testing.T) {
 	// Without the seed flag a seeded database gets no demo service.
 	var stdout bytes.Buffer
 	runCtx, cancel := context.WithCancel(context.Background())
-	require.NoError(t, run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "n.db"), "-secret-key", "s"},
+	require.NoError(t, run(runCtx, []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(dir, "n.db"), "-secret-key", testKey},
 		func(string) string { return "" }, &stdout, io.Discard, func(string) { cancel() }))
 	cancel()
 	assert.Empty(t, stdout.String())
 }
 
-// startServer runs the server with args until the test ends and returns
-// its address.
+// startServer runs the server with testKey and args until the test ends
+// and returns its address.
 func startServer(t *testing.T, args ...string) string {
+	t.Helper()
+	return serve(t, append([]string{"-secret-key", testKey}, args...)...)
+}
+
+// serve runs the server with args until the test ends and returns its
+// address.
+func serve(t *testing.T, args ...string) string {
 	t.Helper()
 	runCtx, cancel := context.WithCancel(context.Background())
 	addrCh := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(runCtx, append([]string{"-addr", "127.0.0.1:0", "-secret-key", "s"}, args...),
+		done <- run(runCtx, append([]string{"-addr", "127.0.0.1:0"}, args...),
 			func(string) string { return "" }, io.Discard, io.Discard, func(a string) { addrCh <- a })
 	}()
 	t.Cleanup(func() {
@@ -222,6 +233,7 @@ func startServer(t *testing.T, args ...string) string {
 	case a := <-addrCh:
 		return a
 	case err := <-done:
+		done <- err // for the cleanup
 		t.Fatalf("server stopped: %v", err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not start")

@@ -36,7 +36,7 @@ func TestTheREADMEShowsThisProgram(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	t.Setenv("NOTIFY_SECRET_KEY", "embedding example tests")
+	t.Setenv("NOTIFY_SECRET_KEY", "embedding example tests: 32 bytes or more")
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out, ""))
 	assert.Equal(t, "07700 900123 delivered: Your code is 4821\n"+
@@ -44,7 +44,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	t.Setenv("NOTIFY_SECRET_KEY", "embedding example tests")
+	t.Setenv("NOTIFY_SECRET_KEY", "embedding example tests: 32 bytes or more")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, w := io.Pipe()

@@ -19,8 +19,9 @@ import (
 // clients do not link it; blank lines separate blocks (paragraphs with
 // <br /> line breaks, "#" and "##" headings or lines underlined with "="
 // and "-", horizontal rules, bulleted and numbered lists, "^" inset text);
-// [text](url) is a link, images are dropped and bare http(s) URLs are
-// linked; then the typography of EmailSubject, except that quotes in tags
+// [text](url) is a link when the URL is http, https or mailto (its text
+// alone otherwise), with quotes in the URL and the title escaped; images
+// are dropped and bare http(s) URLs are linked; then the typography of EmailSubject, except that quotes in tags
 // and link texts are left alone and whitespace is kept.
 //
 // Unlike upstream (mistune), a bullet must be followed by whitespace,
@@ -321,10 +322,14 @@ func inline(s string) string {
 				i++
 				continue
 			}
-			if !image {
-				b.WriteString(`<a style="` + linkStyle + `" href="` + url + `"`)
+			switch {
+			case image:
+			case !linkable(url):
+				b.WriteString(inline(text))
+			default:
+				b.WriteString(`<a style="` + linkStyle + `" href="` + quoteEscaper.Replace(url) + `"`)
 				if title != "" {
-					b.WriteString(` title="` + title + `"`)
+					b.WriteString(` title="` + quoteEscaper.Replace(title) + `"`)
 				}
 				b.WriteString(">" + inline(text) + "</a>")
 			}
@@ -344,6 +349,20 @@ func inline(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// quoteEscaper escapes the quotes of an attribute value taken from
+// escaped text (whose &, < and > are escaped already), so that it cannot
+// end the attribute.
+var quoteEscaper = strings.NewReplacer(`"`, "&#34;", `'`, "&#39;")
+
+// linkable reports whether a link's URL may be an href: http, https and
+// mailto only. Any other (javascript:, data:, relative or
+// protocol-relative URLs, obfuscated schemes) renders the link's text
+// alone.
+func linkable(url string) bool {
+	u := strings.ToLower(url)
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "mailto:")
 }
 
 // link parses [text](url "title") at the start of s and returns its

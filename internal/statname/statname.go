@@ -176,10 +176,11 @@ func cutLast(s string) (before, after string, ok bool) {
 	return s[:i], s[i+1:], true
 }
 
-// httpMethods are the methods an HTTP request name may start with.
+// httpMethods are the methods an HTTP request name may start with; OTHER
+// is httpapi's label of every other method.
 var httpMethods = map[string]bool{
 	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true,
-	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true,
+	"DELETE": true, "OPTIONS": true, "CONNECT": true, "TRACE": true, "OTHER": true,
 }
 
 // httpName splits {METHOD}.{module}.{handler}.{status}: four parts, the

@@ -18,7 +18,7 @@ func TestConfig(t *testing.T) {
 	rec := &recorder{}
 	providers := []notify.Provider{plainProvider{}, nil}
 	cfg := instrument.Config(notify.Config{Store: memstore.New(), Queue: newMemQueue(t), Stats: rec, Providers: providers,
-		SecretKey: []byte("instrument tests")},
+		SecretKey: []byte("instrument tests: a 32-byte secret key")},
 		instrument.DefaultPrefix)
 	assert.Equal(t, []notify.Provider{plainProvider{}, nil}, providers, "the caller's slice is unchanged")
 	require.Len(t, cfg.Providers, 2)

@@ -36,7 +36,7 @@ func Example() {
 func ExampleConfig() {
 	q := memqueue.New(memqueue.Options{})
 	defer q.Close()
-	cfg := notify.Config{Store: memstore.New(), Queue: q, Stats: printStats{}, SecretKey: []byte("example only")}
+	cfg := notify.Config{Store: memstore.New(), Queue: q, Stats: printStats{}, SecretKey: []byte("example only: a 32-byte secret key")}
 	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 	if err != nil {
 		fmt.Println(err)

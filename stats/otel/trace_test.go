@@ -60,7 +60,7 @@ func newTraced(t *testing.T, cfg notify.Config) *traced {
 	if cfg.Store == nil {
 		cfg.Store = memstore.New()
 	}
-	cfg.SecretKey, cfg.Logger = []byte("otel tests"), slog.New(slog.DiscardHandler)
+	cfg.SecretKey, cfg.Logger = []byte("otel tests: a secret key of 32 bytes or more"), slog.New(slog.DiscardHandler)
 	cfg.Stats = notify.DiscardStats{}
 	// Traced over the metrics wrappers: both see every call.
 	n, err := notify.New(otel.Config(instrument.Config(cfg, ""), opts))

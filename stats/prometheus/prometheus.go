@@ -42,6 +42,11 @@
 // The send and receipt histograms measure whole deliveries, so they use
 // Options.DeliveryBuckets (10 ms to an hour); the others use
 // Options.Buckets (prometheus.DefBuckets, 5 ms to 10 s).
+//
+// The number of series is bounded, whatever names reach a Stats: a name
+// longer than MaxNameLength, or a new name once Options.MaxSeries names
+// are recorded, is dropped, and notify_dropped_series_total counts the
+// recordings dropped.
 package prometheus
 
 import (
@@ -66,9 +71,12 @@ const DefaultNamespace = "notify"
 // seconds.
 var DefaultDeliveryBuckets = []float64{0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600}
 
-// maxCached bounds the name cache; names past it are still recorded, only
-// mapped again on every call.
-const maxCached = 10000
+// DefaultMaxSeries is the default of Options.MaxSeries.
+const DefaultMaxSeries = 5000
+
+// MaxNameLength is the longest name a Stats records; longer ones are
+// dropped and counted in notify_dropped_series_total.
+const MaxNameLength = 200
 
 // Options configure a Stats. Zero values select the defaults.
 type Options struct {
@@ -86,6 +94,11 @@ type Options struct {
 	// notify_send_duration_seconds and notify_receipt_elapsed_seconds
 	// (default DefaultDeliveryBuckets).
 	DeliveryBuckets []float64
+	// MaxSeries caps the distinct names (counter, timing and gauge names
+	// apart) a Stats records (default DefaultMaxSeries); a recording under
+	// a new name past the cap is dropped and counted in
+	// notify_dropped_series_total.
+	MaxSeries int
 }
 
 // Stats is a notify.Stats and notify.Gauger that records on Prometheus
@@ -99,14 +112,19 @@ type Stats struct {
 	providerDuration, receiptElapsed, sendDuration       *prom.HistogramVec
 	httpDuration, eventDuration                          *prom.HistogramVec
 	gauges                                               *prom.GaugeVec
+	dropped                                              prom.Counter
 
 	// The families of the names that statname reads.
 	counterFamilies map[statname.Family]*prom.CounterVec
 	timingFamilies  map[statname.Family]*prom.HistogramVec
 
-	mu        sync.RWMutex
-	counters  map[string]prom.Counter
-	observers map[string]prom.Observer
+	// The names recorded so far, at most maxSeries of them in all.
+	mu          sync.RWMutex
+	maxSeries   int
+	series      int
+	counters    map[string]prom.Counter
+	observers   map[string]prom.Observer
+	gaugeSeries map[string]prom.Gauge
 }
 
 var (
@@ -134,10 +152,16 @@ func New(reg prom.Registerer, opts Options) (*Stats, error) {
 	if len(delivery) == 0 {
 		delivery = DefaultDeliveryBuckets
 	}
+	maxSeries := opts.MaxSeries
+	if maxSeries <= 0 {
+		maxSeries = DefaultMaxSeries
+	}
 	s := &Stats{
-		trim:      opts.TrimPrefix,
-		counters:  map[string]prom.Counter{},
-		observers: map[string]prom.Observer{},
+		trim:        opts.TrimPrefix,
+		maxSeries:   maxSeries,
+		counters:    map[string]prom.Counter{},
+		observers:   map[string]prom.Observer{},
+		gaugeSeries: map[string]prom.Gauge{},
 	}
 	r := registrar{reg: reg, ns: ns}
 	s.daoCalls = r.counter("dao_calls_total", "Store calls, by method.", "method")
@@ -158,6 +182,8 @@ func New(reg prom.Registerer, opts Options) (*Stats, error) {
 	s.events = r.counter("events_total", "Other counters, by StatsD name.", "name")
 	s.eventDuration = r.histogram("event_duration_seconds", "Other timings, by StatsD name.", buckets, "name")
 	s.gauges = r.gauge("gauge", "Gauges, by StatsD name.", "name")
+	s.dropped = r.counter("dropped_series_total",
+		"Recordings dropped because their name was too long or the series cap was reached.").WithLabelValues()
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -184,69 +210,79 @@ func Handler(g prom.Gatherer) http.Handler {
 
 // Incr adds one to the counter name maps to.
 func (s *Stats) Incr(name string) {
-	s.mu.RLock()
-	c, ok := s.counters[name]
-	s.mu.RUnlock()
-	if !ok {
-		c = s.counterFor(name)
-		if c == nil {
-			return
-		}
-		s.mu.Lock()
-		if len(s.counters) < maxCached {
-			s.counters[name] = c
-		}
-		s.mu.Unlock()
+	if c, ok := lookup(s, s.counters, name, s.counterFor); ok {
+		c.Inc()
 	}
-	c.Inc()
 }
 
 // Timing observes d, in seconds, on the histogram name maps to.
 func (s *Stats) Timing(name string, d time.Duration) {
-	s.mu.RLock()
-	o, ok := s.observers[name]
-	s.mu.RUnlock()
-	if !ok {
-		o = s.observerFor(name)
-		if o == nil {
-			return
-		}
-		s.mu.Lock()
-		if len(s.observers) < maxCached {
-			s.observers[name] = o
-		}
-		s.mu.Unlock()
+	if o, ok := lookup(s, s.observers, name, s.observerFor); ok {
+		o.Observe(d.Seconds())
 	}
-	o.Observe(d.Seconds())
 }
 
 // Gauge sets notify_gauge{name} to value.
 func (s *Stats) Gauge(name string, value float64) {
-	if g, err := s.gauges.GetMetricWithLabelValues(strings.TrimPrefix(name, s.trim)); err == nil {
+	if g, ok := lookup(s, s.gaugeSeries, name, s.gaugeFor); ok {
 		g.Set(value)
 	}
 }
 
-// counterFor maps a counter name; nil when a label value is not valid.
-func (s *Stats) counterFor(full string) prom.Counter {
+// lookup returns the metric of name in m, making it with mk on the first
+// recording under that name. It returns false, and counts a dropped
+// recording, when the name is too long or m would grow s past its cap;
+// it returns false alone when mk refuses the name.
+func lookup[T any](s *Stats, m map[string]T, name string, mk func(string) (T, bool)) (T, bool) {
+	s.mu.RLock()
+	v, ok := m[name]
+	s.mu.RUnlock()
+	if ok {
+		return v, true
+	}
+	var zero T
+	if len(name) > MaxNameLength {
+		s.dropped.Inc()
+		return zero, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	if s.series >= s.maxSeries {
+		s.dropped.Inc()
+		return zero, false
+	}
+	v, ok = mk(name)
+	if !ok {
+		return zero, false
+	}
+	m[name] = v
+	s.series++
+	return v, true
+}
+
+// counterFor maps a counter name; false when a label value is not valid.
+func (s *Stats) counterFor(full string) (prom.Counter, bool) {
 	name := strings.TrimPrefix(full, s.trim)
 	vec, labels := s.mapCounter(name)
 	c, err := vec.GetMetricWithLabelValues(labels...)
-	if err != nil {
-		return nil
-	}
-	return c
+	return c, err == nil
 }
 
-// observerFor maps a timing name; nil when a label value is not valid.
-func (s *Stats) observerFor(full string) prom.Observer {
+// observerFor maps a timing name; false when a label value is not valid.
+func (s *Stats) observerFor(full string) (prom.Observer, bool) {
 	name := strings.TrimPrefix(full, s.trim)
 	vec, labels := s.mapTiming(name)
 	o, err := vec.GetMetricWithLabelValues(labels...)
-	if err != nil {
-		return nil
-	}
-	return o
+	return o, err == nil
+}
+
+// gaugeFor maps a gauge name; false when it is not a valid label value.
+func (s *Stats) gaugeFor(full string) (prom.Gauge, bool) {
+	g, err := s.gauges.GetMetricWithLabelValues(strings.TrimPrefix(full, s.trim))
+	return g, err == nil
 }
 
 // mapCounter returns the family and labels of the counter name.

@@ -30,7 +30,7 @@ func ExampleOpenSQLite() {
 	defer store.Close() // after the Notifier's Close: the Store is the caller's
 	queue := memqueue.New(memqueue.Options{})
 	defer queue.Close()
-	n, err := notify.New(notify.Config{Store: store, Queue: queue, SecretKey: []byte("example secret key"),
+	n, err := notify.New(notify.Config{Store: store, Queue: queue, SecretKey: []byte("example secret key, at least 32 bytes"),
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		log.Fatal(err)

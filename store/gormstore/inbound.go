@@ -44,8 +44,8 @@ func (s *Store) ListInboundSMS(ctx context.Context, serviceID uuid.UUID, olderTh
 	query := `SELECT id, notify_number, user_number, content, provider, created_at FROM inbound_sms WHERE service_id = ?`
 	args := []any{serviceID.String()}
 	if olderThan != nil {
-		query += ` AND (created_at, id) < (SELECT o.created_at, o.id FROM inbound_sms o WHERE o.id = ?)`
-		args = append(args, olderThan.String())
+		query += ` AND (created_at, id) < (SELECT o.created_at, o.id FROM inbound_sms o WHERE o.id = ? AND o.service_id = ?)`
+		args = append(args, olderThan.String(), serviceID.String())
 	}
 	query += ` ORDER BY created_at DESC, id DESC`
 	if limit > 0 {

@@ -112,9 +112,10 @@ func (s *Store) ListNotifications(ctx context.Context, f notify.NotificationFilt
 		where = append(where, "job_id IS NULL")
 	}
 	if f.OlderThan != nil {
-		// An unknown id makes the subquery NULL and the comparison false.
-		where = append(where, "(created_at, id) < (SELECT o.created_at, o.id FROM notifications o WHERE o.id = ?)")
-		args = append(args, f.OlderThan.String())
+		// An unknown id, or another service's, makes the subquery NULL
+		// and the comparison false.
+		where = append(where, "(created_at, id) < (SELECT o.created_at, o.id FROM notifications o WHERE o.id = ? AND o.service_id = ?)")
+		args = append(args, f.OlderThan.String(), f.ServiceID.String())
 	}
 	query := `SELECT ` + notificationColumns + ` FROM notifications WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY created_at DESC, id DESC`

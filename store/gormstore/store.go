@@ -131,8 +131,8 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 	return s, nil
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database file at path,
-// migrates the schema and returns the Store. It uses the pure-Go driver
+// OpenSQLite opens (creating if needed, with mode 0600) the SQLite
+// database file at path, migrates the schema and returns the Store. It uses the pure-Go driver
 // github.com/glebarez/sqlite (no cgo) in WAL mode with foreign keys on and a
 // busy timeout; writes go through one connection that begins IMMEDIATE
 // transactions, reads through a pool of read-only connections. path is a
@@ -146,6 +146,9 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	opts = opts.withDefaults()
 	if path == "" || strings.Contains(path, "?") || path == ":memory:" {
 		return nil, fmt.Errorf("gormstore: open sqlite: invalid path %q (need a file name without '?')", path)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	syncMode := "NORMAL"
 	if opts.SQLiteSynchronousFull {

@@ -373,7 +373,7 @@ func (s *Store) ListNotifications(ctx context.Context, f notify.NotificationFilt
 	var pivot *notify.Notification
 	if f.OlderThan != nil {
 		p, ok := s.notifications[*f.OlderThan]
-		if !ok {
+		if !ok || p.ServiceID != f.ServiceID {
 			s.mu.RUnlock()
 			return []notify.Notification{}, nil
 		}
@@ -644,7 +644,7 @@ func (s *Store) ListInboundSMS(ctx context.Context, serviceID uuid.UUID, olderTh
 	var pivot *notify.InboundSMS
 	if olderThan != nil {
 		p, ok := s.inbound[*olderThan]
-		if !ok {
+		if !ok || p.ServiceID != serviceID {
 			return []notify.InboundSMS{}, nil
 		}
 		pivot = p

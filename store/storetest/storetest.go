@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ListInProgress", testInProgress},
 		{"InboundSMS", testInboundSMS},
 		{"Settings", testSettings},
+		{"OlderThanScope", testOlderThanScope},
 		// Optional abilities (adminstore.go in package notify): skipped,
 		// with the reason, on stores without them.
 		{"ListServices", testListServices},
@@ -78,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"CountByStatus", testCountByStatus},
 		{"DataRetention", testDataRetention},
 		{"ArchiveNotifications", testArchiveNotifications},
+		{"SealedStore", testSealed},
 		{"BatchDelivery", testBatchDelivery},
 	}
 	for _, tc := range tests {
