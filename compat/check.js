@@ -259,7 +259,7 @@ async function main() {
   await check('getNotificationById: unknown id', () =>
     refused(live.getNotificationById(randomUUID()), 404, 'NoResultFound', 'No result found'));
   await check('getNotificationById: not a UUID', () =>
-    refused(live.getNotificationById('1234-badly-formatted-id-7890'), 404, 'NoResultFound', 'No result found'));
+    refused(live.getNotificationById('1234-badly-formatted-id-7890'), 400, 'ValidationError', 'notification_id is not a valid UUID'));
   await check('getNotificationById: any key type of the service', async () => {
     const res = await team.getNotificationById(sent.testSms);
     assert.equal(res.data.id, sent.testSms);
