@@ -17,7 +17,7 @@ import (
 )
 
 // TaskServiceCallback is the task that POSTs a notification's status to its
-// service's callback URL (SPEC B7.6), on the service-callbacks queue.
+// service's callback URL, as upstream sends it, on the service-callbacks queue.
 const TaskServiceCallback = "send_delivery_status"
 
 // TimeFormat is the timestamp format of the API and of callbacks:
@@ -27,7 +27,8 @@ const TimeFormat = "2006-01-02T15:04:05.000000Z"
 // DefaultCallbackTimeout bounds one delivery-status callback request.
 const DefaultCallbackTimeout = 5 * time.Second
 
-// CallbackPayload is the body of a delivery-status callback (SPEC B7.6).
+// CallbackPayload is the body of a delivery-status callback, in upstream's
+// shape.
 type CallbackPayload struct {
 	ID               uuid.UUID        `json:"id"`
 	Reference        *string          `json:"reference"`

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Upstream's valid_email_addresses (VECTORS 3.1 E1-E17 and the rows
-// between them).
+// Upstream's valid_email_addresses (notifications-utils' email address
+// tests).
 var validEmails = []string{
 	"email@domain.com",
 	"email@domain.COM",
@@ -49,7 +49,8 @@ func TestValidateEmailValid(t *testing.T) {
 	}
 }
 
-// VECTORS 3.1 E18-E21.
+// Surrounding whitespace and invisible characters are stripped, as
+// upstream does.
 func TestValidateEmailStripsWhitespace(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{
@@ -69,8 +70,8 @@ func TestValidateEmailStripsWhitespace(t *testing.T) {
 	}
 }
 
-// Upstream's invalid_email_addresses (VECTORS 3.2 X1-X29 and the rows
-// between them), plus cases for each rule of SPEC B6.2.
+// Upstream's invalid_email_addresses, plus cases for each rule of upstream's
+// email validation.
 func TestValidateEmailInvalid(t *testing.T) {
 	t.Parallel()
 	tests := []string{
@@ -154,7 +155,7 @@ func TestValidateEmailLengthLimit(t *testing.T) {
 	assert.NoError(t, err)
 }
 
-// Guest-list matching never confuses distinct addresses (VECTORS 3.2).
+// Guest-list matching never confuses distinct addresses (upstream's cases).
 func TestEmailGuestListMatching(t *testing.T) {
 	t.Parallel()
 	other := FormatRecipient("very_special_and_unique@example.com")

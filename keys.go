@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Authentication messages (SPEC B1.3), exact.
+// Authentication messages, exactly upstream's.
 const (
 	MsgNoToken          = "Unauthorized: authentication token must be provided"
 	MsgBearerScheme     = "Unauthorized: authentication bearer scheme must be used"
@@ -42,7 +42,7 @@ type Caller struct {
 }
 
 // FormatKey returns the key string handed to users:
-// "{name}-{service_id}-{secret}" (SPEC B1.2).
+// "{name}-{service_id}-{secret}", as the official clients parse it.
 func FormatKey(name string, serviceID uuid.UUID, secret string) string {
 	return name + "-" + serviceID.String() + "-" + secret
 }
@@ -69,8 +69,8 @@ func NewToken(serviceID uuid.UUID, secret string, iat time.Time) (string, error)
 	return t.SignedString([]byte(secret))
 }
 
-// Authenticate checks an Authorization header value as upstream does (SPEC
-// B1.3) and returns the caller. Refusals are *Error with Name AuthError and
+// Authenticate checks an Authorization header value as upstream does and
+// returns the caller. Refusals are *Error with Name AuthError and
 // status 401 or 403 and upstream's exact messages; other errors are
 // internal (the store failed).
 func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Caller, error) {
@@ -231,7 +231,7 @@ func recipientsRestricted(svc *Service, keyType KeyType) bool {
 	return keyType == KeyTypeTeam || (keyType == KeyTypeLive && svc.Restricted)
 }
 
-// allowedToSendTo is the seed's rule (SPEC B1.4): may a key of keyType of
+// allowedToSendTo is the trial-mode and team-key rule: may a key of keyType of
 // service send to recipient, given the service's team and guest list?
 func allowedToSendTo(recipient string, svc *Service, keyType KeyType, team []TeamMember, guests []GuestListEntry) bool {
 	if !recipientsRestricted(svc, keyType) {

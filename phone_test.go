@@ -16,7 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Exact message texts (VECTORS.md message constants).
+// Exact message texts (upstream's message constants).
 const (
 	msgLong    = "Mobile number is too long"
 	msgShort   = "Mobile number is too short"
@@ -70,7 +70,7 @@ func TestPhoneErrorMessages(t *testing.T) {
 	assert.Equal(t, "UNSUPPORTED_COUNTRY_CODE", string(PhoneUnsupportedCountryCode))
 }
 
-// VECTORS 1.1 and U-PN valid_uk_mobile_phone_numbers.
+// notifications-utils' test_phone_number.py: valid_uk_mobile_phone_numbers.
 var validUKMobiles = []string{
 	"7723456789",
 	"07723456789",
@@ -104,7 +104,7 @@ func TestParsePhoneNumberValidUKMobiles(t *testing.T) {
 	}
 }
 
-// VECTORS 1.2 (U-PN valid_international_phone_numbers).
+// notifications-utils' test_phone_number.py: valid_international_phone_numbers.
 func TestParsePhoneNumberValidInternational(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -137,7 +137,7 @@ func TestParsePhoneNumberValidInternational(t *testing.T) {
 	}
 }
 
-// VECTORS 1.3 (U-PN valid_uk_landlines).
+// notifications-utils' test_phone_number.py: valid_uk_landlines.
 func TestParsePhoneNumberUKLandlines(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"0117 496 0860", "44 117 496 0860", "016064 1234", "030 1234 5678", "01709510122"} {
@@ -160,7 +160,7 @@ func TestParsePhoneNumberUKLandlines(t *testing.T) {
 	}
 }
 
-// VECTORS 1.4: numbers refused, with their exact messages.
+// Upstream's cases: numbers refused, with their exact messages.
 func TestPhoneNumberInvalid(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -201,7 +201,7 @@ func TestPhoneNumberInvalid(t *testing.T) {
 	}
 }
 
-// VECTORS 1.4 #67-71: international numbers without permission.
+// Upstream's cases: international numbers without permission.
 func TestPhoneNumberInternationalNotAllowed(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"+14158961600", "+1 202-483-3000", "+74953087842"} {
@@ -217,7 +217,7 @@ func TestPhoneNumberInternationalNotAllowed(t *testing.T) {
 	}
 }
 
-// VECTORS 1.4 #72-73.
+// Numbers of countries upstream does not support.
 func TestPhoneNumberUnsupportedCountry(t *testing.T) {
 	t.Parallel()
 	p := mustParse(t, "24741111")
@@ -232,7 +232,7 @@ func TestPhoneNumberUnsupportedCountry(t *testing.T) {
 	phoneCode(t, err)
 }
 
-// VECTORS 1.4 constructor failure codes (U-PN test_validate_normalised_fails).
+// The constructor's failure codes (notifications-utils' test_phone_number.py: test_validate_normalised_fails).
 func TestParsePhoneNumberFailureCodes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -260,7 +260,7 @@ func TestParsePhoneNumberFailureCodes(t *testing.T) {
 	}
 }
 
-// VECTORS 1.5: nearly valid numbers and TV numbers.
+// Upstream's cases: nearly valid numbers and TV numbers.
 func TestParsePhoneNumberNormalises(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ in, want string }{
@@ -290,7 +290,8 @@ func TestParsePhoneNumberNormalises(t *testing.T) {
 	}
 }
 
-// VECTORS 1.6 (rate multipliers are not ours).
+// The international information of a number (upstream's cases; the
+// rate multipliers are checked with the billing table).
 func TestPhoneNumberInternationalInfo(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -336,7 +337,7 @@ func TestPhoneNumberValidateUKSpecials(t *testing.T) {
 	}
 }
 
-// VECTORS 1.8: every UK mobile row matches the guest list entry
+// Upstream's cases: every UK mobile row matches the guest list entry
 // "07723456789" and no other; US numbers match in both spellings.
 func TestFormatRecipient(t *testing.T) {
 	t.Parallel()
@@ -555,7 +556,7 @@ func BenchmarkValidatePhone(b *testing.B) {
 }
 
 // The rest of upstream's lists in tests/recipient_validation/
-// test_phone_number.py (rows not quoted in VECTORS.md).
+// test_phone_number.py (rows beyond the ones above).
 func TestPhoneNumberUpstreamLists(t *testing.T) {
 	t.Parallel()
 	international := []string{

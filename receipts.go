@@ -17,7 +17,7 @@ import (
 const SandboxName = "sandbox"
 
 // SimulatedStatus is the status a fake receipt gives a simulated
-// notification (SPEC A2, B2.2): SMS to numbers ending 7700900003 is a
+// notification, as upstream's test keys do: SMS to numbers ending 7700900003 is a
 // temporary failure and 7700900002 a permanent one; email to
 // temp-fail@simulator.notify and perm-fail@simulator.notify likewise;
 // everything else is delivered.

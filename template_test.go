@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// VECTORS 4.1: placeholder extraction (U-FLD test_extracting_placeholders).
+// Upstream's cases: placeholder extraction (notifications-utils' test_field.py: test_extracting_placeholders).
 func TestPlaceholders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -39,7 +39,7 @@ func TestPlaceholders(t *testing.T) {
 	}
 }
 
-// VECTORS 4.1: placeholder substitution (U-FLD test_replacement_of_placeholders).
+// Upstream's cases: placeholder substitution (notifications-utils' test_field.py: test_replacement_of_placeholders).
 func TestFillVectors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -88,7 +88,7 @@ func TestFillVectors(t *testing.T) {
 	}
 }
 
-// VECTORS 4.1: conditional truthiness (U-FLD str2bool).
+// Upstream's cases: conditional truthiness (notifications-utils' test_field.py: str2bool).
 func TestFillConditionalTruthiness(t *testing.T) {
 	t.Parallel()
 	truthy := []any{1, "1", "yes", "y", "true", "True", true, "include", "show", "T", "YES", 1.0, []any{"yes"}}
@@ -107,7 +107,7 @@ func TestFillConditionalTruthiness(t *testing.T) {
 	}
 }
 
-// VECTORS 4.1: list values (U-FLD test_field_renders_lists_as_strings).
+// Upstream's cases: list values (notifications-utils' test_field.py: test_field_renders_lists_as_strings).
 func TestFillLists(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -188,7 +188,7 @@ func TestFillKeyCollisions(t *testing.T) {
 	assert.Equal(t, "upper", Fill("((n a m e))", values), "NAME sorts first")
 }
 
-// VECTORS 4.2 (A-TPL, A-TREST) and B6.3.
+// notifications-api's template and template REST tests.
 func TestMissingPersonalisation(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -215,7 +215,7 @@ func TestMissingPersonalisation(t *testing.T) {
 	}
 }
 
-// VECTORS 4.3: SMS newline and whitespace normalisation.
+// Upstream's cases: SMS newline and whitespace normalisation.
 func TestRenderSMSNewlines(t *testing.T) {
 	t.Parallel()
 	for _, content := range []string{
@@ -267,7 +267,7 @@ func TestRenderSMS(t *testing.T) {
 	}
 }
 
-// VECTORS 5.1: character counts, before and after personalisation.
+// Upstream's cases: character counts, before and after personalisation.
 func TestSMSCharacterCount(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -316,7 +316,7 @@ func TestSMSCharacterCountUTF16(t *testing.T) {
 	assert.Equal(t, 2, SMSCharacterCount("a((b))c"), "unfilled placeholders count as nothing")
 }
 
-// VECTORS 5.2: fragment counts.
+// Upstream's cases: fragment counts.
 func TestSMSFragmentCount(t *testing.T) {
 	t.Parallel()
 	rep := strings.Repeat
@@ -370,7 +370,7 @@ func TestSMSFragmentCount(t *testing.T) {
 	}
 }
 
-// VECTORS 5.2: non-GSM detection.
+// Upstream's cases: non-GSM detection.
 func TestNonGSMCharacters(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -395,7 +395,7 @@ func TestNonGSMCharacters(t *testing.T) {
 	}
 }
 
-// VECTORS 4.2 (A-VAL): length limits.
+// notifications-api's validator tests: length limits.
 func TestSMSTooLong(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -443,7 +443,7 @@ func TestEmailTooLong(t *testing.T) {
 	assert.Contains(t, err.Error(), "Your message is 2000002 bytes.")
 }
 
-// VECTORS 4.2: email body and subject as the API returns them.
+// Upstream's cases: email body and subject as the API returns them.
 func TestRenderEmailBody(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

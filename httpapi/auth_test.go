@@ -13,7 +13,7 @@ import (
 	"github.com/notifykit/notify"
 )
 
-// TestAuth checks every message of SPEC B1.3 in both error shapes: v2
+// TestAuth checks every authentication message in both error shapes: v2
 // routes answer {"status_code", "errors"}, v1 routes {"result", "message":
 // {"token": [...]}}.
 func TestAuth(t *testing.T) {

@@ -39,7 +39,7 @@ func infoOf(ctx context.Context) *requestInfo {
 // of the answer), or "" outside the handler.
 func RequestID(ctx context.Context) string { return infoOf(ctx).id }
 
-// securityHeaders are upstream's response headers (SPEC B10).
+// securityHeaders are upstream's response headers, and a few more.
 var securityHeaders = [][2]string{
 	{"Cache-Control", "no-store, no-cache, private, must-revalidate"},
 	{"X-Frame-Options", "SAMEORIGIN"},

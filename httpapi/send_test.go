@@ -82,7 +82,7 @@ func TestPostSimulatedRecipientNotPersisted(t *testing.T) {
 	assert.Empty(t, e.queue.tasks)
 }
 
-// TestPostErrors checks the refusals of SPEC B4.2 and the business rules
+// TestPostErrors checks the v2 schema refusals and the business rules
 // through the API, each in the v2 shape.
 func TestPostErrors(t *testing.T) {
 	t.Parallel()

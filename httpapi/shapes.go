@@ -52,7 +52,7 @@ type EmailContent struct {
 }
 
 // PostNotificationResponse is the 201 body of POST /v2/notifications/{type}
-// (SPEC B5.1, B5.2); Content is SMSContent or EmailContent.
+// in upstream's shape; Content is SMSContent or EmailContent.
 type PostNotificationResponse struct {
 	ID           uuid.UUID   `json:"id"`
 	Reference    *string     `json:"reference"`
@@ -88,7 +88,7 @@ type SMSCostDetails struct {
 }
 
 // NotificationJSON is a notification in GET /v2/notifications[/{id}]
-// (SPEC B5.4). Keys are always present; absent values are null.
+// in upstream's shape. Keys are always present; absent values are null.
 type NotificationJSON struct {
 	ID                     uuid.UUID   `json:"id"`
 	Reference              *string     `json:"reference"`
@@ -195,14 +195,14 @@ func withQuery(base string, q url.Values) string {
 	return base + "?" + q.Encode()
 }
 
-// NotificationsPage is the body of GET /v2/notifications (SPEC B5.5).
+// NotificationsPage is the body of GET /v2/notifications.
 type NotificationsPage struct {
 	Notifications []NotificationJSON `json:"notifications"`
 	Links         Links              `json:"links"`
 }
 
 // TemplateJSON is a template in GET /v2/template/{id}[/version/{n}] and
-// GET /v2/templates (SPEC B5.6).
+// GET /v2/templates.
 type TemplateJSON struct {
 	ID                 uuid.UUID       `json:"id"`
 	Type               string          `json:"type"`
@@ -278,7 +278,7 @@ type PreviewJSON struct {
 	Postage *string   `json:"postage"`
 }
 
-// ReceivedTextJSON is one received text message (SPEC B5.7).
+// ReceivedTextJSON is one received text message.
 type ReceivedTextJSON struct {
 	ID           uuid.UUID `json:"id"`
 	CreatedAt    string    `json:"created_at"`

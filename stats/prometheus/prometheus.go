@@ -1,6 +1,6 @@
 // Package prometheus is a notify.Stats that records the Notifier's metrics
 // as Prometheus counters and histograms with labels, instead of the dotted
-// StatsD names the rest of notify emits (SPEC A8). It is built on
+// StatsD names the rest of notify emits. It is built on
 // github.com/prometheus/client_golang.
 //
 // Names are mapped as follows (namespace "notify" by default; durations in
