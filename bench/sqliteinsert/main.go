@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,6 +116,10 @@ func run(file string, clients int, duration time.Duration) error {
 	return nil
 }
 
+// onNotifications finds the table of an index's statement, which may
+// break its line after the table name.
+var onNotifications = regexp.MustCompile(`\sON\s+notifications(\s|\()`)
+
 // makeCopy creates bench_notifications with the columns and indexes of
 // notifications, from the statements SQLite keeps in sqlite_master.
 func makeCopy(db *gorm.DB) error {
@@ -139,7 +144,7 @@ func makeCopy(db *gorm.DB) error {
 			stmt = strings.Replace(stmt, "notifications", copyName, 1)
 		case "index":
 			stmt = strings.Replace(stmt, " "+o.Name+" ", " bench_"+o.Name+" ", 1)
-			stmt = strings.Replace(stmt, " ON notifications ", " ON "+copyName+" ", 1)
+			stmt = onNotifications.ReplaceAllString(stmt, " ON "+copyName+"$1")
 			if !strings.Contains(stmt, copyName) {
 				return fmt.Errorf("cannot copy index %s: %s", o.Name, o.SQL)
 			}
