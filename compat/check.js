@@ -9,6 +9,7 @@
 const assert = require('node:assert/strict');
 const { randomUUID } = require('node:crypto');
 const { NotifyClient } = require('notifications-node-client');
+const jwt = require('jsonwebtoken'); // the client's own dependency, for the admin API's token
 
 const baseUrl = process.env.NOTIFY_BASE_URL;
 if (!baseUrl) {
@@ -386,6 +387,43 @@ async function main() {
     const res = await live.getReceivedTexts('7b5539e9-5799-47aa-aee7-763953b79925');
     assert.deepEqual(res.data.received_text_messages.map((m) => m.content), ['First reply']);
   });
+
+  // --- a service set up over the admin API, then used with the client --
+  const adminSecret = process.env.NOTIFY_ADMIN_SECRET;
+  if (adminSecret) {
+    const admin = async (method, path, body, want) => {
+      const token = jwt.sign({ iss: 'notify-admin' }, adminSecret, { algorithm: 'HS256' });
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.equal(res.status, want, `${method} ${path}: ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    const made = {};
+    await check('admin API: create a live service, a key and a template', async () => {
+      made.service = (await admin('POST', '/service', { name: 'Made over the admin API', restricted: false }, 201)).data.id;
+      made.key = (await admin('POST', `/service/${made.service}/api-key`, { name: 'backend', key_type: 'normal' }, 201)).key;
+      made.template = (await admin('POST', `/service/${made.service}/template`,
+        { name: 'Hello', template_type: 'sms', content: 'Hello ((name))' }, 201)).data.id;
+    });
+    await check('admin API: the client sends with the new key', async () => {
+      const client = new NotifyClient(baseUrl, made.key);
+      const res = await client.sendSms(made.template, '07700 900456', { personalisation: { name: 'Jo' } });
+      assert.equal(res.status, 201);
+      assert.equal(res.data.content.body, 'Hello Jo');
+    });
+    await check('admin API: a revoked key is refused at once', async () => {
+      const keys = (await admin('GET', `/service/${made.service}/api-keys`, undefined, 200)).apiKeys;
+      assert.equal(keys.length, 1);
+      await admin('POST', `/service/${made.service}/api-key/revoke/${keys[0].id}`, {}, 202);
+      const client = new NotifyClient(baseUrl, made.key);
+      await refused(client.sendSms(made.template, '07700 900456', { personalisation: { name: 'Jo' } }),
+        403, 'AuthError', 'Invalid token: API key revoked');
+    });
+  }
 
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;

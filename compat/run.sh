@@ -25,6 +25,9 @@ npm ci --no-audit --no-fund --loglevel=error >/dev/null
 
 : >"$tmp/server.log"
 (umask 077 && head -c 32 /dev/urandom | base64 >"$tmp/secret.key")
+# The admin API too: check.js sets a service up over it, then sends with the client.
+NOTIFY_ADMIN_SECRET=$(head -c 32 /dev/urandom | base64)
+export NOTIFY_ADMIN_SECRET
 "$tmp/server" -addr 127.0.0.1:0 -db "$tmp/notify.db" -seed "$here/seed.json" \
 	-secret-key-file "$tmp/secret.key" >"$tmp/server.out" 2>"$tmp/server.log" &
 pid=$!
