@@ -39,7 +39,7 @@ func BenchmarkSendSMS(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			svc, _ := n.CreateService(ctx, notify.Service{Name: "Bench", MessageLimit: 1 << 30, SMSMessageLimit: 1 << 30})
+			svc, _ := n.CreateService(ctx, notify.Service{Name: "Bench", MessageLimit: 1 << 30, SMSMessageLimit: 1 << 30, RateLimit: 1 << 30})
 			tpl, _ := n.CreateTemplate(ctx, notify.Template{ServiceID: svc.ID, Type: notify.SMS, Name: "t",
 				Content: "Hello ((name)), your appointment is on ((date)). Reply STOP to opt out."})
 			key, _ := n.CreateAPIKey(ctx, svc.ID, "k", notify.KeyTypeLive)

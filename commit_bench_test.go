@@ -88,7 +88,7 @@ func benchSendParallel(b *testing.B, inner notify.Store, gc notify.GroupCommit) 
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	svc, err := n.CreateService(ctx, notify.Service{Name: "Bench", MessageLimit: 1 << 30, SMSMessageLimit: 1 << 30})
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Bench", MessageLimit: 1 << 30, SMSMessageLimit: 1 << 30, RateLimit: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -81,7 +81,7 @@ func newDrain(b *testing.B, s notify.Store, q notify.Queue) *drain {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := n.CreateService(ctx, notify.Service{Name: "Drain", MessageLimit: 1 << 30})
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Drain", MessageLimit: 1 << 30, SMSMessageLimit: 1 << 30, RateLimit: 1 << 30})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -204,7 +204,7 @@ func newRCEnv(t testing.TB, configure func(*notify.Config)) *rcEnv {
 	e.n = n
 	ctx := context.Background()
 	e.svc, err = n.CreateService(ctx, notify.Service{Name: "Cached", Restricted: true, MessageLimit: 1 << 30,
-		SMSMessageLimit: 1 << 30})
+		SMSMessageLimit: 1 << 30, RateLimit: 1 << 30})
 	require.NoError(t, err)
 	require.NoError(t, n.AddTeamMember(ctx, notify.TeamMember{ServiceID: e.svc.ID, MobileNumber: rcTeamPhone}))
 	e.key, err = n.CreateAPIKey(ctx, e.svc.ID, "live", notify.KeyTypeLive)
