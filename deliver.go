@@ -148,8 +148,9 @@ func (n *Notifier) sentRecorded(ctx context.Context, d *delivery, err error) boo
 const recordSentTimeout = 30 * time.Second
 
 // recordSentLate handles a send whose notification left created before it
-// was recorded: a receipt that came back first (MMG and Firetext carry our
-// id), or another worker after an expired lease. The send's details
+// was recorded: another worker took it over after an expired lease (a
+// receipt cannot come first any more: receipts wait until the send is
+// recorded, see ErrNotSentYet). The send's details
 // (sent_at, sent_by, billable units, the provider's reference) are still
 // written, keeping whatever status the notification has now.
 func (n *Notifier) recordSentLate(ctx context.Context, log *slog.Logger, id uuid.UUID, upd NotificationUpdate) error {
