@@ -353,8 +353,12 @@ func (d DailyCounts) of(name DailyLimitName) int {
 	return 0
 }
 
-// add counts nt, unless it is simulated (CountNotifications' rule).
-func (d *DailyCounts) add(nt *Notification) {
+// Add counts nt as a ChannelCounter counts it: not at all when it is
+// simulated (a simulate key or research mode, CountNotifications' rule),
+// else against its channel, and a text message outside +44 against
+// international_sms too. Stores that count in Go use it, so the rule is
+// written once.
+func (d *DailyCounts) Add(nt *Notification) {
 	if nt.KeyType == KeyTypeSimulate || nt.Queue == QueueResearchMode {
 		return
 	}
@@ -409,7 +413,7 @@ func countByListing(ctx context.Context, s Store, serviceID uuid.UUID, since tim
 			if page[i].CreatedAt.Before(since) {
 				return counts, nil
 			}
-			counts.add(&page[i])
+			counts.Add(&page[i])
 		}
 		if len(page) < listingPage {
 			return counts, nil

@@ -434,18 +434,8 @@ func (s *Store) CountNotificationsByChannel(ctx context.Context, serviceID uuid.
 	defer s.mu.RUnlock()
 	var c notify.DailyCounts
 	for _, n := range s.notifications {
-		if n.ServiceID != serviceID || n.KeyType == notify.KeyTypeSimulate || n.Queue == notify.QueueResearchMode ||
-			n.CreatedAt.Before(since) {
-			continue
-		}
-		switch n.Type {
-		case notify.SMS:
-			c.SMS++
-			if n.PhonePrefix != "44" {
-				c.InternationalSMS++
-			}
-		case notify.Email:
-			c.Email++
+		if n.ServiceID == serviceID && !n.CreatedAt.Before(since) {
+			c.Add(n)
 		}
 	}
 	return c, nil
