@@ -52,16 +52,15 @@ type commitRow struct {
 
 // startGroupCommit sets up group commit when the Store can store batches
 // and Config.GroupCommit does not disable it.
-func (n *Notifier) startGroupCommit() error {
+func (n *Notifier) startGroupCommit() {
 	gc := n.cfg.GroupCommit // validated and defaulted with the Config
 	creator, ok := storeAs[BatchCreator](n.store)
 	if gc.Disabled || !ok {
-		return nil
+		return
 	}
 	enqueuer, _ := queueAs[BatchEnqueuer](n.queue)
 	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer,
 		maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
-	return nil
 }
 
 // persistAndQueue is the end of a send under group commit: it hands nt to

@@ -198,8 +198,8 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 // gets the error, to be retried.
 func (n *Notifier) claimAll(ctx context.Context, ds []*delivery) []*delivery {
 	now := n.now()
-	bc, ok := storeAs[BatchClaimer](n.store)
-	if !ok || len(ds) < 2 {
+	bc := n.claimer
+	if bc == nil || len(ds) < 2 {
 		n.concurrently(len(ds), func(i int) { ds[i].nt, ds[i].err = n.claim(ctx, ds[i].task.NotificationID, now) })
 		return claimed(ds)
 	}
@@ -305,17 +305,13 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 // transitionAll applies ts, in one call when the Store is a
 // BatchTransitioner, and returns one result per transition.
 func (n *Notifier) transitionAll(ctx context.Context, ts []NotificationTransition) ([]*Notification, []error) {
-	if bt, ok := storeAs[BatchTransitioner](n.store); ok && len(ts) > 1 {
+	if bt := n.transitioner; bt != nil && len(ts) > 1 {
 		out, errs := bt.TransitionNotifications(ctx, ts)
 		if len(out) == len(ts) && len(errs) == len(ts) {
 			return out, errs
 		}
 		err := fmt.Errorf("notify: the store answered %d transitions with %d notifications and %d errors", len(ts), len(out), len(errs))
-		out, errs = make([]*Notification, len(ts)), make([]error, len(ts))
-		for i := range errs {
-			errs[i] = err
-		}
-		return out, errs
+		return make([]*Notification, len(ts)), sameError(len(ts), err)
 	}
 	out, errs := make([]*Notification, len(ts)), make([]error, len(ts))
 	n.concurrently(len(ts), func(i int) {

@@ -198,6 +198,10 @@ type Notifier struct {
 	buckets localBuckets
 	// channels counts a service's day per channel; nil: by listing.
 	channels ChannelCounter
+	// claimer and transitioner claim and record deliveries in batches;
+	// nil: one notification at a time (deliver_batch.go).
+	claimer      BatchClaimer
+	transitioner BatchTransitioner
 
 	life               lifecycle // Close (lifecycle.go)
 	ownsCallbackClient bool      // New made cfg.CallbackClient
@@ -228,11 +232,12 @@ func New(cfg Config) (*Notifier, error) {
 		simEmails: map[string]bool{}, simPhones: map[string]bool{},
 		ownsCallbackClient: ownsCallbackClient,
 	}
+	// The Store's optional abilities, looked up once (adminstore.go).
 	n.channels, _ = storeAs[ChannelCounter](n.store)
+	n.claimer, _ = storeAs[BatchClaimer](n.store)
+	n.transitioner, _ = storeAs[BatchTransitioner](n.store)
 	n.life.init()
-	if err := n.startGroupCommit(); err != nil {
-		return nil, err
-	}
+	n.startGroupCommit()
 	byType := map[NotificationType][]Provider{}
 	for _, p := range cfg.Providers {
 		byType[p.Type()] = append(byType[p.Type()], p)

@@ -127,10 +127,7 @@ func (s *Store) TransitionNotifications(ctx context.Context, ts []notify.Notific
 	const op = "transition notifications"
 	out, errs := make([]*notify.Notification, len(ts)), make([]error, len(ts))
 	if err := s.check(ctx, op); err != nil {
-		for i := range errs {
-			errs[i] = err
-		}
-		return out, errs
+		return out, fill(errs, err)
 	}
 	for _, round := range rounds(ts) {
 		for chunk := range slices.Chunk(round, maxBatchRows) {
