@@ -231,7 +231,8 @@ type Provider interface {
 
 // ReceiptSimulator is implemented by providers that fake delivery receipts
 // (the sandbox). After the send is recorded, the Notifier asks for the
-// receipt and applies it through the normal receipt path.
+// receipt and applies it as a receipt is applied (ApplyReceipt's rules;
+// a batch of deliveries applies its receipts in one conditional update).
 type ReceiptSimulator interface {
 	SimulateReceipt(m Message, ref string) Receipt
 }

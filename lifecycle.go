@@ -16,7 +16,7 @@ import (
 type lifecycle struct {
 	mu     sync.RWMutex
 	closed bool
-	sends  sync.WaitGroup // sends past their checks, on their way to the Store
+	sends  sync.WaitGroup // sends under way, from their first check to the Store
 	runs   sync.WaitGroup // Run and RunWith calls
 
 	stop   context.Context // done once Close begins: stops Run
@@ -86,8 +86,8 @@ var errNotifierClosed error = closedError{}
 // Close stops what the Notifier runs and releases what it owns, waiting
 // until ctx is done at most. It refuses new work: sends, reads with a
 // Caller and Run then fail with an error for which errors.Is(err,
-// ErrClosed) holds. It then waits for the sends already past their checks
-// (their group commits included: every notification accepted is stored and
+// ErrClosed) holds. It then waits for the sends already under way (their
+// group commits included: every notification accepted is stored and
 // queued) and for the Run and RunWith calls, which it stops as if their
 // context had ended (deliveries in flight finish). Last it releases what
 // the Notifier made itself: its read cache, and the idle connections of the

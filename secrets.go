@@ -26,8 +26,9 @@ import (
 //
 // The Store keeps a key check value (an HMAC under another key derived
 // from the secret key), so that a Notifier started with the wrong key
-// fails in New, naming the problem, rather than answering every request
-// with an internal error.
+// fails at the first use of the key (or at CheckSecretKey, which a server
+// calls at start), naming the problem, rather than answering every
+// request with an internal error.
 
 // MinSecretKeyLength is the shortest Config.SecretKey New accepts, in
 // bytes. A random 32-byte key, written as text (for instance
@@ -183,8 +184,8 @@ func (b *secretBox) checks(stored string) bool {
 
 // SealedStore is an optional Store ability: reading a setting without
 // writing one, and re-sealing every secret the Store keeps in one
-// transaction. With it, New checks a Store's existing secrets before it
-// records the key check value, and RotateSecretKey can move a Store to a
+// transaction. With it, the first use of the key (or CheckSecretKey)
+// checks a Store's existing secrets before it records the key check value, and RotateSecretKey can move a Store to a
 // new key. memstore and gormstore have it; store/storetest checks it.
 type SealedStore interface {
 	// Setting returns the value stored under name and true, or "" and

@@ -288,8 +288,8 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return n.commit.persistAndQueue(ctx, d.c, nt, reserved)
 	}
 	if err := n.store.CreateNotification(ctx, nt); err != nil {
-		// A reserved place stays taken: the counter errs on the strict
-		// side until it expires.
+		// Without group commit a reserved place stays taken: the counter
+		// errs on the strict side until it expires.
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
 	if !reserved {

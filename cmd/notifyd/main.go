@@ -1,4 +1,4 @@
-// Command server runs the Notify-compatible API: code written for GOV.UK
+// Command notifyd runs the Notify-compatible API: code written for GOV.UK
 // Notify, with its official client libraries, works against it unchanged.
 //
 //	go run ./cmd/notifyd
@@ -43,7 +43,8 @@
 //	                   -smtp-tls starttls|starttls-required|implicit|none)
 //	-receipt-token PROVIDER=TOKEN
 //	                   accept delivery receipts from mmg, firetext or ses
-//	                   with this bearer token (repeatable); also from
+//	                   with this bearer token (twilio: its auth token, which
+//	                   signs X-Twilio-Signature) (repeatable); also from
 //	                   -receipt-token-file FILE or NOTIFY_RECEIPT_TOKENS;
 //	                   an unknown provider stops the start
 //	-max-conns N       connections served at once (1024)

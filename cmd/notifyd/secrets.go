@@ -19,8 +19,8 @@ import (
 )
 
 // The secret key seals API key secrets and callback URLs and tokens in the
-// database. It comes from -secret-key-file, -secret-key or
-// $NOTIFY_SECRET_KEY (in that order), and must be at least 32 bytes: the
+// database. It comes from one of -secret-key-file, -secret-key or
+// $NOTIFY_SECRET_KEY (the file with either of the others is an error), and must be at least 32 bytes: the
 // bytes of the flag or variable, or of the file without its trailing
 // white space. `openssl rand -base64 32 > notify.key` makes a good one.
 //
