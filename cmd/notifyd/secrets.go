@@ -20,9 +20,9 @@ import (
 
 // The secret key seals API key secrets and callback URLs and tokens in the
 // database. It comes from one of -secret-key-file, -secret-key or
-// $NOTIFY_SECRET_KEY (the file with either of the others is an error), and must be at least 32 bytes: the
-// bytes of the flag or variable, or of the file without its trailing
-// white space. `openssl rand -base64 32 > notify.key` makes a good one.
+// $NOTIFY_SECRET_KEY (the file with either of the others is an error),
+// and must be at least 32 bytes: the bytes of the flag or variable, or of
+// the file without its trailing white space. `openssl rand -base64 32 > notify.key` makes a good one.
 //
 // Without one, a development key is used:
 //   - with SQLite, it is kept in its own file beside the database,
