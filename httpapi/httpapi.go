@@ -177,10 +177,7 @@ func Status(p Pinger, opts Options) http.Handler {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	h := &Handler{opts: opts, log: opts.Logger, mux: http.NewServeMux()}
-	probe := newStatusProbe(p)
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
-	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
-	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
+	h.statusRoutes(p)
 	h.mux.HandleFunc("/", h.fallback)
 	h.root = h.middleware(h.mux)
 	return h
@@ -191,6 +188,14 @@ type callerKey struct{}
 
 // apiFunc is a route's handler; c is nil on routes without authentication.
 type apiFunc func(w http.ResponseWriter, r *http.Request, c *notify.Caller)
+
+// statusRoutes mounts GET / and GET and POST /_status on one probe of p.
+func (h *Handler) statusRoutes(p Pinger) {
+	probe := newStatusProbe(p)
+	for _, pattern := range []string{"GET /_status", "POST /_status", "GET /{$}"} {
+		h.handle(pattern, "status", "show_status", false, statusFunc(probe, h.log))
+	}
+}
 
 func (h *Handler) routes() {
 	h.handle("POST /v2/notifications/{type}", "v2_notifications", "", true, h.postNotification)
@@ -204,10 +209,7 @@ func (h *Handler) routes() {
 	h.handle("POST /notifications/{type}", "v1_notifications", "send_notification", true, h.postNotificationV1)
 	h.handle("GET /notifications/{id}", "v1_notifications", "get_notification_by_id", true, h.getNotificationV1)
 	h.handle("GET /notifications", "v1_notifications", "get_all_notifications", true, h.getNotificationsV1)
-	probe := newStatusProbe(h.n.Store())
-	h.handle("GET /_status", "status", "show_status", false, statusFunc(probe, h.log))
-	h.handle("POST /_status", "status", "show_status", false, statusFunc(probe, h.log))
-	h.handle("GET /{$}", "status", "show_status", false, statusFunc(probe, h.log))
+	h.statusRoutes(h.n.Store())
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
