@@ -38,9 +38,6 @@ const (
 	MsgKeyNameInUse    = "An active API key with this name already exists"
 )
 
-// fieldError is a 400 ValidationError about one field.
-func fieldError(field, msg string) *Error { return ValidationError(field, msg) }
-
 // errs returns nil for no refusals and the refusals otherwise.
 func errs(list []*Error) error {
 	if len(list) == 0 {
@@ -154,7 +151,7 @@ func (n *Notifier) UpdateService(ctx context.Context, id uuid.UUID, u ServiceUpd
 		return nil, fmt.Errorf("notify: update service: %w", err)
 	}
 	if svc.Archived {
-		return nil, fieldError("service", "An archived service cannot be changed")
+		return nil, ValidationError("service", "An archived service cannot be changed")
 	}
 	u.Apply(svc)
 	if err := CheckService(svc); err != nil {
@@ -182,9 +179,9 @@ func CheckService(s *Service) error {
 	name := strings.TrimSpace(s.Name)
 	switch {
 	case name == "":
-		list = append(list, fieldError("name", MsgMissingField))
+		list = append(list, ValidationError("name", MsgMissingField))
 	case len([]rune(name)) > 255:
-		list = append(list, fieldError("name", "Longer than maximum length 255."))
+		list = append(list, ValidationError("name", "Longer than maximum length 255."))
 	}
 	s.Name = name
 	for _, f := range []struct {
@@ -194,16 +191,16 @@ func CheckService(s *Service) error {
 		{"email_message_limit", s.EmailMessageLimit}, {"international_sms_message_limit", s.InternationalSMSMessageLimit},
 		{"data_retention_days", s.DataRetentionDays}} {
 		if f.v < 0 {
-			list = append(list, fieldError(f.field, MsgNotNegative))
+			list = append(list, ValidationError(f.field, MsgNotNegative))
 		}
 	}
 	if s.DataRetentionDays > 90 {
-		list = append(list, fieldError("data_retention_days", "Must be less than or equal to 90."))
+		list = append(list, ValidationError("data_retention_days", "Must be less than or equal to 90."))
 	}
 	var seen, dups []string
 	for _, p := range s.Permissions {
 		if !slices.Contains(servicePermissions, p) {
-			list = append(list, fieldError("permissions", fmt.Sprintf("Invalid Service Permission: '%s'", p)))
+			list = append(list, ValidationError("permissions", fmt.Sprintf("Invalid Service Permission: '%s'", p)))
 			continue
 		}
 		if slices.Contains(seen, string(p)) {
@@ -215,16 +212,16 @@ func CheckService(s *Service) error {
 		seen = append(seen, string(p))
 	}
 	if len(dups) > 0 {
-		list = append(list, fieldError("permissions", "Duplicate Service Permission: ['"+strings.Join(dups, "', '")+"']"))
+		list = append(list, ValidationError("permissions", "Duplicate Service Permission: ['"+strings.Join(dups, "', '")+"']"))
 	}
 	s.EmailFrom = strings.TrimSpace(s.EmailFrom)
 	if s.EmailFrom != "" && !validLocalPart(s.EmailFrom) {
-		list = append(list, fieldError("email_from",
+		list = append(list, ValidationError("email_from",
 			"Must be lower-case letters, numbers, dots, hyphens and underscores, starting and ending with a letter or number."))
 	}
 	s.SMSSender = strings.TrimSpace(s.SMSSender)
 	if s.SMSSender != "" && !validSMSSender(s.SMSSender) {
-		list = append(list, fieldError("sms_sender",
+		list = append(list, ValidationError("sms_sender",
 			"Must be at most 11 letters, numbers and spaces, or a phone number."))
 	}
 	return errs(list)
@@ -352,13 +349,13 @@ func (n *Notifier) IssueAPIKey(ctx context.Context, serviceID uuid.UUID, name st
 	var list []*Error
 	name = strings.TrimSpace(name)
 	if name == "" {
-		list = append(list, fieldError("name", MsgMissingField))
+		list = append(list, ValidationError("name", MsgMissingField))
 	}
 	if !keyType.Valid() {
-		list = append(list, fieldError("key_type", "Must be one of: normal, team, test."))
+		list = append(list, ValidationError("key_type", "Must be one of: normal, team, test."))
 	}
 	if svc.Archived {
-		list = append(list, fieldError("service", "An archived service cannot have new API keys"))
+		list = append(list, ValidationError("service", "An archived service cannot have new API keys"))
 	}
 	if len(list) == 0 {
 		keys, err := uncached(n.store).ListAPIKeys(ctx, serviceID)
@@ -367,7 +364,7 @@ func (n *Notifier) IssueAPIKey(ctx context.Context, serviceID uuid.UUID, name st
 		}
 		for _, k := range keys {
 			if !k.Revoked() && k.Name == name {
-				list = append(list, fieldError("name", MsgKeyNameInUse))
+				list = append(list, ValidationError("name", MsgKeyNameInUse))
 				break
 			}
 		}
@@ -424,11 +421,11 @@ func (n *Notifier) checkAdminTemplate(ctx context.Context, t *Template, verb str
 		return err
 	}
 	if svc.Archived {
-		return fieldError("service", "An archived service cannot change its templates")
+		return ValidationError("service", "An archived service cannot change its templates")
 	}
 	var list []*Error
 	if t.Type != SMS && t.Type != Email {
-		return fieldError("template_type", "Must be one of: sms, email.")
+		return ValidationError("template_type", "Must be one of: sms, email.")
 	}
 	if !svc.Can(Permission(t.Type)) {
 		return &Error{Name: NameValidation, Status: http.StatusForbidden, Field: "template_type",
@@ -436,25 +433,25 @@ func (n *Notifier) checkAdminTemplate(ctx context.Context, t *Template, verb str
 	}
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" {
-		list = append(list, fieldError("name", MsgMissingField))
+		list = append(list, ValidationError("name", MsgMissingField))
 	}
 	if strings.TrimSpace(t.Content) == "" {
-		list = append(list, fieldError("content", MsgMissingField))
+		list = append(list, ValidationError("content", MsgMissingField))
 	}
 	if t.Type == Email && strings.TrimSpace(t.Subject) == "" {
-		list = append(list, fieldError("subject", MsgTemplateSubject))
+		list = append(list, ValidationError("subject", MsgTemplateSubject))
 	}
 	if t.Type == SMS && SMSCharacterCount(t.Content) > SMSCharCountLimit {
-		list = append(list, fieldError("content",
+		list = append(list, ValidationError("content",
 			fmt.Sprintf("Content has a character count greater than the limit of %d", SMSCharCountLimit)))
 	}
 	if t.Type == Email && len(t.Content) > EmailMaxBytes {
-		list = append(list, fieldError("content",
+		list = append(list, ValidationError("content",
 			fmt.Sprintf("Content has a size greater than the limit of %d bytes", EmailMaxBytes)))
 	}
 	setDefault(&t.ProcessType, ProcessNormal)
 	if t.ProcessType != ProcessNormal && t.ProcessType != ProcessPriority {
-		list = append(list, fieldError("process_type", "Must be one of: normal, priority."))
+		list = append(list, ValidationError("process_type", "Must be one of: normal, priority."))
 	}
 	return errs(list)
 }
@@ -608,13 +605,13 @@ func (n *Notifier) AddServiceTeamMember(ctx context.Context, m TeamMember) error
 	var list []*Error
 	m.EmailAddress, m.MobileNumber = strings.TrimSpace(m.EmailAddress), strings.TrimSpace(m.MobileNumber)
 	if m.EmailAddress == "" {
-		list = append(list, fieldError("email_address", MsgMissingField))
+		list = append(list, ValidationError("email_address", MsgMissingField))
 	} else if _, err := ValidateEmail(m.EmailAddress); err != nil {
-		list = append(list, fieldError("email_address", "Not a valid email address"))
+		list = append(list, ValidationError("email_address", "Not a valid email address"))
 	}
 	if m.MobileNumber != "" {
 		if _, err := ParsePhoneNumber(m.MobileNumber); err != nil {
-			list = append(list, fieldError("mobile_number", "Invalid phone number: "+err.Error()))
+			list = append(list, ValidationError("mobile_number", "Invalid phone number: "+err.Error()))
 		}
 	}
 	if err := errs(list); err != nil {
@@ -665,7 +662,7 @@ type ServiceStatistics struct {
 // default) today and the 7 days before. The Store must be a StatusCounter.
 func (n *Notifier) Statistics(ctx context.Context, serviceID uuid.UUID, days int) (*ServiceStatistics, error) {
 	if days < 0 {
-		return nil, fieldError("limit_days", MsgNotNegative)
+		return nil, ValidationError("limit_days", MsgNotNegative)
 	}
 	if _, err := n.GetService(ctx, serviceID); err != nil {
 		return nil, err
@@ -742,7 +739,7 @@ func (n *Notifier) ServiceNotifications(ctx context.Context, serviceID uuid.UUID
 	setDefault(&q.Page, 1)
 	setDefault(&q.PageSize, DefaultAdminPageSize)
 	if q.Page < 1 || q.PageSize < 1 || q.PageSize > 500 {
-		return nil, false, fieldError("page_size", "page must be positive and page_size between 1 and 500")
+		return nil, false, ValidationError("page_size", "page must be positive and page_size between 1 and 500")
 	}
 	var since time.Time
 	if q.LimitDays > 0 {

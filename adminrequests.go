@@ -45,12 +45,12 @@ func (b *adminBody) raw(field string, required bool) json.RawMessage {
 	v, ok := b.fields[field]
 	if !ok {
 		if required {
-			b.errs = append(b.errs, fieldError(field, MsgMissingField))
+			b.errs = append(b.errs, ValidationError(field, MsgMissingField))
 		}
 		return nil
 	}
 	if string(bytes.TrimSpace(v)) == "null" {
-		b.errs = append(b.errs, fieldError(field, MsgNullField))
+		b.errs = append(b.errs, ValidationError(field, MsgNullField))
 		return nil
 	}
 	return v
@@ -63,7 +63,7 @@ func (b *adminBody) str(field string, required bool) *string {
 	}
 	var s string
 	if json.Unmarshal(v, &s) != nil {
-		b.errs = append(b.errs, fieldError(field, MsgNotString))
+		b.errs = append(b.errs, ValidationError(field, MsgNotString))
 		return nil
 	}
 	return &s
@@ -76,7 +76,7 @@ func (b *adminBody) integer(field string, required bool) *int {
 	}
 	var f float64
 	if json.Unmarshal(v, &f) != nil || f != math.Trunc(f) || math.Abs(f) > math.MaxInt32 {
-		b.errs = append(b.errs, fieldError(field, MsgNotInteger))
+		b.errs = append(b.errs, ValidationError(field, MsgNotInteger))
 		return nil
 	}
 	i := int(f)
@@ -90,7 +90,7 @@ func (b *adminBody) boolean(field string) *bool {
 	}
 	var x bool
 	if json.Unmarshal(v, &x) != nil {
-		b.errs = append(b.errs, fieldError(field, MsgNotBoolean))
+		b.errs = append(b.errs, ValidationError(field, MsgNotBoolean))
 		return nil
 	}
 	return &x
@@ -103,7 +103,7 @@ func (b *adminBody) strings(field string, required bool) []string {
 	}
 	list := []string{}
 	if json.Unmarshal(v, &list) != nil {
-		b.errs = append(b.errs, fieldError(field, MsgNotList))
+		b.errs = append(b.errs, ValidationError(field, MsgNotList))
 		return nil
 	}
 	return list
@@ -116,7 +116,7 @@ func (b *adminBody) id(field string) *uuid.UUID {
 	}
 	id, ok := ParseUUID(*s)
 	if !ok {
-		b.errs = append(b.errs, fieldError(field, MsgNotUUID))
+		b.errs = append(b.errs, ValidationError(field, MsgNotUUID))
 		return nil
 	}
 	return &id
@@ -140,7 +140,7 @@ func (b *adminBody) done() error {
 	}
 	slices.Sort(unknown)
 	for _, f := range unknown {
-		b.errs = append(b.errs, fieldError(f, MsgUnknownField))
+		b.errs = append(b.errs, ValidationError(f, MsgUnknownField))
 	}
 	return errs(b.errs)
 }
@@ -332,12 +332,12 @@ func DecodeAdminListQuery(q url.Values) (AdminListQuery, error) {
 		case SMS, Email, Letter:
 			out.Types = append(out.Types, NotificationType(t))
 		default:
-			list = append(list, fieldError("template_type", "Must be one of: sms, email, letter."))
+			list = append(list, ValidationError("template_type", "Must be one of: sms, email, letter."))
 		}
 	}
 	for _, s := range q["status"] {
 		if !slices.Contains(FilterStatuses, Status(s)) {
-			list = append(list, fieldError("status", "Not a valid notification status: "+s))
+			list = append(list, ValidationError("status", "Not a valid notification status: "+s))
 			continue
 		}
 		out.Statuses = append(out.Statuses, Status(s))
@@ -347,7 +347,7 @@ func DecodeAdminListQuery(q url.Values) (AdminListQuery, error) {
 		if v := q.Get(f); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i < 0 {
-				list = append(list, fieldError(f, MsgNotInteger))
+				list = append(list, ValidationError(f, MsgNotInteger))
 				continue
 			}
 			*ints[f] = i
@@ -361,7 +361,7 @@ func DecodeAdminListQuery(q url.Values) (AdminListQuery, error) {
 		if v := q.Get(f); v != "" {
 			b, ok := parseFormBool(v)
 			if !ok {
-				list = append(list, fieldError(f, MsgNotBoolean))
+				list = append(list, ValidationError(f, MsgNotBoolean))
 				continue
 			}
 			*bools[f] = b
@@ -371,7 +371,7 @@ func DecodeAdminListQuery(q url.Values) (AdminListQuery, error) {
 	if v := q.Get("older_than"); v != "" {
 		id, ok := ParseUUID(v)
 		if !ok {
-			list = append(list, fieldError("older_than", MsgNotUUID))
+			list = append(list, ValidationError("older_than", MsgNotUUID))
 		} else {
 			out.OlderThan = &id
 		}

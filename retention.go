@@ -178,7 +178,7 @@ func (n *Notifier) DataRetention(ctx context.Context, serviceID uuid.UUID) ([]Da
 // MaxDataRetentionDays.
 func checkRetentionDays(days int) *Error {
 	if days < MinDataRetentionDays || days > MaxDataRetentionDays {
-		return fieldError("days_of_retention",
+		return ValidationError("days_of_retention",
 			fmt.Sprintf("Must be between %d and %d.", MinDataRetentionDays, MaxDataRetentionDays))
 	}
 	return nil
@@ -194,7 +194,7 @@ func (n *Notifier) CreateDataRetention(ctx context.Context, serviceID uuid.UUID,
 	}
 	var list []*Error
 	if typ != SMS && typ != Email {
-		list = append(list, fieldError("notification_type", "Must be one of: sms, email."))
+		list = append(list, ValidationError("notification_type", "Must be one of: sms, email."))
 	}
 	if e := checkRetentionDays(days); e != nil {
 		list = append(list, e)
