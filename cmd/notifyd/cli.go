@@ -118,12 +118,11 @@ func (c *cli) parse(args []string, allowArgs bool) error {
 	if err := c.fs.Parse(args); err != nil {
 		return err
 	}
-	if c.secret == "" {
-		c.secret = c.getenv("NOTIFY_SECRET_KEY")
-	}
-	if err := (&securityOptions{secretKeyFile: c.secretFile}).readSecretKeyFile(&c.secret); err != nil {
+	key, err := secretKeyFrom(c.secret, c.secretFile, c.getenv)
+	if err != nil {
 		return err
 	}
+	c.secret = key
 	if !allowArgs && c.fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", c.fs.Args())
 	}

@@ -63,27 +63,32 @@ func (s *securityOptions) check(o *options, getenv func(string) string) error {
 	if s.recordSentGrace >= s.shutdownGrace {
 		return fmt.Errorf("-record-sent-grace (%s) must be below -shutdown-grace (%s), or a stopping worker is killed while recording a send", s.recordSentGrace, s.shutdownGrace)
 	}
-	if err := s.readSecretKeyFile(&o.secretKey); err != nil {
+	key, err := secretKeyFrom(o.secretKey, s.secretKeyFile, getenv)
+	if err != nil {
 		return err
 	}
+	o.secretKey = key
 	return s.receiptTokens(&o.providers, getenv)
 }
 
-// readSecretKeyFile sets *key to the key of -secret-key-file, when given;
-// a key given otherwise as well is an error.
-func (s *securityOptions) readSecretKeyFile(key *string) error {
-	if s.secretKeyFile == "" {
-		return nil
+// secretKeyFrom returns the secret key the server and the commands are
+// given: -secret-key, else $NOTIFY_SECRET_KEY, or the key of
+// -secret-key-file; the file with either of the others is an error.
+func secretKeyFrom(key, file string, getenv func(string) string) (string, error) {
+	if key == "" {
+		key = getenv("NOTIFY_SECRET_KEY")
 	}
-	if *key != "" {
-		return errors.New("give -secret-key-file or -secret-key ($NOTIFY_SECRET_KEY), not both")
+	if file == "" {
+		return key, nil
 	}
-	b, err := readKeyFile(s.secretKeyFile, nil)
+	if key != "" {
+		return "", errors.New("give -secret-key-file or -secret-key ($NOTIFY_SECRET_KEY), not both")
+	}
+	b, err := readKeyFile(file, nil)
 	if err != nil {
-		return fmt.Errorf("-secret-key-file: %w", err)
+		return "", fmt.Errorf("-secret-key-file: %w", err)
 	}
-	*key = string(b)
-	return nil
+	return string(b), nil
 }
 
 // receiptProviders are the providers whose receipt webhooks the server

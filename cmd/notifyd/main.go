@@ -192,9 +192,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if o.secretKey == "" {
-		o.secretKey = getenv("NOTIFY_SECRET_KEY")
-	}
 	switch o.role {
 	case roleAPI, roleWorker, roleAll:
 	default:

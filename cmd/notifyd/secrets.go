@@ -203,15 +203,13 @@ func rotateKey(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	var store *gormstore.Store
-	if postgres != "" {
-		store, err = gormstore.OpenPostgres(ctx, postgres, gormstore.Options{})
-	} else {
+	if postgres == "" {
+		// Rotating a file that is not there would create an empty one.
 		if _, serr := os.Stat(db); serr != nil {
 			return fmt.Errorf("rotate-key: %w", serr)
 		}
-		store, err = gormstore.OpenSQLite(ctx, db, gormstore.Options{})
 	}
+	store, err := openStore(ctx, &options{db: db, postgres: postgres})
 	if err != nil {
 		return err
 	}
