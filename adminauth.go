@@ -3,7 +3,6 @@ package notify
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -30,22 +29,11 @@ func NewAdminToken(secret []byte, iat time.Time) (string, error) {
 // now (the v2 rules and messages). Refusals are AuthError *Error values.
 // An empty secret refuses every token.
 func (n *Notifier) AuthenticateAdmin(authorization string, secret []byte) error {
-	if authorization == "" {
-		return AuthError(http.StatusUnauthorized, MsgNoToken)
+	token, header, rawIss, err := bearerToken(authorization)
+	if err != nil {
+		return err
 	}
-	if len(authorization) < 7 || !strings.EqualFold(authorization[:7], "bearer ") {
-		return AuthError(http.StatusUnauthorized, MsgBearerScheme)
-	}
-	token := authorization[7:]
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
-	header, claims, ok := decodeUnverified(token)
-	if !ok {
-		return forbidden(MsgInvalidToken)
-	}
-	rawIss, ok := claims["iss"]
-	if !ok || rawIss == nil {
-		return forbidden(MsgNoIssuer)
-	}
 	if iss, _ := rawIss.(string); iss != AdminClientID {
 		return AuthError(http.StatusUnauthorized, MsgNotAllowed)
 	}
@@ -55,7 +43,7 @@ func (n *Notifier) AuthenticateAdmin(authorization string, secret []byte) error 
 	if len(secret) == 0 {
 		return forbidden(MsgKeyNotFound)
 	}
-	err := verifyToken(token, string(secret), n.now())
+	err = verifyToken(token, string(secret), n.now())
 	if errors.Is(err, errTryNextKey) {
 		return forbidden(MsgKeyNotFound)
 	}

@@ -74,23 +74,11 @@ func NewToken(serviceID uuid.UUID, secret string, iat time.Time) (string, error)
 // status 401 or 403 and upstream's exact messages; other errors are
 // internal (the store failed).
 func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Caller, error) {
-	if authorization == "" {
-		return nil, AuthError(http.StatusUnauthorized, MsgNoToken)
+	token, header, rawIss, err := bearerToken(authorization)
+	if err != nil {
+		return nil, err
 	}
-	if len(authorization) < 7 || !strings.EqualFold(authorization[:7], "bearer ") {
-		return nil, AuthError(http.StatusUnauthorized, MsgBearerScheme)
-	}
-	token := authorization[7:]
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
-
-	header, claims, ok := decodeUnverified(token)
-	if !ok {
-		return nil, forbidden(MsgInvalidToken)
-	}
-	rawIss, ok := claims["iss"]
-	if !ok || rawIss == nil {
-		return nil, forbidden(MsgNoIssuer)
-	}
 	iss, ok := rawIss.(string)
 	if !ok {
 		return nil, forbidden(MsgIssuerNotUUID)
@@ -154,6 +142,30 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 }
 
 var errTryNextKey = errors.New("try next key")
+
+// bearerToken reads the JWT of an Authorization header value without
+// verifying it, with upstream's refusals of the first checks the v2 and
+// admin authentication share: no header (401), not a bearer token (401),
+// a token that does not decode or has no iss (403). It returns the token,
+// its header and its iss claim.
+func bearerToken(authorization string) (token string, header map[string]any, iss any, err error) {
+	if authorization == "" {
+		return "", nil, nil, AuthError(http.StatusUnauthorized, MsgNoToken)
+	}
+	if len(authorization) < 7 || !strings.EqualFold(authorization[:7], "bearer ") {
+		return "", nil, nil, AuthError(http.StatusUnauthorized, MsgBearerScheme)
+	}
+	token = authorization[7:]
+	header, claims, ok := decodeUnverified(token)
+	if !ok {
+		return "", nil, nil, AuthError(http.StatusForbidden, MsgInvalidToken)
+	}
+	iss, ok = claims["iss"]
+	if !ok || iss == nil {
+		return "", nil, nil, AuthError(http.StatusForbidden, MsgNoIssuer)
+	}
+	return token, header, iss, nil
+}
 
 // decodeUnverified reads a token's header and claims without checking
 // anything, as pyjwt's unverified reads do: any algorithm (or none) is
