@@ -111,7 +111,13 @@ func (n *Notifier) queueServiceCallback(ctx context.Context, nt *Notification) {
 		n.log.WarnContext(ctx, "service callback: cannot load service", slog.String("notification_id", nt.ID.String()), slog.Any("error", err))
 		return
 	}
-	if svc.CallbackURL == "" {
+	n.queueCallbackFor(ctx, nt, svc)
+}
+
+// queueCallbackFor is queueServiceCallback for a caller that has read the
+// notification's service already.
+func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *Service) {
+	if nt.Status == StatusPending || svc.CallbackURL == "" {
 		return
 	}
 	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {

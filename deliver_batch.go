@@ -294,8 +294,10 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 		case err != nil:
 			n.receiptNotApplied(ctx, r, fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, r.NotificationID, err))
 		default:
-			if lk.mayCallBack(ctx, updated[i].ServiceID) {
-				n.queueServiceCallback(ctx, updated[i])
+			if svc, err := lk.service(ctx, updated[i].ServiceID); err == nil {
+				n.queueCallbackFor(ctx, updated[i], svc)
+			} else {
+				n.queueServiceCallback(ctx, updated[i]) // reads it again, or logs why not
 			}
 			n.countReceipt(r.Provider, r.Status, now, updated[i])
 		}
@@ -384,12 +386,4 @@ func (lk *lookups) template(ctx context.Context, serviceID, id uuid.UUID, versio
 		lk.templates[key] = l
 	}
 	return l.v, l.err
-}
-
-// mayCallBack reports whether a service may want delivery-status
-// callbacks: false only when the batch read it and it has no callback URL,
-// so that queueServiceCallback need not read it again for nothing.
-func (lk *lookups) mayCallBack(ctx context.Context, serviceID uuid.UUID) bool {
-	svc, err := lk.service(ctx, serviceID)
-	return err != nil || svc.CallbackURL != ""
 }
