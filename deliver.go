@@ -121,7 +121,7 @@ func (n *Notifier) callProviders(ctx context.Context, d *delivery) {
 		status = StatusSent
 	}
 	units := d.msg.Fragments
-	d.p, d.ref, d.sent = p, ref, true
+	d.p, d.ref = p, ref
 	d.upd = NotificationUpdate{Status: status, SentAt: &sentAt, SentBy: p.Name(), BillableUnits: &units,
 		ProviderReference: ref, UpdatedAt: sentAt}
 }

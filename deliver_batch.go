@@ -145,11 +145,11 @@ type delivery struct {
 	nt  *Notification
 	log *slog.Logger
 	msg Message
-	// p accepted the message (sent) under reference ref; upd records it.
-	p    Provider
-	ref  string
-	sent bool
-	upd  NotificationUpdate
+	// p accepted the message under reference ref (nil: not sent); upd
+	// records it.
+	p   Provider
+	ref string
+	upd NotificationUpdate
 	// err is the task's result.
 	err error
 }
@@ -173,7 +173,7 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 	n.concurrently(len(ready), func(i int) { n.callProviders(ctx, ready[i]) })
 	var sent []*delivery
 	for _, d := range ready {
-		if d.sent {
+		if d.p != nil {
 			sent = append(sent, d)
 		}
 	}
