@@ -31,7 +31,10 @@ func (s *Store) insertRows() int {
 }
 
 // notificationRow is the placeholder list of one row of insertNotificationSQL.
-var notificationRow = "(" + strings.TrimSuffix(strings.Repeat("?, ", 31), ", ") + ")"
+var notificationRow = "(" + strings.TrimSuffix(strings.Repeat("?, ", notificationColumnCount), ", ") + ")"
+
+// notificationColumnCount is how many columns notificationColumns names.
+var notificationColumnCount = strings.Count(notificationColumns, ",") + 1
 
 // CreateNotifications inserts ns with multi-row INSERT … ON CONFLICT DO
 // NOTHING RETURNING id statements in one transaction: on PostgreSQL one
@@ -122,7 +125,7 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 func insertChunk(db *gorm.DB, ns []*notify.Notification, args [][]any, chunk []int, inserted map[string]int) error {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO notifications (` + notificationColumns + `) VALUES `)
-	vals := make([]any, 0, 31*len(chunk))
+	vals := make([]any, 0, notificationColumnCount*len(chunk))
 	for k, i := range chunk {
 		if k > 0 {
 			q.WriteString(", ")
