@@ -77,7 +77,7 @@ func TestUpstreamValidatorsDailyLimits(t *testing.T) {
 					require.NoError(t, e.n.AddTeamMember(ctx, notify.TeamMember{ServiceID: e.svc.ID, MobileNumber: "+33 6 12 34 56 78"}))
 					fill(t, e, kt, 4, body)
 				},
-				pathFunc: func(e *env) string { return pathOf(body(e)) },
+				pathFunc: func(_ *testing.T, e *env) string { return pathOf(body(e)) },
 				bodyFunc: body,
 				status:   429,
 				errs:     []any{errItem("TooManyRequestsError", "Exceeded send limits ("+ch.limit+": 4) for today")},
@@ -313,7 +313,7 @@ func TestUpstreamValidatorsRecipients(t *testing.T) {
 			cases = append(cases, upstreamCase{
 				name: fmt.Sprintf("test_service_can_send_to_recipient_fails_when_recipient_is_not_on_team[%s-%s]", k.kt, r),
 				svc:  trial, key: k.kt,
-				pathFunc: func(e *env) string { return pathOf(body(e)) }, bodyFunc: body,
+				pathFunc: func(_ *testing.T, e *env) string { return pathOf(body(e)) }, bodyFunc: body,
 				status: 400, errs: []any{errItem("BadRequestError", k.msg)},
 			})
 		}
