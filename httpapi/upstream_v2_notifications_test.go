@@ -1,14 +1,17 @@
 package httpapi_test
 
 // Cases from alphagov/notifications-api tests/app/v2/notifications/:
-// test_post_notifications.py, test_get_notifications.py and
+// test_post_notifications.py (today's, and a few cases of its 2020 copy
+// that have since gone), test_get_notifications.py and
 // test_notification_schemas.py (the schema cases are sent through the
 // API). Letters, SMS sender and reply-to ids, inbound numbers as senders,
 // files by email and CSV jobs are left out.
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,11 +76,13 @@ func TestUpstreamPostNotifications(t *testing.T) {
 					assert.Len(t, e.queue.tasks, 1)
 				},
 			},
-			upstreamCase{
-				name: "test_post_email_notification_returns_201[" + id + "]",
+		)
+		for _, addr := range []string{"notify@digital.cabinet-office.gov.uk", "\nnotify@digital.cabinet-office.gov.uk "} {
+			cases = append(cases, upstreamCase{
+				name: "test_post_email_notification_returns_201[" + id + "-" + addr + "]",
 				svc:  live, setup: placeholderTemplates, path: "/v2/notifications/email",
 				bodyFunc: func(e *env) any {
-					b := emailBody(e, teamEmail)
+					b := emailBody(e, addr)
 					if ref != "" {
 						b["reference"] = ref
 					}
@@ -86,6 +91,8 @@ func TestUpstreamPostNotifications(t *testing.T) {
 				status: 201,
 				check: func(t *testing.T, e *env, res response) {
 					nid := created(t, res)
+					got := e.do(t, http.MethodGet, "/v2/notifications/"+nid, nil, e.keys[notify.KeyTypeLive])
+					assert.Equal(t, "notify@digital.cabinet-office.gov.uk", got.body["email_address"])
 					content := res.body["content"].(map[string]any)
 					assert.Equal(t, "Hello Bob\nThis is an email from GOV.UK", content["body"])
 					assert.Equal(t, "Bob", content["subject"])
@@ -98,8 +105,8 @@ func TestUpstreamPostNotifications(t *testing.T) {
 					assert.Nil(t, res.body["scheduled_for"])
 					assert.Len(t, e.queue.tasks, 1)
 				},
-			},
-		)
+			})
+		}
 	}
 	for _, ch := range []struct{ typ, field, to string }{
 		{"sms", "phone_number", "+447700900855"},
@@ -197,6 +204,92 @@ func TestUpstreamPostNotifications(t *testing.T) {
 			})
 		}
 	}
+	for _, ch := range []struct{ typ, to string }{{"email", "sample@email.com"}, {"sms", "+447700900855"}} {
+		cases = append(cases, upstreamCase{
+			name: "test_post_notification_with_too_long_reference_returns_400/" + ch.typ,
+			svc:  live, path: "/v2/notifications/" + ch.typ,
+			bodyFunc: func(e *env) any {
+				b := sendTo(e, ch.typ, ch.to)
+				b["reference"] = strings.Repeat("a", 1001)
+				return b
+			},
+			status: 400, errs: []any{errItem("ValidationError", "reference "+strings.Repeat("a", 1001)+" is too long")},
+		})
+	}
+	cases = append(cases,
+		upstreamCase{
+			name: "test_returns_a_429_limit_exceeded_if_rate_limit_exceeded_even_if_would_fail_validation",
+			svc:  notify.Service{Permissions: smsEmail, RateLimit: 1},
+			setup: func(t *testing.T, e *env) {
+				res := e.do(t, http.MethodPost, "/v2/notifications/email", "", e.keys[notify.KeyTypeLive])
+				require.Equal(t, 400, res.status)
+			},
+			path: "/v2/notifications/email",
+			bodyFunc: func(e *env) any {
+				return map[string]any{"email_address": "invalid email address", "template_id": e.email.ID.String()}
+			},
+			status: 429, errs: []any{errItem("RateLimitError", "Exceeded rate limit for key type LIVE of 1 requests per 60 seconds")},
+		},
+		upstreamCase{
+			name: "test_post_sms_notification_returns_400_with_correct_error_message_if_empty_string_is_passed_as_phonenumber",
+			svc:  notify.Service{Permissions: []notify.Permission{notify.PermissionSMS}}, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return map[string]any{"phone_number": "", "template_id": e.sms.ID.String()} },
+			status:   400, errs: []any{errItem("ValidationError", "phone_number Not enough digits")},
+		},
+		upstreamCase{
+			name: "test_post_email_notification_with_unsubscribe_link_returns_201",
+			svc:  live, path: "/v2/notifications/email",
+			bodyFunc: func(e *env) any {
+				b := emailBody(e, teamEmail)
+				b["one_click_unsubscribe_url"] = "https://www.someservice.com/unsubscribe?for=anne@example.com"
+				return b
+			},
+			status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				assert.Equal(t, "https://www.someservice.com/unsubscribe?for=anne@example.com",
+					res.body["content"].(map[string]any)["one_click_unsubscribe_url"])
+				got := e.do(t, http.MethodGet, "/v2/notifications/"+created(t, res), nil, e.keys[notify.KeyTypeLive])
+				assert.Equal(t, "https://www.someservice.com/unsubscribe?for=anne@example.com", got.body["one_click_unsubscribe_url"])
+			},
+		},
+	)
+	landlines := []notify.Permission{notify.PermissionSMS, notify.PermissionUKLandlines}
+	for i, perms := range [][]notify.Permission{{notify.PermissionSMS}, landlines} {
+		cases = append(cases, upstreamCase{
+			name: fmt.Sprintf("test_post_sms_notification_returns_400_if_not_allowed_to_send_int_sms[permissions%d]", i),
+			svc:  notify.Service{Permissions: perms}, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return sendTo(e, "sms", "+14158961600") },
+			status:   400, errs: []any{errItem("BadRequestError", "Cannot send to international mobile numbers")},
+		})
+	}
+	for i, perms := range [][]notify.Permission{smsEmailIntl, append(slices.Clone(landlines), notify.PermissionInternationalSMS)} {
+		cases = append(cases, upstreamCase{
+			name: fmt.Sprintf("test_post_sms_notification_returns_201_if_allowed_to_send_int_sms[permissions%d]", i),
+			svc:  notify.Service{Permissions: perms}, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return sendTo(e, "sms", "20-12-1234-1234") },
+			status:   201,
+		})
+	}
+	for i, perms := range [][]notify.Permission{landlines, append(slices.Clone(landlines), notify.PermissionInternationalSMS)} {
+		cases = append(cases, upstreamCase{
+			name: fmt.Sprintf("test_post_sms_notification_returns_201_if_allowed_to_send_to_uk_landlines[permissions%d]", i),
+			svc:  notify.Service{Permissions: perms}, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return sendTo(e, "sms", "01709510122") },
+			status:   201,
+			check: func(t *testing.T, e *env, res response) {
+				got := e.do(t, http.MethodGet, "/v2/notifications/"+created(t, res), nil, e.keys[notify.KeyTypeLive])
+				assert.Equal(t, "01709510122", got.body["phone_number"])
+			},
+		})
+	}
+	for i, perms := range [][]notify.Permission{{notify.PermissionSMS}, {notify.PermissionSMS, notify.PermissionInternationalSMS}} {
+		cases = append(cases, upstreamCase{
+			name: fmt.Sprintf("test_post_sms_notification_returns_400_if_not_allowed_to_send_to_uk_landlines[permissions%d]", i),
+			svc:  notify.Service{Permissions: perms}, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return sendTo(e, "sms", "01709510122") },
+			status:   400, errs: []any{errItem("InvalidPhoneError", "Not a UK mobile number")},
+		})
+	}
 	for _, typ := range []string{"sms", "email", "letter"} {
 		cases = append(cases, upstreamCase{
 			name: "test_post_notification_returns_401_and_well_formed_auth_error[" + typ + "]",
@@ -225,18 +318,6 @@ func TestUpstreamPostNotifications(t *testing.T) {
 	}
 	cases = append(cases,
 		upstreamCase{
-			name: "test_post_sms_notification_returns_400_if_not_allowed_to_send_int_sms",
-			svc:  notify.Service{Permissions: []notify.Permission{notify.PermissionSMS}},
-			path: "/v2/notifications/sms", bodyFunc: func(e *env) any { return sendTo(e, "sms", "20-12-1234-1234") },
-			status: 400, errs: []any{errItem("BadRequestError", "Cannot send to international mobile numbers")},
-		},
-		upstreamCase{
-			name: "test_post_sms_notification_returns_201_if_allowed_to_send_int_sms",
-			svc:  live, path: "/v2/notifications/sms",
-			bodyFunc: func(e *env) any { return sendTo(e, "sms", "20-12-1234-1234") },
-			status:   201,
-		},
-		upstreamCase{
 			name: "test_post_sms_notification_returns_400_if_not_allowed_to_send_notification[07700 900000-phone_number-email-sms-text messages]",
 			svc:  notify.Service{Permissions: []notify.Permission{notify.PermissionEmail}},
 			path: "/v2/notifications/sms", bodyFunc: func(e *env) any { return sendTo(e, "sms", "07700 900000") },
@@ -249,10 +330,24 @@ func TestUpstreamPostNotifications(t *testing.T) {
 			status: 400, errs: []any{errItem("BadRequestError", "Service is not allowed to send emails")},
 		},
 		upstreamCase{
-			name: "test_post_sms_should_persist_supplied_sms_number",
+			name: "test_post_sms_should_persist_supplied_sms_number[+(44) 77009-00855]",
 			svc:  live, setup: placeholderTemplates, path: "/v2/notifications/sms",
 			bodyFunc: func(e *env) any {
 				return map[string]any{"phone_number": "+(44) 77009-00855", "template_id": e.sms.ID.String(),
+					"personalisation": map[string]any{" Name": "Jo"}}
+			},
+			status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				got := e.do(t, http.MethodGet, "/v2/notifications/"+created(t, res), nil, e.keys[notify.KeyTypeLive])
+				assert.Equal(t, "+(44) 77009-00855", got.body["phone_number"])
+				assert.Len(t, e.queue.tasks, 1)
+			},
+		},
+		upstreamCase{
+			name: "test_post_sms_should_persist_supplied_sms_number[  +(44) 77009-00855\n]",
+			svc:  live, setup: placeholderTemplates, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any {
+				return map[string]any{"phone_number": "  +(44) 77009-00855\n", "template_id": e.sms.ID.String(),
 					"personalisation": map[string]any{" Name": "Jo"}}
 			},
 			status: 201,
@@ -319,22 +414,12 @@ func TestUpstreamPostNotifications(t *testing.T) {
 		if restricted {
 			name = "True"
 		}
-		cases = append(cases,
-			upstreamCase{
-				// +32 7700 900855 has a digit too many for Belgium under
-				// today's phone rules (the 2020 rules took it), so the
-				// request schema refuses it before the team check.
-				name: "test_post_sms_notification_returns_400_if_number_not_whitelisted[" + name + "]",
-				svc:  notify.Service{Restricted: restricted, Permissions: smsEmailIntl}, key: notify.KeyTypeTeam,
-				path: "/v2/notifications/sms", bodyFunc: func(e *env) any { return sendTo(e, "sms", "+327700900855") },
-				status: 400, errs: []any{errItem("ValidationError", "phone_number Too many digits")},
-			},
-			upstreamCase{
-				name: "test_post_sms_notification_returns_400_if_number_not_whitelisted[" + name + "]/valid international number",
-				svc:  notify.Service{Restricted: restricted, Permissions: smsEmailIntl}, key: notify.KeyTypeTeam,
-				path: "/v2/notifications/sms", bodyFunc: func(e *env) any { return sendTo(e, "sms", "+32 470 12 34 56") },
-				status: 400, errs: []any{errItem("BadRequestError", upstreamTeamMsg)},
-			})
+		cases = append(cases, upstreamCase{
+			name: "test_post_sms_notification_returns_400_if_number_not_in_guest_list[" + name + "]",
+			svc:  notify.Service{Restricted: restricted, Permissions: smsEmailIntl}, key: notify.KeyTypeTeam,
+			path: "/v2/notifications/sms", bodyFunc: func(e *env) any { return sendTo(e, "sms", "+3225484211") },
+			status: 400, errs: []any{errItem("BadRequestError", upstreamTeamMsg)},
+		})
 	}
 	runUpstream(t, cases)
 }
