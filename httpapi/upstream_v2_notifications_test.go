@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/httpapi"
 )
 
 // placeholderTemplates gives the env upstream's
@@ -452,7 +453,96 @@ func TestUpstreamGetNotifications(t *testing.T) {
 		}
 		return out
 	}
+	// upstreamKeys are the keys of upstream's expected_response for an
+	// SMS or an email.
+	upstreamKeys := []string{"id", "reference", "email_address", "phone_number", "line_1", "line_2", "line_3", "line_4",
+		"line_5", "line_6", "postcode", "type", "status", "template", "created_at", "created_by_name", "body", "subject",
+		"sent_at", "completed_at", "scheduled_for", "postage", "one_click_unsubscribe_url", "is_cost_data_ready",
+		"cost_in_pounds", "cost_details"}
 	cases := []upstreamCase{
+		{
+			// billable_units 0: not sent yet, so no cost.
+			name: "test_get_notification_by_id_returns_200[0-mmg]", svc: live, method: http.MethodGet,
+			pathFunc: func(t *testing.T, e *env) string {
+				return "/v2/notifications/" + e.sendSMS(t, e.keys[notify.KeyTypeLive], "+447700900855", "")
+			},
+			status: 200,
+			check: func(t *testing.T, e *env, res response) {
+				assert.ElementsMatch(t, upstreamKeys, keys(res.body))
+				assert.Equal(t, false, res.body["is_cost_data_ready"])
+				assert.Nil(t, res.body["cost_in_pounds"])
+				assert.Equal(t, map[string]any{}, res.body["cost_details"])
+				assert.Nil(t, res.body["one_click_unsubscribe_url"])
+			},
+		},
+		{
+			// billable_units 1 once sent.
+			name: "test_get_notification_by_id_returns_200[1-mmg]", svc: live, method: http.MethodGet,
+			pathFunc: func(t *testing.T, e *env) string {
+				id := e.sendSMS(t, e.keys[notify.KeyTypeLive], "+447700900855", "")
+				e.deliverAll(t)
+				return "/v2/notifications/" + id
+			},
+			status: 200,
+			check: func(t *testing.T, e *env, res response) {
+				assert.ElementsMatch(t, upstreamKeys, keys(res.body))
+				assert.Equal(t, true, res.body["is_cost_data_ready"])
+				assert.Equal(t, httpapi.DefaultSMSRate, res.body["cost_in_pounds"])
+				assert.Equal(t, map[string]any{"billable_sms_fragments": float64(1), "international_rate_multiplier": float64(1),
+					"sms_rate": httpapi.DefaultSMSRate}, res.body["cost_details"])
+				parseTime(t, res.body["sent_at"])
+			},
+		},
+		{
+			name: "test_get_all_notifications_returns_cost_datarmation", svc: live, method: http.MethodGet,
+			setup: func(t *testing.T, e *env) {
+				e.sendSMS(t, e.keys[notify.KeyTypeLive], "+447700900855", "")
+				e.deliverAll(t)
+			},
+			path: "/v2/notifications", status: 200,
+			check: func(t *testing.T, e *env, res response) {
+				assert.True(t, strings.HasSuffix(res.body["links"].(map[string]any)["current"].(string), "/v2/notifications"))
+				assert.Contains(t, res.body["links"], "next")
+				require.Len(t, res.body["notifications"], 1)
+				n := res.body["notifications"].([]any)[0].(map[string]any)
+				assert.Equal(t, httpapi.DefaultSMSRate, n["cost_in_pounds"])
+				assert.Equal(t, map[string]any{"billable_sms_fragments": float64(1), "international_rate_multiplier": float64(1),
+					"sms_rate": httpapi.DefaultSMSRate}, n["cost_details"])
+			},
+		},
+		{
+			name: "test_get_pdf_for_notification_fails_for_non_letters", svc: live, method: http.MethodGet,
+			pathFunc: func(t *testing.T, e *env) string {
+				return "/v2/notifications/" + e.sendSMS(t, e.keys[notify.KeyTypeLive], "+447700900855", "") + "/pdf"
+			},
+			status: 400, errs: []any{errItem("BadRequestError", "Notification is not a letter")},
+		},
+		{
+			name: "test_get_pdf_for_notification_fails_for_non_letters/email", svc: live, method: http.MethodGet,
+			pathFunc: func(t *testing.T, e *env) string {
+				return "/v2/notifications/" + e.sendEmail(t, e.keys[notify.KeyTypeLive], teamEmail) + "/pdf"
+			},
+			status: 400, errs: []any{errItem("BadRequestError", "Notification is not a letter")},
+		},
+		{
+			// The id checks of get_pdf_for_notification come first.
+			name: "test_get_pdf_for_notification_fails_for_non_letters/unknown id", svc: live, method: http.MethodGet,
+			path: "/v2/notifications/dd4b8b9d-d414-4a83-9256-580046bf18f9/pdf", status: 404,
+			errs: []any{errItem("NoResultFound", "No result found")},
+		},
+		{
+			name: "test_get_pdf_for_notification_fails_for_non_letters/bad id", svc: live, method: http.MethodGet,
+			path: "/v2/notifications/1234-badly-formatted-id-7890/pdf", status: 400,
+			errs: []any{errItem("ValidationError", "notification_id is not a valid UUID")},
+		},
+		{
+			name: "test_get_notification_doesnt_have_delivery_estimate_for_non_letters[sms]", svc: live, method: http.MethodGet,
+			pathFunc: func(t *testing.T, e *env) string {
+				return "/v2/notifications/" + e.sendSMS(t, e.keys[notify.KeyTypeLive], teamPhone, "")
+			},
+			status: 200,
+			check:  func(t *testing.T, e *env, res response) { assert.NotContains(t, res.body, "estimated_delivery") },
+		},
 		{
 			name: "test_get_notification_by_id_returns_200", svc: live, method: http.MethodGet,
 			pathFunc: func(t *testing.T, e *env) string {
@@ -484,6 +574,10 @@ func TestUpstreamGetNotifications(t *testing.T) {
 			},
 			status: 200,
 			check: func(t *testing.T, e *env, res response) {
+				assert.ElementsMatch(t, upstreamKeys, keys(res.body))
+				assert.Equal(t, true, res.body["is_cost_data_ready"])
+				assert.Equal(t, float64(0), res.body["cost_in_pounds"])
+				assert.Equal(t, map[string]any{}, res.body["cost_details"])
 				assert.Equal(t, "Hello Bob\nThis is an email from GOV.UK", res.body["body"])
 				assert.Equal(t, "Bob", res.body["subject"])
 				assert.Equal(t, teamEmail, res.body["email_address"])
