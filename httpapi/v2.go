@@ -120,8 +120,8 @@ func (h *Handler) getTemplate(w http.ResponseWriter, r *http.Request, c *notify.
 // GET /v2/template/{id}/version/{version}
 //
 // Upstream's route reads the version as a whole number: any other
-// version is an unknown URL, and version 0 counts as none given, the
-// template's current version.
+// version is an unknown URL, and version 0 fails its request schema
+// (a version is at least 1).
 func (h *Handler) getTemplateVersion(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
 	raw := r.PathValue("version")
 	if raw == "" || strings.Trim(raw, "0123456789") != "" {
@@ -139,12 +139,11 @@ func (h *Handler) getTemplateVersion(w http.ResponseWriter, r *http.Request, c *
 		h.writeError(w, r, notify.ErrNoResult)
 		return
 	}
-	var t *notify.Template
 	if version == 0 {
-		t, err = h.n.Template(r.Context(), c, id)
-	} else {
-		t, err = h.n.TemplateVersion(r.Context(), c, id, version)
+		h.writeError(w, r, notify.ValidationError("", "version 0 is less than the minimum of 1"))
+		return
 	}
+	t, err := h.n.TemplateVersion(r.Context(), c, id, version)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
