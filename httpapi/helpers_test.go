@@ -37,12 +37,15 @@ var ctx = context.Background()
 type recordingQueue struct {
 	mu    sync.Mutex
 	tasks []notify.Task
+	// queues holds the queue name of each task given.
+	queues []string
 }
 
-func (q *recordingQueue) Enqueue(_ context.Context, _ string, t notify.Task) error {
+func (q *recordingQueue) Enqueue(_ context.Context, queue string, t notify.Task) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.tasks = append(q.tasks, t)
+	q.queues = append(q.queues, queue)
 	return nil
 }
 

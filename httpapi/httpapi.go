@@ -10,6 +10,7 @@
 //
 //	POST /v2/notifications/{sms,email}     send (letter: 400 not supported)
 //	GET  /v2/notifications/{id}            one notification
+//	GET  /v2/notifications/{id}/pdf        a letter's PDF: 400 "Notification is not a letter" (pdf.go)
 //	GET  /v2/notifications                 list: template_type, status, reference, older_than, include_jobs
 //	GET  /v2/template/{id}                 current version of a template
 //	GET  /v2/template/{id}/version/{n}     one version
@@ -200,6 +201,7 @@ func (h *Handler) statusRoutes(p Pinger) {
 func (h *Handler) routes() {
 	h.handle("POST /v2/notifications/{type}", "v2_notifications", "", true, h.postNotification)
 	h.handle("GET /v2/notifications/{id}", "v2_notifications", "get_notification_by_id", true, h.getNotification)
+	h.handle("GET /v2/notifications/{id}/pdf", "v2_notifications", "get_pdf_for_notification", true, h.getNotificationPDF)
 	h.handle("GET /v2/notifications", "v2_notifications", "get_notifications", true, h.getNotifications)
 	h.handle("GET /v2/template/{id}", "v2_template", "get_template_by_id", true, h.getTemplate)
 	h.handle("GET /v2/template/{id}/version/{version}", "v2_template", "get_template_by_id_and_version", true, h.getTemplateVersion)

@@ -257,7 +257,7 @@ func TestTemplates(t *testing.T) {
 	for _, path := range []string{
 		"/v2/template/" + uuid.NewString(),
 		"/v2/template/" + e.sms.ID.String() + "/version/3",
-		"/v2/template/" + e.sms.ID.String() + "/version/x",
+		"/v2/template/" + e.sms.ID.String() + "/version/99999999999999999999",
 	} {
 		t.Run("not found "+path, func(t *testing.T) {
 			t.Parallel()

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -117,15 +118,29 @@ func (h *Handler) getTemplate(w http.ResponseWriter, r *http.Request, c *notify.
 }
 
 // GET /v2/template/{id}/version/{version}
+//
+// Upstream's route reads the version as a whole number: any other
+// version is an unknown URL, and version 0 fails its request schema
+// (a version is at least 1).
 func (h *Handler) getTemplateVersion(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
+	raw := r.PathValue("version")
+	if raw == "" || strings.Trim(raw, "0123456789") != "" {
+		h.writeError(w, r, errURLNotFound)
+		return
+	}
 	id, err := pathUUID(r, "id")
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	version, err := strconv.Atoi(r.PathValue("version"))
-	if err != nil || version < 1 {
+	version, err := strconv.Atoi(raw)
+	if err != nil {
+		// More digits than an int holds: no template has that version.
 		h.writeError(w, r, notify.ErrNoResult)
+		return
+	}
+	if version == 0 {
+		h.writeError(w, r, notify.ValidationError("", "version 0 is less than the minimum of 1"))
 		return
 	}
 	t, err := h.n.TemplateVersion(r.Context(), c, id, version)
