@@ -62,17 +62,19 @@ func EscapeMarkdown(s string) string {
 // does. A URL made only of ASCII letters, digits, "." and "-" gets a space
 // after each of its dots ("example.com" becomes "example. com"); any other
 // is removed. An email address is not a URL: the pattern may not start
-// after "@" or end before it.
+// after "@" or end before it. It takes time linear in the length of s,
+// where a backtracking engine can take quadratic time.
 func BreakURLs(s string) string {
 	if !strings.Contains(s, ".") {
 		return s
 	}
-	rs := []rune(s)
+	sc := &scanner{rs: []rune(s), runLo: -1}
+	rs := sc.rs
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	changed := false
 	for i := 0; i < len(rs); {
-		end := matchURL(rs, i)
+		end := sc.matchURL(i)
 		if end < 0 {
 			b.WriteRune(rs[i])
 			i++
@@ -103,19 +105,36 @@ func accidental(u string) bool {
 	return true
 }
 
+// scanner matches the URL pattern at successive positions of rs. A match
+// is a run of [\w-] ending in a dot, then a chain of such (sub)domains,
+// then a top-level domain and an optional path. Python's re tries the
+// longest chain first and gives back a (sub)domain at a time, so the match
+// ends at the deepest node of the chain whose top-level domain fits; that
+// answer depends only on where the chain starts, and is kept per node so
+// that the many starts which share a chain do not walk it again.
+type scanner struct {
+	rs []rune
+	// deepest[e] is 0 while unknown, else the end of the deepest match
+	// from the chain node at e, plus 2 (so 1 is "none").
+	deepest []int32
+	// runLo and runHi are the last run of [\w-] scanned from a start:
+	// every start inside it ends its run at runHi.
+	runLo, runHi int
+}
+
 // matchURL returns the end of the URL pattern's match starting at rs[i],
-// or -1. It follows the backtracking of Python's re: the scheme is tried
-// before its absence, more (sub)domains before fewer.
-func matchURL(rs []rune, i int) int {
+// or -1. The scheme is tried before its absence, as Python's re does.
+func (sc *scanner) matchURL(i int) int {
+	rs := sc.rs
 	if !boundary(rs, i) || i > 0 && (rs[i-1] == '@' || rs[i-1] == '.') {
 		return -1
 	}
 	if n := schemeLen(rs[i:]); n > 0 {
-		if end := matchHost(rs, i+n); end >= 0 {
+		if end := sc.matchHost(i + n); end >= 0 {
 			return end
 		}
 	}
-	return matchHost(rs, i)
+	return sc.matchHost(i)
 }
 
 // schemeLen returns 8 for "https://", 7 for "http://" (any case) at the
@@ -137,43 +156,86 @@ func schemeLen(rs []rune) int {
 
 // matchHost matches ([\w\-]+\.{1})+([a-z]{2,63})(?!\@)\b([/\?#][^<\s]*)?
 // at rs[p] and returns the end of the match, or -1.
-func matchHost(rs []rune, p int) int {
-	// Each (sub)domain is a run of [\w-] that must end with a dot, so the
-	// runs are fixed; only how many of them the match takes can vary.
-	var ends []int
-	for q := p; ; {
-		r := q
-		for r < len(rs) && (isWord(rs[r]) || rs[r] == '-') {
-			r++
-		}
-		if r == q || r == len(rs) || rs[r] != '.' {
+func (sc *scanner) matchHost(p int) int {
+	r := sc.runHi
+	if p < sc.runLo || p >= sc.runHi {
+		r = sc.runEnd(p)
+		sc.runLo, sc.runHi = p, r
+	}
+	if r == p || r == len(sc.rs) || sc.rs[r] != '.' {
+		return -1
+	}
+	return sc.deep(r + 1)
+}
+
+// runEnd returns the end of the run of [\w-] starting at rs[q].
+func (sc *scanner) runEnd(q int) int {
+	for q < len(sc.rs) && (isWord(sc.rs[q]) || sc.rs[q] == '-') {
+		q++
+	}
+	return q
+}
+
+// next returns the chain node after the node at e (the position after
+// the dot of the (sub)domain starting at e), or -1.
+func (sc *scanner) next(e int) int {
+	r := sc.runEnd(e)
+	if r == e || r == len(sc.rs) || sc.rs[r] != '.' {
+		return -1
+	}
+	return r + 1
+}
+
+// deep returns the end of the match whose last (sub)domain ends just
+// before the deepest node, from e on, where a top-level domain fits, or
+// -1. It walks the chain once, iteratively, and remembers every node.
+func (sc *scanner) deep(e int) int {
+	if sc.deepest == nil {
+		sc.deepest = make([]int32, len(sc.rs)+1)
+	}
+	var chain []int
+	below := -1
+	for cur := e; ; {
+		if v := sc.deepest[cur]; v != 0 {
+			below = int(v) - 2
 			break
 		}
-		ends = append(ends, r+1)
-		q = r + 1
+		chain = append(chain, cur)
+		if cur = sc.next(cur); cur < 0 {
+			break
+		}
 	}
-	for k := len(ends) - 1; k >= 0; k-- {
-		e := ends[k]
-		t := e
-		for t < len(rs) && asciiLetter(rs[t]) {
+	for j := len(chain) - 1; j >= 0; j-- {
+		if below < 0 {
+			below = sc.tld(chain[j])
+		}
+		sc.deepest[chain[j]] = int32(below + 2)
+	}
+	return below
+}
+
+// tld matches ([a-z]{2,63})(?!\@)\b([/\?#][^<\s]*)? at rs[e] and
+// returns the end of the match, or -1.
+func (sc *scanner) tld(e int) int {
+	rs := sc.rs
+	t := e
+	for t < len(rs) && asciiLetter(rs[t]) {
+		t++
+	}
+	// A shorter top-level domain would end between two letters, where \b
+	// fails, so only the whole run of letters can match.
+	if n := t - e; n < 2 || n > 63 {
+		return -1
+	}
+	if t < len(rs) && (rs[t] == '@' || isWord(rs[t])) {
+		return -1
+	}
+	if t < len(rs) && (rs[t] == '/' || rs[t] == '?' || rs[t] == '#') {
+		for t < len(rs) && rs[t] != '<' && !isSpace(rs[t]) {
 			t++
 		}
-		// A shorter top-level domain would end between two letters, where
-		// \b fails, so only the whole run of letters can match.
-		if n := t - e; n < 2 || n > 63 {
-			continue
-		}
-		if t < len(rs) && (rs[t] == '@' || isWord(rs[t])) {
-			continue
-		}
-		if t < len(rs) && (rs[t] == '/' || rs[t] == '?' || rs[t] == '#') {
-			for t < len(rs) && rs[t] != '<' && !isSpace(rs[t]) {
-				t++
-			}
-		}
-		return t
 	}
-	return -1
+	return t
 }
 
 // removeSchemeURLs removes every http:// or https:// address left in s

@@ -1,10 +1,14 @@
 package sanitise
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestText(t *testing.T) {
@@ -101,4 +105,38 @@ func FuzzText(f *testing.F) {
 			i++
 		}
 	})
+}
+
+// TestBreakURLsAgreesWithPython replays testdata/breakurls.json: 400
+// random inputs and what upstream's URL pattern made of them under
+// Python's re.sub.
+func TestBreakURLsAgreesWithPython(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("testdata/breakurls.json")
+	require.NoError(t, err)
+	var doc struct {
+		Cases []struct{ In, Out string }
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	require.Len(t, doc.Cases, 400)
+	for _, c := range doc.Cases {
+		assert.Equal(t, c.Out, BreakURLs(c.In), "%q", c.In)
+	}
+}
+
+// Inputs that make a backtracking matcher quadratic (every "-" starts a
+// match that walks the whole chain of domains) take linear time here.
+func TestTextIsLinear(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		strings.Repeat("a.a-", 250_000),
+		strings.Repeat("a-", 500_000),
+		strings.Repeat("a.bc/", 200_000),
+		strings.Repeat("https://", 100_000),
+		strings.Repeat("x.", 500_000),
+	} {
+		start := time.Now()
+		Text(s)
+		assert.Less(t, time.Since(start), 10*time.Second, "%.20q…", s)
+	}
 }
