@@ -10,7 +10,7 @@
 //     query or an underscore) is removed;
 //  2. what remains of an http:// or https:// address (one the pattern does
 //     not see, such as https://3232235777 or https://localhost) is removed
-//     too, as far as the next whitespace: the email renderer links any such
+//     too, up to the next whitespace or "<": the email renderer links any such
 //     address, so none may survive. Upstream keeps these;
 //  3. every markdown character of `*_(){}[]<>#+-.!|\ and the backtick is
 //     escaped with a backslash, so that the value reads as text: no link,
@@ -240,18 +240,19 @@ func (sc *scanner) tld(e int) int {
 
 // removeSchemeURLs removes every http:// or https:// address left in s
 // (any case, even inside a word), with what follows it up to whitespace or
-// "<". Removing one can bring two halves of another together, so it runs
-// until none is left; each pass makes s shorter.
+// "<". What follows a removal is whitespace, "<" or the end, none of which
+// is in a scheme, so a removal cannot bring the halves of a new address
+// together: one pass is enough.
 func removeSchemeURLs(s string) string {
-	for {
-		i := schemeIndex(s)
-		if i < 0 {
-			return s
-		}
+	i := schemeIndex(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
 		j := i + len("http://")
-		if j < len(s) && s[j-3] != ':' { // "https://"
-			j++
-		}
 		for j < len(s) {
 			r, size := utf8.DecodeRuneInString(s[j:])
 			if r == '<' || isSpace(r) {
@@ -259,8 +260,11 @@ func removeSchemeURLs(s string) string {
 			}
 			j += size
 		}
-		s = s[:i] + s[j:]
+		s = s[j:]
+		i = schemeIndex(s)
 	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // schemeIndex returns the index of the first "http://" or "https://" in s,

@@ -133,6 +133,7 @@ func TestTextIsLinear(t *testing.T) {
 		strings.Repeat("a-", 500_000),
 		strings.Repeat("a.bc/", 200_000),
 		strings.Repeat("https://", 100_000),
+		strings.Repeat("https://a ", 100_000),
 		strings.Repeat("x.", 500_000),
 	} {
 		start := time.Now()
