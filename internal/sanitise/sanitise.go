@@ -17,8 +17,9 @@
 //     heading, list, emphasis or rule can come from it.
 //
 // The result renders, in the HTML email, as the value's text with its
-// links gone; the plain-text body and the subject show the backslashes,
-// as upstream's do.
+// links gone. The body of the API's answer and the subject show the
+// backslashes, as upstream's do; so does the plain-text part of the email,
+// which is that body.
 package sanitise
 
 import (
