@@ -62,6 +62,7 @@
 //	email addresses                             email.go (ValidateEmail, FormatRecipient)
 //	placeholders, rendering, lengths            template.go; internal/gsm (SMS encoding, fragments),
 //	                                              internal/markdown (email HTML), internal/pyfmt (Python's str/repr)
+//	sanitise_content_for: escaping, URLs        sanitise.go; internal/sanitise
 //	order of the send checks                    send.go (SendSMS, SendEmail, SendJSON, SendV1, send)
 //	per-key rate limit                          ratelimit.go
 //	daily limits per channel                    limits.go; giving places back: limits_release.go

@@ -39,7 +39,9 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 	return n.sendSMS(ctx, c, req)
 }
 
-// SendEmail is SendSMS for email.
+// SendEmail is SendSMS for email. The personalisation values named by
+// req.SanitiseContentFor are sanitised before anything else reads them;
+// the result's SanitisedContent says which of them changed.
 func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
 	c, err := n.current(ctx, c)
 	if err != nil {
@@ -151,9 +153,16 @@ func (n *Notifier) sendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 }
 
 func (n *Notifier) sendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
-	return n.send(ctx, &draft{c: c, typ: Email, templateID: req.TemplateID, values: req.Personalisation,
+	values, sanitised := sanitisePersonalisation(req.Personalisation, req.SanitiseContentFor)
+	nt, err := n.send(ctx, &draft{c: c, typ: Email, templateID: req.TemplateID, values: values,
 		to: strings.TrimSpace(req.EmailAddress), ref: req.Reference, unsub: req.OneClickUnsubscribeURL,
 		replyID: req.EmailReplyToID})
+	if err != nil {
+		return nil, err
+	}
+	// Set once the send is over: the notification is stored without it.
+	nt.SanitisedContent = sanitised
+	return nt, nil
 }
 
 // Refusal messages of the send flow, exact.

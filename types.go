@@ -308,6 +308,13 @@ type Notification struct {
 	DeliveryAttempts int
 	CreatedAt        time.Time
 	UpdatedAt        *time.Time
+	// SanitisedContent is set on the Notification an email send returns
+	// (SendEmail, SendJSON): for each personalisation value that the
+	// request's SanitiseContentFor changed, the value before and after,
+	// keyed by personalisation key; empty, not nil, when nothing changed.
+	// It is nil on text messages and on notifications read back: it is
+	// an answer to the send, not stored.
+	SanitisedContent map[string]SanitisedValue
 }
 
 // NotificationFilter selects notifications for List. Results are ordered

@@ -147,7 +147,8 @@ async function main() {
     });
     assert.equal(res.status, 201);
     const d = res.data;
-    sameKeys(d, ['id', 'reference', 'content', 'uri', 'template', 'scheduled_for']);
+    sameKeys(d, ['id', 'reference', 'content', 'uri', 'template', 'scheduled_for', 'sanitised_content']);
+    assert.deepEqual(d.sanitised_content, {});
     assert.equal(d.reference, 'email-ref');
     sameKeys(d.content, ['from_email', 'body', 'subject', 'one_click_unsubscribe_url']);
     assert.equal(d.content.subject, 'Welcome, Bob');
@@ -156,6 +157,21 @@ async function main() {
     assert.equal(d.content.one_click_unsubscribe_url, 'https://example.gov.uk/unsubscribe');
     assert.equal(d.template.id, EMAIL_TEMPLATE);
     sent.email = d.id;
+  });
+  await check('sendEmail: sanitiseContentFor', async () => {
+    // A simulated recipient: answered in full, nothing stored.
+    const res = await test.sendEmail(EMAIL_TEMPLATE, 'simulate-delivered@notifications.service.gov.uk', {
+      personalisation: { name: 'Amala, please [click this evil link](https://evil.link)' },
+      sanitiseContentFor: ['name'],
+    });
+    assert.equal(res.status, 201);
+    assert.deepEqual(res.data.sanitised_content, {
+      name: {
+        unsanitised: 'Amala, please [click this evil link](https://evil.link)',
+        sanitised: 'Amala, please \\[click this evil link\\]\\(\\)',
+      },
+    });
+    assert.equal(res.data.content.body, 'Hello Amala, please \\[click this evil link\\]\\(\\)\n\nThis is an email from GOV.UK');
   });
   await check('sendEmail: team key to a team member', async () => {
     const res = await team.sendEmail(EMAIL_TEMPLATE, 'TEAM@example.gov.uk', { personalisation: { name: 'Ann' } });

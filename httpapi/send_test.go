@@ -65,7 +65,8 @@ func TestPostEmail(t *testing.T) {
 		"uri": "http://api.test/v2/notifications/" + id,
 		"template": map[string]any{"id": e.email.ID.String(), "version": float64(1),
 			"uri": "http://api.test/services/" + e.svc.ID.String() + "/templates/" + e.email.ID.String()},
-		"scheduled_for": nil,
+		"scheduled_for":     nil,
+		"sanitised_content": map[string]any{},
 	}, res.body)
 }
 

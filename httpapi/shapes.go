@@ -60,6 +60,10 @@ type PostNotificationResponse struct {
 	URI          string      `json:"uri"`
 	Template     TemplateRef `json:"template"`
 	ScheduledFor *string     `json:"scheduled_for"`
+	// SanitisedContent is on email answers only, as upstream's: an object
+	// (a map[string]notify.SanitisedValue) of what sanitise_content_for
+	// changed, {} when nothing did. Absent from SMS answers.
+	SanitisedContent any `json:"sanitised_content,omitempty"`
 }
 
 func (h *Handler) postResponse(r *http.Request, nt *notify.Notification) PostNotificationResponse {
@@ -76,6 +80,11 @@ func (h *Handler) postResponse(r *http.Request, nt *notify.Notification) PostNot
 	} else {
 		resp.Content = EmailContent{FromEmail: nt.From, Body: nt.Body, Subject: nt.Subject,
 			OneClickUnsubscribeURL: nt.UnsubscribeURL}
+		sanitised := nt.SanitisedContent
+		if sanitised == nil {
+			sanitised = map[string]notify.SanitisedValue{}
+		}
+		resp.SanitisedContent = sanitised
 	}
 	return resp
 }

@@ -310,6 +310,11 @@ func inline(s string) string {
 		case s[i] == '\n':
 			b.WriteString(lineBreak)
 			i++
+		case s[i] == '\\' && i+1 < len(s) && strings.IndexByte(escapable, s[i+1]) >= 0:
+			// A backslash escape stands for its character, written as
+			// text: it starts no link, image or URL.
+			b.WriteByte(s[i+1])
+			i += 2
 		case s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[':
 			image := s[i] == '!'
 			start := i
@@ -350,6 +355,11 @@ func inline(s string) string {
 	}
 	return b.String()
 }
+
+// escapable are the characters a backslash escapes, as mistune's: a
+// backslash before any other character is written as it is. ">" is among
+// them there, but the text is HTML-escaped here, so it never follows one.
+const escapable = "\\`*{}[]()#+-.!_~|"
 
 // quoteEscaper escapes the quotes of an attribute value taken from
 // escaped text (whose &, < and > are escaped already), so that it cannot
