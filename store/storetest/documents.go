@@ -56,10 +56,23 @@ func normDocument(d notify.Document) notify.Document {
 // testDocuments checks the optional DocumentStore ability: files sent by
 // email, kept as ciphertext with their metadata until they expire.
 func testDocuments(t *testing.T, newStore func(t *testing.T) notify.Store) {
-	f := setup(t, newStore)
-	ds := ability[notify.DocumentStore](t, f.store, "DocumentStore")
-	ctx := f.ctx
-	other := f.other()
+	s := newStore(t)
+	ds := ability[notify.DocumentStore](t, s, "DocumentStore")
+	runDocuments(t, ds)
+}
+
+// RunDocumentStore checks a DocumentStore that is not a Store (such as
+// store/fsdocs) as Run checks the DocumentStore ability of a Store.
+// newStore must return a fresh, empty DocumentStore on every call.
+func RunDocumentStore(t *testing.T, newStore func(t *testing.T) notify.DocumentStore) {
+	runDocuments(t, newStore(t))
+}
+
+func runDocuments(t *testing.T, ds notify.DocumentStore) {
+	ctx := t.Context()
+	type svcRef struct{ ID uuid.UUID }
+	type fix struct{ svc svcRef }
+	f, other := fix{svcRef{uuid.New()}}, fix{svcRef{uuid.New()}}
 
 	doc := newDocument(f.svc.ID, at(24*time.Hour))
 	require.NoError(t, ds.PutDocument(ctx, doc))
