@@ -104,9 +104,6 @@ type Service struct {
 	InternationalSMSMessageLimit int `json:"international_sms_message_limit,omitzero"`
 	// Permissions default to sending SMS and email when absent.
 	Permissions []notify.Permission `json:"permissions,omitzero"`
-	// ContactLink is where recipients of files sent by email can contact
-	// the service; without it the service cannot send files.
-	ContactLink string `json:"contact_link,omitzero"`
 	TeamMembers []TeamMember        `json:"team_members,omitzero"`
 	GuestList   []string            `json:"guest_list,omitzero"`
 	APIKeys     []APIKey            `json:"api_keys,omitzero"`
