@@ -19,6 +19,7 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/notifytest"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/memstore"
 )
 
@@ -442,4 +443,37 @@ func TestV1SendsFilesToo(t *testing.T) {
 	nt, err := f.env.Notifier.SendV1(context.Background(), f.live, notify.Email, body)
 	require.NoError(t, err)
 	parseLink(t, nt.Personalisation["doc"].(string))
+}
+
+// On PostgreSQL notifyd leaves Config.Documents nil: the Store keeps the
+// documents, found behind the metrics wrapper and the read cache.
+func TestDocumentsPassThroughTheMetricsWrapper(t *testing.T) {
+	f := newFileFixture(t, "https://example.gov.uk/contact", func(c *notify.Config) {
+		c.Documents = nil
+		*c = instrument.Config(*c, instrument.DefaultPrefix)
+	})
+	nt, err := f.sendJSON(t, notify.Email, "someone@example.gov.uk", map[string]any{"doc": map[string]any{"file": csvFile}})
+	require.NoError(t, err)
+	l := parseLink(t, nt.Personalisation["doc"].(string))
+	_, err = f.env.Notifier.Download(context.Background(), l.serviceID, l.documentID, l.key)
+	require.NoError(t, err)
+}
+
+// The workers' retention pass deletes expired documents.
+func TestRetentionDeletesExpiredDocuments(t *testing.T) {
+	f := newFileFixture(t, "https://example.gov.uk/contact")
+	nt, err := f.sendJSON(t, notify.Email, "someone@example.gov.uk",
+		map[string]any{"doc": map[string]any{"file": csvFile, "retention_period": "1 week"}})
+	require.NoError(t, err)
+	l := parseLink(t, nt.Personalisation["doc"].(string))
+	f.clock.add(7 * 24 * time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.env.Notifier.RunRetention(ctx, time.Hour) }()
+	assert.Eventually(t, func() bool {
+		_, err := f.docs.GetDocument(context.Background(), l.serviceID, l.documentID)
+		return errors.Is(err, notify.ErrNotFound)
+	}, 5*time.Second, 10*time.Millisecond, "the retention pass left an expired document")
+	cancel()
+	require.NoError(t, <-done)
 }
