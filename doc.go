@@ -76,6 +76,7 @@
 //	reads: notifications, templates, inbound    read.go, templateorder.go
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go
+//	files sent by email: options, links, keys   documents.go; httpapi/download.go (the download page)
 //	errors, their names and statuses            errors.go (httpapi shapes them for v1 and v2)
 //	types and statuses                          types.go; the adapter interfaces: interfaces.go
 //

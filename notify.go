@@ -176,6 +176,13 @@ type Config struct {
 	// DeliveryConcurrency is how many provider calls one batch of
 	// deliveries makes at once (32; see DeliverBatch).
 	DeliveryConcurrency int
+	// Documents keeps the files sent by email (documents.go). Nil: the
+	// Store, when it is a DocumentStore; without one, files are refused.
+	Documents DocumentStore
+	// DocumentBaseURL is the scheme, host and any path prefix of the
+	// download links of files sent by email, where httpapi serves
+	// GET /d/{service_id}/{document_id}. Required to send files.
+	DocumentBaseURL string
 }
 
 // Notifier is the notification service: it validates and accepts

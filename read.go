@@ -122,6 +122,8 @@ func (n *Notifier) PreviewTemplate(ctx context.Context, c *Caller, id uuid.UUID,
 	if err := checkPersonalisation(t, values); err != nil {
 		return nil, err
 	}
+	// A file shows as the link a simulated recipient gets.
+	values = n.filePreviewValues(t.ServiceID, values)
 	p := &Preview{Template: t}
 	if t.Type == SMS {
 		p.Body = RenderSMS(t.Content, values, "")

@@ -44,6 +44,7 @@ func DecodeSMSRequest(body []byte, now time.Time) (*SMSRequest, error) {
 	var f smsFields
 	var ps schemaProblems
 	checkSchema(obj, &smsSchema, &f, &ps)
+	addFileProblems(obj, &smsSchema, &ps)
 	sched := checkScheduledFor(obj, &smsSchema, now, &ps)
 	if err := ps.err(); err != nil {
 		return nil, err
@@ -73,6 +74,7 @@ func DecodeEmailRequest(body []byte, now time.Time) (*EmailRequest, error) {
 	var f emailFields
 	var ps schemaProblems
 	checkSchema(obj, &emailSchema, &f, &ps)
+	addFileProblems(obj, &emailSchema, &ps)
 	sched := checkScheduledFor(obj, &emailSchema, now, &ps)
 	if err := ps.err(); err != nil {
 		return nil, err

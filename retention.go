@@ -149,6 +149,12 @@ func (n *Notifier) RunRetention(ctx context.Context, interval time.Duration) err
 			n.log.InfoContext(ctx, "retention: pass done", slog.Int("archived", res.Total),
 				slog.Duration("duration", time.Since(start)))
 		}
+		// Files sent by email are deleted once they expire.
+		if docs, err := n.DeleteExpiredDocuments(ctx); err != nil && ctx.Err() == nil {
+			n.log.ErrorContext(ctx, "retention: deleting expired documents failed", slog.Any("error", err))
+		} else if docs > 0 {
+			n.log.InfoContext(ctx, "retention: expired documents deleted", slog.Int("count", docs))
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -145,6 +145,8 @@ type draft struct {
 	unsub      *string
 	senderID   *uuid.UUID
 	replyID    *uuid.UUID
+	// docs are the files of the send, stored just before it persists.
+	docs []pendingDocument
 }
 
 func (n *Notifier) sendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
@@ -185,6 +187,11 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	defer n.life.leave()
 	svc := d.c.Service
+	// The file options are part of the request's schema (the v2 decoders
+	// have checked them already).
+	if err := checkFileOptions(d.values); err != nil {
+		return nil, err
+	}
 	// Service permission for the channel.
 	if d.typ == SMS && !svc.Can(PermissionSMS) {
 		return nil, refusal(CodeServicePermission, FieldService, MsgNoSMSPermission)
@@ -205,6 +212,9 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	if tpl.Archived {
 		return nil, refusal(CodeTemplateDeleted, FieldTemplate, MsgTemplateDeleted)
+	}
+	if err := checkFilesAllowed(d.typ, d.values); err != nil {
+		return nil, err
 	}
 	// Personalisation and rendering.
 	if err := checkPersonalisation(tpl, d.values); err != nil {
@@ -262,6 +272,16 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 			return nil, invalidEmail(err)
 		}
 		nt.NormalisedTo = strings.ToLower(addr)
+		// Files become download links before the length is checked.
+		values, docs, err := n.prepareFiles(svc, d.values, addr, n.simulatedRecipient(d.typ, nt.NormalisedTo))
+		if err != nil {
+			return nil, err
+		}
+		if fileKeys(d.values) != nil {
+			d.values, d.docs = values, docs
+			body = RenderEmailBody(tpl.Content, d.values)
+			subject = RenderEmailSubject(tpl.Subject, d.values)
+		}
 		if e := EmailTooLong(body); e != nil {
 			return nil, e
 		}
@@ -289,14 +309,27 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	// Take today's place atomically where the cache can, then persist
 	// first, count, and queue.
+	if err := n.storeDocuments(ctx, d.docs); err != nil {
+		return nil, err
+	}
 	reserved, err := n.reserveDailySlot(ctx, d.c, nt)
 	if err != nil {
+		n.dropDocuments(ctx, d.docs)
 		return nil, err
 	}
 	if n.commit != nil {
-		return n.commit.persistAndQueue(ctx, d.c, nt, reserved)
+		stored, err := n.commit.persistAndQueue(ctx, d.c, nt, reserved)
+		if err != nil && ctx.Err() == nil {
+			// A send whose context ended may have been stored all the
+			// same: its documents stay until they expire.
+			n.dropDocuments(ctx, d.docs)
+		}
+		return stored, err
 	}
 	if err := n.store.CreateNotification(ctx, nt); err != nil {
+		if ctx.Err() == nil {
+			n.dropDocuments(ctx, d.docs)
+		}
 		// Without group commit a reserved place stays taken: the counter
 		// errs on the strict side until it expires.
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)

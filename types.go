@@ -208,8 +208,12 @@ type Service struct {
 	// CallbackURL and CallbackToken receive delivery-status callbacks.
 	CallbackURL   string
 	CallbackToken string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// ContactLink is where recipients of files sent by email can contact
+	// the service (a URL, an email address or a phone number); a service
+	// without one cannot send files by email.
+	ContactLink string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Can reports whether the service has permission p.

@@ -215,6 +215,7 @@ func (h *Handler) routes() {
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
+	h.downloadRoutes() // download.go
 	h.mux.HandleFunc("/", h.fallback)
 }
 

@@ -162,6 +162,11 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(400, "GET", "/v2/received-text-messages?older_than=x", nil, live)
 	c.expect(200, "GET", "/_status", nil, "")
 	c.expect(200, "GET", "/openapi.json", nil, "")
+	// Files sent by email: an unknown document answers the not-found page
+	// (download_test.go follows a real file).
+	docPath := "/d/" + e.svc.ID.String() + "/" + uuid.NewString() + "?key=" + strings.Repeat("A", 43)
+	c.expect(404, "GET", docPath, nil, "")
+	c.expect(404, "POST", docPath, "email_address=a%40b.com", "")
 
 	// Admin.
 	sid := e.svc.ID.String()

@@ -45,6 +45,7 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 		SMSMessageLimit:              cmp.Or(ss.SMSMessageLimit, ss.MessageLimit),
 		EmailMessageLimit:            cmp.Or(ss.EmailMessageLimit, ss.MessageLimit),
 		InternationalSMSMessageLimit: cmp.Or(ss.InternationalSMSMessageLimit, ss.MessageLimit)}
+	want.ContactLink = ss.ContactLink
 	if want.MessageLimit == 0 {
 		want.MessageLimit = notify.DefaultMessageLimit
 	}
@@ -76,6 +77,13 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 			svc.SMSMessageLimit, svc.EmailMessageLimit = want.SMSMessageLimit, want.EmailMessageLimit
 			svc.InternationalSMSMessageLimit = want.InternationalSMSMessageLimit
 			svc.RateLimit = want.RateLimit
+			svc.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
+			if err := st.UpdateService(ctx, svc); err != nil {
+				return err
+			}
+		}
+		if svc.ContactLink != want.ContactLink {
+			svc.ContactLink = want.ContactLink
 			svc.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
 			if err := st.UpdateService(ctx, svc); err != nil {
 				return err

@@ -111,6 +111,11 @@ type Service struct {
 	// ReceivedTexts are text messages the service has received (an
 	// extension of the seed format, for GET /v2/received-text-messages).
 	ReceivedTexts []ReceivedText `json:"received_text_messages,omitzero"`
+
+	// ContactLink is where recipients of files sent by email can contact
+	// the service (a URL, an email address or a phone number); without it
+	// the service cannot send files.
+	ContactLink string `json:"contact_link,omitzero"`
 }
 
 // ReceivedText is a text message the service received. Without

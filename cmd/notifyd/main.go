@@ -61,6 +61,10 @@
 //	-retention=false   worker and all roles: do not archive notifications
 //	                   past their service's retention (hourly by default,
 //	                   -retention-interval)
+//	-document-url URL  where recipients reach this server, for the download
+//	                   links of files sent by email (http://{-addr})
+//	-documents-dir DIR SQLite: where files sent by email are kept, encrypted
+//	                   ({-db}.documents); PostgreSQL keeps them in the database
 //
 // Commands, run on the same database (-db or -postgres, with the same
 // -secret-key), set a deployment up without a seed file:
@@ -150,6 +154,8 @@ type options struct {
 	security  securityOptions
 	test      testOptions
 	admin     adminOptions // cli.go
+
+	documents documentOptions // documents.go
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -179,6 +185,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	o.providers.register(fs)
 	o.security.register(fs)
 	o.admin.register(fs)
+	o.documents.register(fs)
 	testOnly := o.test.register(fs)
 	fs.Usage = func() { printUsage(fs, testOnly); fmt.Fprint(fs.Output(), commandsUsage) }
 	if err := fs.Parse(args); err != nil {
@@ -213,6 +220,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, err
 	}
 	if err := o.admin.resolve(getenv); err != nil {
+		return nil, err
+	}
+	if err := o.documents.check(); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -322,6 +332,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		mq = memqueue.New(memqueue.Options{})
 		cfg.Queue = mq
 		cfg.Cache = memcache.New(memcache.Options{})
+	}
+	if err := o.documents.configure(&cfg, o); err != nil {
+		return err
 	}
 	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
 	if err != nil {

@@ -34,7 +34,8 @@
 // template_version)), notifications, notification_history, inbound_sms,
 // settings and jobs. Times are UTC with microsecond precision: timestamptz on
 // PostgreSQL, integer Unix microseconds on SQLite. Personalisation and
-// permissions are JSON text.
+// permissions are JSON text. documents keeps the files sent by email
+// (documents.go): ciphertext and metadata only, never a key.
 //
 // # Indexes
 //

@@ -13,7 +13,8 @@ import (
 
 const serviceColumns = `id, name, archived, restricted, message_limit, research_mode, permissions,
 	prefix_sms, sms_sender, email_from, rate_limit, data_retention_days, callback_url, callback_token,
-	created_at, updated_at, sms_message_limit, email_message_limit, international_sms_message_limit`
+	created_at, updated_at, sms_message_limit, email_message_limit, international_sms_message_limit,
+	contact_link`
 
 // CreateService inserts a service. A zero CreatedAt becomes now, and a zero
 // UpdatedAt becomes CreatedAt; both are written back to sv.
@@ -38,11 +39,11 @@ func (s *Store) CreateService(ctx context.Context, sv *notify.Service) error {
 		updated = created
 	}
 	err = s.w.WithContext(ctx).Exec(`INSERT INTO services (`+serviceColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sv.ID.String(), sv.Name, sv.Archived, sv.Restricted, sv.MessageLimit, sv.ResearchMode, perms,
 		sv.PrefixSMS, sv.SMSSender, sv.EmailFrom, sv.RateLimit, sv.DataRetentionDays, sv.CallbackURL,
 		sv.CallbackToken, s.ts(created), s.ts(updated),
-		sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit).Error
+		sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit, sv.ContactLink).Error
 	if err != nil {
 		return s.wrap(ctx, op, err)
 	}
@@ -85,11 +86,13 @@ func (s *Store) UpdateService(ctx context.Context, sv *notify.Service) error {
 	res := s.w.WithContext(ctx).Exec(`UPDATE services SET name = ?, archived = ?, restricted = ?,
 		message_limit = ?, research_mode = ?, permissions = ?, prefix_sms = ?, sms_sender = ?,
 		email_from = ?, rate_limit = ?, data_retention_days = ?, callback_url = ?, callback_token = ?,
-		updated_at = ?, sms_message_limit = ?, email_message_limit = ?, international_sms_message_limit = ?
+		updated_at = ?, sms_message_limit = ?, email_message_limit = ?, international_sms_message_limit = ?,
+		contact_link = ?
 		WHERE id = ?`,
 		sv.Name, sv.Archived, sv.Restricted, sv.MessageLimit, sv.ResearchMode, perms, sv.PrefixSMS,
 		sv.SMSSender, sv.EmailFrom, sv.RateLimit, sv.DataRetentionDays, sv.CallbackURL, sv.CallbackToken,
-		s.ts(updated), sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit, sv.ID.String())
+		s.ts(updated), sv.SMSMessageLimit, sv.EmailMessageLimit, sv.InternationalSMSMessageLimit, sv.ContactLink,
+		sv.ID.String())
 	if res.Error != nil {
 		return s.wrap(ctx, op, res.Error)
 	}
@@ -111,7 +114,7 @@ func scanService(row interface{ Scan(...any) error }) (*notify.Service, error) {
 	err := row.Scan(&id, &sv.Name, &archived, &restricted, &sv.MessageLimit, &research, &perms,
 		&prefix, &sv.SMSSender, &sv.EmailFrom, &sv.RateLimit, &sv.DataRetentionDays, &sv.CallbackURL,
 		&sv.CallbackToken, &created, &updated, &sv.SMSMessageLimit, &sv.EmailMessageLimit,
-		&sv.InternationalSMSMessageLimit)
+		&sv.InternationalSMSMessageLimit, &sv.ContactLink)
 	if err != nil {
 		return nil, err
 	}
