@@ -149,6 +149,9 @@ func (n *Notifier) RunRetention(ctx context.Context, interval time.Duration) err
 			n.log.InfoContext(ctx, "retention: pass done", slog.Int("archived", res.Total),
 				slog.Duration("duration", time.Since(start)))
 		}
+		if purged, err := n.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+			n.log.ErrorContext(ctx, "retention: purging idempotency keys failed", slog.Int("purged", purged), slog.Any("error", err))
+		}
 		select {
 		case <-ctx.Done():
 			return nil

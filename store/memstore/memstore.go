@@ -37,6 +37,9 @@ type Store struct {
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
 	admin         adminState // admin.go
+
+	// idem holds the idempotency keys (idempotency.go); made on first use.
+	idem map[idemKey]*notify.IdempotencyRecord
 }
 
 // providerRef indexes notifications by the provider's reference.
