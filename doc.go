@@ -75,6 +75,7 @@
 //	reads: notifications, templates, inbound    read.go, templateorder.go
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go
+//	idempotency keys: a retry sends once        idempotency.go (RunIdempotent), httpapi/idempotency.go
 //	errors, their names and statuses            errors.go (httpapi shapes them for v1 and v2)
 //	types and statuses                          types.go; the adapter interfaces: interfaces.go
 //

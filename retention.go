@@ -134,6 +134,7 @@ func (n *Notifier) archiveExpired(ctx context.Context) (*RetentionResult, error)
 // RunRetention runs ArchiveExpired at once and then every interval
 // (DefaultRetentionInterval when not positive) until ctx ends, and returns
 // nil then. A failed pass is logged and tried again at the next interval.
+// Each pass also deletes expired idempotency keys (PurgeIdempotencyKeys).
 func (n *Notifier) RunRetention(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultRetentionInterval
