@@ -34,6 +34,8 @@ import (
 //     happens before anything is stored and gives the key back, as Stripe
 //     saves no result for a request that failed before it started to
 //     execute: correct the request and send it again with the same key.
+//     (Not after a take-over, below: the attempt the key was taken from
+//     may still store its notification, so the key keeps its id.)
 //   - An internal failure (the Store failed, the client went away) leaves
 //     it unknown whether the notification was stored: the key keeps its id
 //     and its lease ends at once, so a retry looks the notification up by
@@ -263,12 +265,13 @@ func (n *Notifier) RunIdempotent(ctx context.Context, call IdempotentCall) (id u
 			return rec.ResourceID, true, nil
 		}
 	}
-	return n.createUnderKey(ctx, st, rec, call)
+	return n.createUnderKey(ctx, st, rec, call, prev != nil)
 }
 
 // createUnderKey runs call.Create while rec's owner holds the key, then
-// completes, releases or abandons the key by the outcome.
-func (n *Notifier) createUnderKey(ctx context.Context, st IdempotencyStore, rec *IdempotencyRecord, call IdempotentCall) (uuid.UUID, bool, error) {
+// completes, releases or abandons the key by the outcome. tookOver says
+// the key was taken over from an attempt that may still be running.
+func (n *Notifier) createUnderKey(ctx context.Context, st IdempotencyStore, rec *IdempotencyRecord, call IdempotentCall, tookOver bool) (uuid.UUID, bool, error) {
 	err := call.Create(ctx, rec.ResourceID)
 	switch {
 	case err == nil:
@@ -280,6 +283,12 @@ func (n *Notifier) createUnderKey(ctx context.Context, st IdempotencyStore, rec 
 			n.completeKey(ctx, st, rec)
 			return rec.ResourceID, true, nil
 		}
+		n.endLease(ctx, st, rec)
+		return uuid.Nil, false, err
+	case ErrorList(err) != nil && tookOver:
+		// The attempt the key was taken from may still store its
+		// notification under the id: keep the id with the key, and let
+		// the next retry take it over again.
 		n.endLease(ctx, st, rec)
 		return uuid.Nil, false, err
 	case ErrorList(err) != nil:

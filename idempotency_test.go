@@ -372,3 +372,65 @@ func TestIdempotencyKeyNeedsTheAbility(t *testing.T) {
 	assert.ErrorIs(t, err, notify.ErrUnsupported)
 	assert.Empty(t, f.stored(t), "nothing sent without a place to keep the key")
 }
+
+// RunIdempotent is the mechanism for any create-once operation. After a
+// take-over, a refusal keeps the key's id: the attempt it was taken from
+// may still create under it, so no later retry may use another id.
+func TestRunIdempotentKeepsTheIDAfterATakeOver(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Clock = clk.now }))
+	n := f.env.Notifier
+	created := map[uuid.UUID]int{}
+	var mu sync.Mutex
+	call := func(create func(ctx context.Context, id uuid.UUID) error) notify.IdempotentCall {
+		return notify.IdempotentCall{ServiceID: f.svc.ID, Key: "job-1", Request: []byte("POST /jobs\n{}"),
+			Create: create,
+			Find: func(_ context.Context, id uuid.UUID) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if created[id] == 0 {
+					return notify.ErrNotFound
+				}
+				return nil
+			}}
+	}
+	stalled, release := make(chan uuid.UUID, 1), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := n.RunIdempotent(ctx, call(func(_ context.Context, id uuid.UUID) error {
+			stalled <- id
+			<-release
+			return errors.New("the stalled attempt never finished")
+		}))
+		done <- err
+	}()
+	first := <-stalled
+	clk.advance(notify.IdempotencyLease)
+	_, _, err := n.RunIdempotent(ctx, call(func(_ context.Context, id uuid.UUID) error {
+		assert.Equal(t, first, id, "a take-over keeps the id")
+		return notify.BadRequest("", "refused")
+	}))
+	requireRefusal(t, err, 400, "BadRequestError", "refused")
+
+	id, replayed, err := n.RunIdempotent(ctx, call(func(_ context.Context, id uuid.UUID) error {
+		mu.Lock()
+		defer mu.Unlock()
+		created[id]++
+		return nil
+	}))
+	require.NoError(t, err, "the refusal ended the lease: the next retry runs at once")
+	assert.False(t, replayed)
+	assert.Equal(t, first, id, "still the first attempt's id")
+
+	id, replayed, err = n.RunIdempotent(ctx, call(func(context.Context, uuid.UUID) error {
+		t.Error("a completed key does not run again")
+		return nil
+	}))
+	require.NoError(t, err)
+	assert.True(t, replayed)
+	assert.Equal(t, first, id)
+	close(release)
+	require.Error(t, <-done)
+	assert.Equal(t, map[uuid.UUID]int{first: 1}, created)
+}
