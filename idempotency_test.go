@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/notifytest"
+	"github.com/notifykit/notify/store/gormstore"
 	"github.com/notifykit/notify/store/memstore"
 )
 
@@ -433,4 +435,49 @@ func TestRunIdempotentKeepsTheIDAfterATakeOver(t *testing.T) {
 	close(release)
 	require.Error(t, <-done)
 	assert.Equal(t, map[uuid.UUID]int{first: 1}, created)
+}
+
+// Two Notifiers on two connections to one SQLite file, as two server
+// processes: concurrent retries on both send once.
+func TestIdempotencyKeyAcrossProcessesOnSQLite(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "notify.db")
+	open := func() *gormstore.Store {
+		st, err := gormstore.OpenSQLite(ctx, path, gormstore.Options{})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	a, b := open(), open()
+	f := newFixture(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Store = a }))
+	other := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Store = b })).Notifier
+	team := f.keys[notify.KeyTypeTeam]
+	const n = 8
+	ids := make([]uuid.UUID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			nf := f.env.Notifier
+			if i%2 == 1 {
+				nf = other
+			}
+			nt, err := nf.SendSMS(ctx, team, f.smsWithKey("two-processes", "Jo"))
+			if err != nil {
+				assert.ErrorIs(t, err, notify.ErrIdempotencyInFlight)
+				return
+			}
+			ids[i] = nt.ID
+		})
+	}
+	wg.Wait()
+	stored := f.stored(t)
+	require.Len(t, stored, 1)
+	for _, id := range ids {
+		if id != uuid.Nil {
+			assert.Equal(t, stored[0].ID, id)
+		}
+	}
+	nt, err := other.SendSMS(ctx, team, f.smsWithKey("two-processes", "Jo"))
+	require.NoError(t, err)
+	assert.Equal(t, stored[0].ID, nt.ID)
 }
