@@ -204,7 +204,9 @@ type IdempotentCall struct {
 // that came from an earlier request (replayed): then only call.Find ran.
 // The Store must be an IdempotencyStore. Refusals: an invalid key (400),
 // the key used with another request or still in use by a running request
-// (409 IdempotencyError); call.Create's own refusals give the key back.
+// (409 IdempotencyError); call.Create's own refusals give the key back,
+// unless the key was taken over from an attempt that may still be
+// running: then the key keeps its id for the next retry.
 func (n *Notifier) RunIdempotent(ctx context.Context, call IdempotentCall) (id uuid.UUID, replayed bool, err error) {
 	if err := CheckIdempotencyKey(call.Key); err != nil {
 		return uuid.Nil, false, err
@@ -296,7 +298,7 @@ func (n *Notifier) createUnderKey(ctx context.Context, st IdempotencyStore, rec 
 		rctx, cancel := detached(ctx)
 		defer cancel()
 		if rerr := st.ReleaseIdempotencyKey(rctx, rec.ServiceID, rec.Key, rec.Owner); rerr != nil {
-			n.log.WarnContext(ctx, "idempotency key: release failed; the key frees itself when its lease ends",
+			n.log.WarnContext(ctx, "idempotency key: release failed; the key stays with this request until it expires (a retry of it takes the key over once its lease ends)",
 				slog.String("service_id", rec.ServiceID.String()), slog.Any("error", rerr))
 		}
 		return uuid.Nil, false, err
