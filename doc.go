@@ -77,6 +77,7 @@
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go
 //	files sent by email: options, links, keys   documents.go; httpapi/download.go (the download page)
+//	idempotency keys: a retry sends once        idempotency.go (RunIdempotent), httpapi/idempotency.go
 //	errors, their names and statuses            errors.go (httpapi shapes them for v1 and v2)
 //	types and statuses                          types.go; the adapter interfaces: interfaces.go
 //

@@ -26,6 +26,11 @@ type SMSRequest struct {
 	ScheduledFor *time.Time
 	// SMSSenderID selects one of the service's SMS senders, or nil.
 	SMSSenderID *uuid.UUID
+	// IdempotencyKey, when not empty, makes a retry safe: the same key
+	// with the same request within IdempotencyKeyTTL returns the first
+	// notification instead of sending again (see idempotency.go). It is
+	// not part of the request compared.
+	IdempotencyKey string
 }
 
 // EmailRequest is a POST /v2/notifications/email body.
@@ -47,6 +52,8 @@ type EmailRequest struct {
 	// SanitiseContentFor lists personalisation keys to sanitise; nil when
 	// absent or null.
 	SanitiseContentFor []string
+	// IdempotencyKey is SMSRequest.IdempotencyKey for email.
+	IdempotencyKey string
 }
 
 // V1SendRequest is a v1 POST /notifications/{sms,email} body:

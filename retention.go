@@ -134,6 +134,7 @@ func (n *Notifier) archiveExpired(ctx context.Context) (*RetentionResult, error)
 // RunRetention runs ArchiveExpired at once and then every interval
 // (DefaultRetentionInterval when not positive) until ctx ends, and returns
 // nil then. A failed pass is logged and tried again at the next interval.
+// Each pass also deletes expired idempotency keys (PurgeIdempotencyKeys).
 func (n *Notifier) RunRetention(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultRetentionInterval
@@ -154,6 +155,9 @@ func (n *Notifier) RunRetention(ctx context.Context, interval time.Duration) err
 			n.log.ErrorContext(ctx, "retention: deleting expired documents failed", slog.Any("error", err))
 		} else if docs > 0 {
 			n.log.InfoContext(ctx, "retention: expired documents deleted", slog.Int("count", docs))
+		}
+		if purged, err := n.PurgeIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+			n.log.ErrorContext(ctx, "retention: purging idempotency keys failed", slog.Int("purged", purged), slog.Any("error", err))
 		}
 		select {
 		case <-ctx.Done():

@@ -30,6 +30,9 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
 	}
+	if req != nil && req.IdempotencyKey != "" {
+		return n.sendSMSWithKey(ctx, c, req) // idempotency.go
+	}
 	if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
 		return nil, err
 	}
@@ -49,6 +52,9 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 	}
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, err
+	}
+	if req != nil && req.IdempotencyKey != "" {
+		return n.sendEmailWithKey(ctx, c, req) // idempotency.go
 	}
 	if err := n.checkDailyLimit(ctx, c, Email); err != nil {
 		return nil, err
@@ -288,7 +294,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	}
 	// Build.
 	now := n.now()
-	nt.ID = uuid.New()
+	nt.ID = newNotificationID(ctx) // the idempotency key's id, or a new one
 	nt.ServiceID = svc.ID
 	nt.TemplateID = tpl.ID
 	nt.TemplateVersion = tpl.Version

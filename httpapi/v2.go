@@ -54,11 +54,17 @@ func (h *Handler) postNotification(w http.ResponseWriter, r *http.Request, c *no
 		h.writeError(w, r, err)
 		return
 	}
-	nt, err := h.n.SendJSON(r.Context(), c, notify.NotificationType(typ), body)
+	key, err := idempotencyKey(r) // idempotency.go
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	nt, replayed, err := h.n.SendJSONIdempotent(r.Context(), c, notify.NotificationType(typ), body, key)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	markReplayed(w, replayed)
 	writeJSON(w, http.StatusCreated, h.postResponse(r, nt))
 }
 

@@ -414,7 +414,8 @@ var migrations = []migration{
 				(service_id, created_at, id, key_type, queue, notification_type, phone_prefix)`,
 		},
 	},
-	migrationDocuments, // documents.go
+	migrationDocuments,       // documents.go
+	migrationIdempotencyKeys, // idempotency.go
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -38,6 +38,9 @@ type Store struct {
 	settings      map[string]string
 	admin         adminState // admin.go
 	docs          docState   // documents.go
+
+	// idem holds the idempotency keys (idempotency.go); made on first use.
+	idem map[idemKey]*notify.IdempotencyRecord
 }
 
 // providerRef indexes notifications by the provider's reference.

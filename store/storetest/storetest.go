@@ -24,8 +24,8 @@
 // The checks are grouped by topic, one file each (services.go, keys.go,
 // templates.go, notifications.go, claims.go, transitions.go, list.go,
 // count.go, sweep.go, inbound.go, settings.go, and the optional abilities
-// in admin.go and retention.go); Run below lists them all, and helpers.go
-// holds what several topics share.
+// in admin.go, retention.go and idempotency.go); Run below lists them
+// all, and helpers.go holds what several topics share.
 package storetest
 
 import (
@@ -83,6 +83,9 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"BatchDelivery", testBatchDelivery},
 		{"ContactLink", testContactLink},
 		{"Documents", testDocuments},
+		{"IdempotencyKeys", testIdempotencyKeys},
+		{"IdempotencyPurge", testIdempotencyPurge},
+		{"IdempotencyRace", testIdempotencyRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
