@@ -212,8 +212,9 @@ func checkPersonalisation(tpl *Template, values map[string]any) error {
 	return refusal(CodeMissingPersonalisation, FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
 }
 
-// checkSenderIDs refuses an SMS sender or email reply-to id: a service has
-// only its default sender and reply-to address, so no id names one.
+// checkSenderIDs refuses an SMS sender or email reply-to id that names
+// none of the service's live senders (senders.go looks them up first), in
+// upstream's words.
 func checkSenderIDs(svc *Service, senderID, replyID *uuid.UUID) error {
 	if senderID != nil {
 		return refusal(CodeUnknownSender, "", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", senderID, svc.ID))
