@@ -37,7 +37,7 @@ type Store struct {
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
 	admin         adminState // admin.go
-	senders       senderState // senders.go
+	senders       senderState
 }
 
 // providerRef indexes notifications by the provider's reference.

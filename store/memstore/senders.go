@@ -185,7 +185,9 @@ func (s *Store) ListSMSSenders(ctx context.Context, serviceID uuid.UUID) ([]noti
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b notify.SMSSender) int { return senderOrder(a.IsDefault, b.IsDefault, a.CreatedAt, b.CreatedAt, a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b notify.SMSSender) int {
+		return senderOrder(a.IsDefault, b.IsDefault, a.CreatedAt, b.CreatedAt, a.ID, b.ID)
+	})
 	return out, nil
 }
 
