@@ -542,3 +542,12 @@ func (n *Notifier) chooseSenders(ctx context.Context, d *draft) (from, replyTo s
 	}
 	return from, "", checkSenderIDs(svc, nil, d.replyID)
 }
+
+// CheckSMSSender reports whether s (trimmed) can be an SMS sender: an
+// alphanumeric sender ID of up to 11 ASCII letters, digits and spaces with
+// at least one letter, or a phone number. The error is the admin API's
+// refusal.
+func CheckSMSSender(s string) error {
+	_, err := checkSMSSenderValue(s)
+	return err
+}
