@@ -11,6 +11,7 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/notifytest"
+	"github.com/notifykit/notify/stats/instrument"
 	"github.com/notifykit/notify/store/memstore"
 )
 
@@ -242,4 +243,19 @@ func TestSendersNeedTheAbility(t *testing.T) {
 	_, err = env.Notifier.SendSMS(ctx, caller, &notify.SMSRequest{PhoneNumber: "07700 900333", TemplateID: tpl.ID, SMSSenderID: &id})
 	requireRefusal(t, err, http.StatusBadRequest, notify.NameBadRequest,
 		"sms_sender_id "+id.String()+" does not exist in database for service id "+svc.ID.String())
+}
+
+// The metrics wrappers of stats/instrument hide no sender ability.
+func TestSendersThroughInstrumentedStore(t *testing.T) {
+	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) {
+		*c = instrument.Config(*c, instrument.DefaultPrefix)
+	}))
+	svc := env.Service(t, notify.Service{Name: "Measured", Restricted: false})
+	s, err := env.Notifier.AddSMSSender(ctx, notify.SMSSender{ServiceID: svc.ID, SMSSender: "GOVUK"})
+	require.NoError(t, err)
+	caller := env.Key(t, svc, notify.KeyTypeLive)
+	tpl := env.Template(t, svc, notify.SMS, "", "Hi")
+	nt, err := env.Notifier.SendSMS(ctx, caller, &notify.SMSRequest{PhoneNumber: "07700 900333", TemplateID: tpl.ID, SMSSenderID: &s.ID})
+	require.NoError(t, err)
+	assert.Equal(t, "GOVUK", nt.From)
 }
