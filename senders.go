@@ -102,15 +102,14 @@ type SenderStore interface {
 
 // Refusals of the sender rules, in upstream's words.
 const (
-	MsgSMSSenderNoDefault       = "You must have at least one SMS sender as the default"
-	MsgReplyToNoDefault         = "You must have at least one reply to email address as the default."
-	MsgArchiveDefaultSMSSender  = "You cannot delete a default sms sender"
-	MsgArchiveInboundSMSSender  = "You cannot delete an inbound number"
-	MsgArchiveDefaultReplyTo    = "You cannot delete a default email reply to address"
-	msgInvalidSMSSender         = "Must be at most 11 letters, numbers and spaces, or a phone number."
-	msgChangeInboundNumber      = "You can not change the inbound number for service %s"
-	msgReplyToAddressInUse      = "Your service already uses \u2018%s\u2019 as an email reply-to address."
-	maxSenderAddressLengthBytes = 320
+	MsgSMSSenderNoDefault      = "You must have at least one SMS sender as the default"
+	MsgReplyToNoDefault        = "You must have at least one reply to email address as the default."
+	MsgArchiveDefaultSMSSender = "You cannot delete a default sms sender"
+	MsgArchiveInboundSMSSender = "You cannot delete an inbound number"
+	MsgArchiveDefaultReplyTo   = "You cannot delete a default email reply to address"
+	msgInvalidSMSSender        = "Must be at most 11 letters, numbers and spaces, or a phone number."
+	msgChangeInboundNumber     = "You can not change the inbound number for service %s"
+	msgReplyToAddressInUse     = "Your service already uses \u2018%s\u2019 as an email reply-to address."
 )
 
 // senderStore returns the Store's SenderStore ability.
@@ -150,9 +149,6 @@ func checkReplyToValue(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ValidationError("email_address", MsgMissingField)
-	}
-	if len(s) > maxSenderAddressLengthBytes {
-		return "", ValidationError("email_address", msgInvalidEmail)
 	}
 	if _, err := ValidateEmail(s); err != nil {
 		return "", ValidationError("email_address", msgInvalidEmail)

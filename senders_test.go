@@ -81,6 +81,18 @@ func TestSMSSenderRules(t *testing.T) {
 	_, err = n.ArchiveSMSSender(ctx, svc.ID, uuid.New())
 	assert.ErrorIs(t, err, notify.ErrNoResult)
 
+	// A sender on an inbound number keeps its number and stays.
+	inboundID := uuid.New()
+	inbound, err := n.AddSMSSender(ctx, notify.SMSSender{ServiceID: svc.ID, SMSSender: "07700900999", InboundNumberID: &inboundID})
+	require.NoError(t, err)
+	_, err = n.UpdateSMSSender(ctx, svc.ID, inbound.ID, "07700900998", false)
+	requireRefusal(t, err, http.StatusBadRequest, notify.NameBadRequest, "You can not change the inbound number for service "+svc.ID.String())
+	_, err = n.ArchiveSMSSender(ctx, svc.ID, inbound.ID)
+	requireRefusal(t, err, http.StatusBadRequest, notify.NameBadRequest, "You cannot delete an inbound number")
+	got, err = n.SetDefaultSMSSender(ctx, svc.ID, inbound.ID)
+	require.NoError(t, err)
+	assert.Equal(t, &inboundID, got.InboundNumberID, "making it the default keeps its number")
+
 	// Another service cannot reach them.
 	other := env.Service(t, notify.Service{Name: "Other"})
 	_, err = n.GetSMSSender(ctx, other.ID, second.ID)

@@ -77,14 +77,8 @@ func updateSender[P senderRow](m map[uuid.UUID]P, id uuid.UUID, c P, what string
 	if *isDefault {
 		clearDefault(m, svcID)
 	}
-	*fieldsArchived(c) = false
 	m[id] = c
 	return nil
-}
-
-func fieldsArchived[P senderRow](p P) *bool {
-	_, _, a := fields(p)
-	return a
 }
 
 func clearDefault[P senderRow](m map[uuid.UUID]P, serviceID uuid.UUID) {
@@ -296,5 +290,5 @@ func senderPtr[T any](p *T) *T {
 }
 
 func senderConflict(what string, id any) error {
-	return fmt.Errorf("memstore: %s %v is the default (or an inbound number): %w", what, id, notify.ErrConflict)
+	return fmt.Errorf("memstore: %s %v: the default must stay the default, and neither it nor an inbound number can be archived: %w", what, id, notify.ErrConflict)
 }
