@@ -31,6 +31,8 @@ const (
 	readTemplateVersion
 	readTeamMembers
 	readGuestList
+	readSMSSenders   // readcache_senders.go
+	readEmailReplyTo // readcache_senders.go
 )
 
 // readMetrics are the hit and miss counter names of each kind, built once so
@@ -42,6 +44,8 @@ var readMetrics = [...]struct{ hit, miss string }{
 	readTemplateVersion: {"readcache.template_version.hit", "readcache.template_version.miss"},
 	readTeamMembers:     {"readcache.team_members.hit", "readcache.team_members.miss"},
 	readGuestList:       {"readcache.guest_list.hit", "readcache.guest_list.miss"},
+	readSMSSenders:      {"readcache.sms_senders.hit", "readcache.sms_senders.miss"},
+	readEmailReplyTo:    {"readcache.email_reply_to.hit", "readcache.email_reply_to.miss"},
 }
 
 // readKey identifies one cached read: service is the service id (or the

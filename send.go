@@ -236,8 +236,9 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	if strings.TrimSpace(body) == "" {
 		return nil, refusal(CodeMessageEmpty, FieldContent, MsgMessageEmpty)
 	}
-	// Sender and reply-to: services have only their default ones.
-	if err := checkSenderIDs(svc, d.senderID, d.replyID); err != nil {
+	// Sender and reply-to: the ones named, else the service's defaults.
+	from, replyTo, err := n.chooseSenders(ctx, d)
+	if err != nil {
 		return nil, err
 	}
 	// Recipient: trial mode and team keys, then the channel's rules.
@@ -307,7 +308,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	nt.UnsubscribeURL = d.unsub
 	nt.Status = StatusCreated
 	nt.CreatedAt = now
-	nt.From = n.senderOf(svc, d.typ)
+	nt.From, nt.ReplyTo = from, replyTo
 	nt.Queue = n.queueFor(d.c, tpl)
 	if n.simulatedRecipient(d.typ, nt.NormalisedTo) {
 		// Validated in full, but nothing is stored, counted or queued.

@@ -212,8 +212,10 @@ func checkPersonalisation(tpl *Template, values map[string]any) error {
 	return refusal(CodeMissingPersonalisation, FieldTemplate, "Missing personalisation: "+strings.Join(missing, ", "))
 }
 
-// checkSenderIDs refuses an SMS sender or email reply-to id: a service has
-// only its default sender and reply-to address, so no id names one.
+// checkSenderIDs is the refusal, in upstream's words, of an SMS sender or
+// email reply-to id that names none of the service's live senders:
+// chooseSenders (senders.go) calls it once its lookup found none. Nil ids
+// pass.
 func checkSenderIDs(svc *Service, senderID, replyID *uuid.UUID) error {
 	if senderID != nil {
 		return refusal(CodeUnknownSender, "", fmt.Sprintf("sms_sender_id %s does not exist in database for service id %s", senderID, svc.ID))

@@ -215,7 +215,8 @@ func (h *Handler) routes() {
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
-	h.downloadRoutes() // download.go
+	h.downloadRoutes()    // download.go
+	h.adminSenderRoutes() // adminsenders.go
 	h.mux.HandleFunc("/", h.fallback)
 }
 

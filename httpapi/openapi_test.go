@@ -218,6 +218,31 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(204, "POST", svc+"/data-retention/"+rid, map[string]any{"days_of_retention": 20}, "admin")
 	c.expect(404, "POST", svc+"/data-retention/"+uuid.NewString(), map[string]any{"days_of_retention": 20}, "admin")
 
+	// SMS senders and reply-to addresses (adminsenders.go).
+	c.expect(200, "GET", svc+"/sms-sender", nil, "admin")
+	senderID := field(t, c.expect(201, "POST", svc+"/sms-sender", map[string]any{"sms_sender": "GOVUK", "is_default": true}, "admin"), "id").(string)
+	otherSender := field(t, c.expect(201, "POST", svc+"/sms-sender", map[string]any{"sms_sender": "Other", "is_default": false}, "admin"), "id").(string)
+	c.expect(400, "POST", svc+"/sms-sender", map[string]any{"sms_sender": "far too long a sender"}, "admin")
+	c.expect(200, "GET", svc+"/sms-sender/"+senderID, nil, "admin")
+	c.expect(404, "GET", svc+"/sms-sender/"+uuid.NewString(), nil, "admin")
+	c.expect(200, "POST", svc+"/sms-sender/"+senderID, map[string]any{"sms_sender": "GOVUK2", "is_default": true}, "admin")
+	c.expect(400, "POST", svc+"/sms-sender/"+senderID, map[string]any{"sms_sender": "GOVUK2", "is_default": false}, "admin")
+	c.expect(400, "POST", svc+"/sms-sender/"+senderID+"/archive", nil, "admin")
+	c.expect(200, "POST", svc+"/sms-sender/"+otherSender+"/archive", nil, "admin")
+	c.expect(200, "GET", svc+"/email-reply-to", nil, "admin")
+	replyID := field(t, c.expect(201, "POST", svc+"/email-reply-to", map[string]any{"email_address": "r@example.gov.uk", "is_default": true}, "admin"),
+		"data", "id").(string)
+	otherReply := field(t, c.expect(201, "POST", svc+"/email-reply-to", map[string]any{"email_address": "o@example.gov.uk", "is_default": false}, "admin"),
+		"data", "id").(string)
+	c.expect(409, "POST", svc+"/email-reply-to", map[string]any{"email_address": "r@example.gov.uk", "is_default": false}, "admin")
+	c.expect(400, "POST", svc+"/email-reply-to", map[string]any{"email_address": "nope", "is_default": false}, "admin")
+	c.expect(200, "GET", svc+"/email-reply-to/"+replyID, nil, "admin")
+	c.expect(404, "GET", svc+"/email-reply-to/"+uuid.NewString(), nil, "admin")
+	c.expect(200, "POST", svc+"/email-reply-to/"+replyID, map[string]any{"email_address": "r2@example.gov.uk", "is_default": true}, "admin")
+	c.expect(400, "POST", svc+"/email-reply-to/"+replyID, map[string]any{"email_address": "r2@example.gov.uk", "is_default": false}, "admin")
+	c.expect(400, "POST", svc+"/email-reply-to/"+replyID+"/archive", nil, "admin")
+	c.expect(200, "POST", svc+"/email-reply-to/"+otherReply+"/archive", nil, "admin")
+
 	// The daily SMS limit (2, one text message already counted today) answers 429.
 	c.expect(201, "POST", "/v2/notifications/sms", sms, team)
 	c.expect(429, "POST", "/v2/notifications/sms", sms, team)

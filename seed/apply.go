@@ -168,7 +168,7 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 			}
 		}
 	}
-	return nil
+	return applySenders(ctx, n, ss)
 }
 
 func applyTemplate(ctx context.Context, n *notify.Notifier, serviceID uuid.UUID, t Template, createdBy string) error {

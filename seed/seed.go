@@ -20,7 +20,10 @@
 //	  "templates": [{"id": "beb97f53-b4d3-46e4-ba41-506a2a9a18ee", "type": "sms", "name": "Code",
 //	                 "subject": "", "content": "Your code is ((code))", "process_type": "normal"}],
 //	  "received_text_messages": [{"id": "57135b4e-86e6-4535-855d-552e3000707a", "notify_number": "07700900999",
-//	                              "user_number": "447700900123", "content": "Hi", "created_at": "2026-01-01T10:00:00Z"}]
+//	                              "user_number": "447700900123", "content": "Hi", "created_at": "2026-01-01T10:00:00Z"}],
+//	  "sms_senders": [{"id": "0b0e7a36-4a6f-4e43-9d3e-1c2f5a9d8e11", "sms_sender": "GOVUK", "is_default": true}],
+//	  "email_reply_to": [{"id": "5d2c8e1a-7f3b-4c9d-8a6e-2b1f0c3d4e5f", "email_address": "help@example.gov.uk",
+//	                      "is_default": true}]
 //	}]}
 //
 // Every service needs an id and a name; every key an id, a name, a
@@ -50,6 +53,16 @@
 // be). Applying the same file twice changes nothing, and several processes
 // may apply the same file at the same moment on an empty database: each
 // takes whatever another created first.
+//
+// sms_senders and email_reply_to are the service's SMS senders and email
+// reply-to addresses: each needs an id; a sender is up to 11 letters,
+// digits and spaces or a phone number, an address a valid email address
+// (listed once). At most one of a list is is_default; when none is, the
+// first is the default. A listed one whose value or default differs is
+// updated; one the file does not list is left as it is; an archived one
+// cannot come back under its id. Without sms_senders a service sends from
+// its sms_sender setting (or the default sender, "notify"); without
+// email_reply_to its emails have no Reply-To.
 //
 // received_text_messages is an extension of GOV.UK Notify's data: it gives
 // GET /v2/received-text-messages something to return without an inbound
@@ -116,6 +129,10 @@ type Service struct {
 	// the service (a URL, an email address or a phone number); without it
 	// the service cannot send files.
 	ContactLink string `json:"contact_link,omitzero"`
+	// SMSSenders and EmailReplyTo are the service's SMS senders and email
+	// reply-to addresses (senders.go).
+	SMSSenders   []SMSSender    `json:"sms_senders,omitzero"`
+	EmailReplyTo []EmailReplyTo `json:"email_reply_to,omitzero"`
 }
 
 // ReceivedText is a text message the service received. Without
@@ -231,6 +248,9 @@ func (f *File) check() error {
 			if _, ok := notify.ParseUUID(k.Secret); !ok {
 				return fmt.Errorf("%s: secret must be a UUID string", kw)
 			}
+		}
+		if err := svc.checkSenders(where); err != nil {
+			return err
 		}
 		for j, m := range svc.ReceivedTexts {
 			if m.ID == uuid.Nil {

@@ -45,6 +45,10 @@ Commands (run on the server's database; each takes -db, -postgres and -secret-ke
                           [-subject TEXT] [-archived]
   notifyd team add|remove -service ID -email ADDRESS [-mobile NUMBER]
   notifyd guest-list set -service ID [RECIPIENT...]
+  notifyd sms-sender add -service ID -sender S [-default] [-id UUID]
+  notifyd sms-sender list|set-default|archive -service ID [-id SENDER_ID]
+  notifyd reply-to add -service ID -email ADDRESS [-default] [-id UUID]
+  notifyd reply-to list|set-default|archive -service ID [-id REPLY_TO_ID]
   notifyd rotate-key [-old-key-file FILE] -new-key-file FILE   (re-seals the secrets; stop the servers first)
 `
 
@@ -55,6 +59,8 @@ var commands = map[string][]string{
 	"template":   {"create", "update"},
 	"team":       {"add", "remove"},
 	"guest-list": {"set"},
+	"sms-sender": {"add", "list", "set-default", "archive"},
+	"reply-to":   {"add", "list", "set-default", "archive"},
 }
 
 // isCommand reports whether args start with a command rather than flags.
@@ -108,6 +114,15 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 		"team add":        c.teamAdd,
 		"team remove":     c.teamRemove,
 		"guest-list set":  c.guestListSet,
+		// senders.go
+		"sms-sender add":         c.smsSenderAdd,
+		"sms-sender list":        c.smsSenderList,
+		"sms-sender set-default": c.smsSenderSetDefault,
+		"sms-sender archive":     c.smsSenderArchive,
+		"reply-to add":           c.replyToAdd,
+		"reply-to list":          c.replyToList,
+		"reply-to set-default":   c.replyToSetDefault,
+		"reply-to archive":       c.replyToArchive,
 	}[name]
 	return run(ctx, args[2:])
 }

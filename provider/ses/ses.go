@@ -196,6 +196,9 @@ func input(m notify.Message) (*sesv2.SendEmailInput, error) {
 		}},
 	}
 	if m.ReplyTo != "" {
+		if err := checkReplyTo(m.ReplyTo); err != nil {
+			return nil, err
+		}
 		in.ReplyToAddresses = []string{m.ReplyTo}
 	}
 	return in, nil

@@ -265,6 +265,9 @@ func (p *Provider) build(m notify.Message) (*mail.Msg, string, error) {
 		return nil, "", fmt.Errorf("recipient: %w", err)
 	}
 	if m.ReplyTo != "" {
+		if err := checkReplyTo(m.ReplyTo); err != nil {
+			return nil, "", err
+		}
 		if err := msg.ReplyTo(m.ReplyTo); err != nil {
 			return nil, "", fmt.Errorf("reply-to address: %w", err)
 		}

@@ -416,6 +416,7 @@ var migrations = []migration{
 	},
 	migrationDocuments,       // documents.go
 	migrationIdempotencyKeys, // idempotency.go
+	migrationSenders,         // senders.go
 }
 
 // SchemaVersion is the schema version this package migrates to.

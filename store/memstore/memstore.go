@@ -40,7 +40,8 @@ type Store struct {
 	docs          docState   // documents.go
 
 	// idem holds the idempotency keys (idempotency.go); made on first use.
-	idem map[idemKey]*notify.IdempotencyRecord
+	idem    map[idemKey]*notify.IdempotencyRecord
+	senders senderState
 }
 
 // providerRef indexes notifications by the provider's reference.

@@ -78,6 +78,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"RemoveTeamMember", testRemoveTeamMember},
 		{"CountByStatus", testCountByStatus},
 		{"DataRetention", testDataRetention},
+		{"Senders", testSenders},
 		{"ArchiveNotifications", testArchiveNotifications},
 		{"SealedStore", testSealed},
 		{"BatchDelivery", testBatchDelivery},
