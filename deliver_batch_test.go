@@ -370,23 +370,36 @@ func TestBatchedSendsAreRecordedEvenIfTheWorkerIsStopping(t *testing.T) {
 
 // hangingProvider hangs until its context ends and records when the last
 // call returned.
+// hangingProvider never answers: it waits for its context to end. For every
+// call it records how far before the notification's lease the context's
+// deadline falls, read from the store while the call is in flight.
 type hangingProvider struct {
+	lease func(id uuid.UUID) (time.Time, bool)
 	mu    sync.Mutex
-	ended time.Time
+	calls int
+	early []time.Duration // lease end minus the call's deadline, per call
 }
 
 func (p *hangingProvider) Name() string                  { return "hanging" }
 func (p *hangingProvider) Type() notify.NotificationType { return notify.SMS }
 func (p *hangingProvider) Send(ctx context.Context, m notify.Message) (string, error) {
-	<-ctx.Done()
+	deadline, hasDeadline := ctx.Deadline()
+	leaseEnd, leased := p.lease(m.NotificationID)
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if now := time.Now(); now.After(p.ended) {
-		p.ended = now
+	p.calls++
+	if hasDeadline && leased {
+		p.early = append(p.early, leaseEnd.Sub(deadline))
 	}
+	p.mu.Unlock()
+	<-ctx.Done()
 	return "", ctx.Err()
 }
 
+// TestBatchedProviderCallsEndBeforeTheLease checks that a provider call in a
+// batch is given up before the notification's lease ends, so that no other
+// worker can claim it while the call may still succeed. The comparison is
+// between the call's deadline and the lease stored for the notification, so
+// it holds however slowly the machine runs.
 func TestBatchedProviderCallsEndBeforeTheLease(t *testing.T) {
 	t.Parallel()
 	p := &hangingProvider{}
@@ -395,15 +408,25 @@ func TestBatchedProviderCallsEndBeforeTheLease(t *testing.T) {
 			c.Providers = []notify.Provider{p}
 			c.ClaimLease = 300 * time.Millisecond
 		}))
+	p.lease = func(id uuid.UUID) (time.Time, bool) {
+		nt, err := f.env.Store.GetNotification(context.Background(), id)
+		if err != nil || nt.ClaimedUntil == nil {
+			return time.Time{}, false
+		}
+		return *nt.ClaimedUntil, true
+	}
 	ids := f.sendMany(t, 5, func(i int) string { return fmt.Sprintf("07723 40000%d", i) })
 	var tasks []notify.Task
 	for _, id := range ids {
 		tasks = append(tasks, notify.Task{Name: notify.TaskDeliverSMS, NotificationID: id, Attempt: 1})
 	}
-	start := time.Now() // before the claims: the leases end after start+300ms
 	errs := f.env.Notifier.DeliverBatch(ctx, tasks)
 	p.mu.Lock()
-	assert.Less(t, p.ended.Sub(start), 300*time.Millisecond, "given up before the leases expired")
+	assert.Equal(t, len(ids), p.calls, "every notification reached the provider")
+	require.Len(t, p.early, len(ids), "every call had a deadline while its lease was held")
+	for _, d := range p.early {
+		assert.Positive(t, d, "a provider call may outlive its lease")
+	}
 	p.mu.Unlock()
 	for i, err := range errs {
 		require.Error(t, err, "a hanging provider is a retryable failure")
