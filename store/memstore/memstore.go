@@ -37,6 +37,7 @@ type Store struct {
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
 	admin         adminState // admin.go
+	jobs          map[uuid.UUID]*notify.Job // jobs.go; made on first use
 }
 
 // providerRef indexes notifications by the provider's reference.

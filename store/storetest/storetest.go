@@ -81,6 +81,8 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"ArchiveNotifications", testArchiveNotifications},
 		{"SealedStore", testSealed},
 		{"BatchDelivery", testBatchDelivery},
+		{"Jobs", testJobs},
+		{"JobsScheduledAndCancelled", testJobsScheduledAndCancelled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
