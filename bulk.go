@@ -421,13 +421,13 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 
 // bulkRow is a checked row, ready to become a notification.
 type bulkRow struct {
-	number                int
-	to, normalised        string
-	values                map[string]any
-	body, subject         string
-	international         bool
-	prefix                string
-	rateMultiplier        float64
+	number         int
+	to, normalised string
+	values         map[string]any
+	body, subject  string
+	international  bool
+	prefix         string
+	rateMultiplier float64
 }
 
 // bulkPlan is a checked table.

@@ -36,7 +36,7 @@ type Store struct {
 	byRef         map[providerRef]uuid.UUID
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
-	admin         adminState // admin.go
+	admin         adminState                // admin.go
 	jobs          map[uuid.UUID]*notify.Job // jobs.go; made on first use
 }
 
