@@ -486,6 +486,7 @@ func (n *Notifier) planBulk(ctx context.Context, c *Caller, tpl *Template, t *bu
 			dups[i] = t.header[col]
 		}
 		slices.Sort(dups)
+		dups = slices.Compact(dups)
 		return nil, BadRequest("", fmt.Sprintf(msgBulkDuplicateHeaders, strings.Join(dups, ", ")))
 	}
 	recipientCol := recipientCols[0]

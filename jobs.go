@@ -72,7 +72,9 @@ type JobStore interface {
 	GetJob(ctx context.Context, serviceID, id uuid.UUID) (*Job, error)
 	// StartJob moves a job that is pending, or scheduled with a
 	// ScheduledFor not after now, to in progress and releases its held
-	// notifications (ClaimedUntil cleared), atomically: of several callers
+	// notifications (ClaimedUntil cleared, CreatedAt now: as upstream's,
+	// a job's notifications are created when it runs, so Sweep leaves them
+	// to the worker for SweepAfter), atomically: of several callers
 	// exactly one succeeds. It returns the started job, or an error
 	// wrapping ErrConflict when the job is not startable (already started,
 	// cancelled, scheduled later) and ErrNotFound when there is none.

@@ -328,6 +328,9 @@ type NotificationFilter struct {
 	OlderThan *uuid.UUID
 	// IncludeJobs includes notifications created from CSV jobs.
 	IncludeJobs bool
+	// JobID, when non-nil, keeps only that job's notifications (whatever
+	// IncludeJobs says).
+	JobID *uuid.UUID
 	// Limit caps the result (0: no cap).
 	Limit int
 }

@@ -172,8 +172,8 @@ func (s *Store) StartJob(ctx context.Context, id uuid.UUID, now time.Time) (*not
 			return err
 		}
 		job = j
-		return tx.Exec(`UPDATE notifications SET claimed_until = NULL WHERE job_id = ? AND status = 'created'`,
-			id.String()).Error
+		return tx.Exec(`UPDATE notifications SET claimed_until = NULL, created_at = ? WHERE job_id = ? AND status = 'created'`,
+			s.ts(now), id.String()).Error
 	})
 	if errors.Is(err, notify.ErrNotFound) {
 		return nil, s.jobConflictOrNotFound(ctx, op, id)

@@ -107,6 +107,7 @@ func (s *Store) StartJob(ctx context.Context, id uuid.UUID, now time.Time) (*not
 	for _, n := range s.notifications {
 		if n.JobID != nil && *n.JobID == id && n.Status == notify.StatusCreated {
 			n.ClaimedUntil = nil
+			n.CreatedAt = t
 		}
 	}
 	return copyJob(j), nil

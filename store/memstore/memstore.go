@@ -387,7 +387,8 @@ func (s *Store) ListNotifications(ctx context.Context, f notify.NotificationFilt
 			(len(f.Types) > 0 && !slices.Contains(f.Types, n.Type)) ||
 			(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, n.Status)) ||
 			(f.Reference != nil && (n.ClientReference == nil || *n.ClientReference != *f.Reference)) ||
-			(!f.IncludeJobs && n.JobID != nil) ||
+			(f.JobID == nil && !f.IncludeJobs && n.JobID != nil) ||
+			(f.JobID != nil && (n.JobID == nil || *n.JobID != *f.JobID)) ||
 			(pivot != nil && newerFirst(pivot.CreatedAt, n.CreatedAt, pivot.ID, n.ID) >= 0) {
 			continue
 		}
