@@ -25,8 +25,9 @@ const (
 // as if created alone, so the count and latency of creates keep their
 // meaning), notify.BatchClaimer under dao.claim_notifications,
 // notify.BatchTransitioner under dao.transition_notifications,
-// notify.ChannelCounter under dao.count_notifications_by_channel. Other
-// abilities are left as they are.
+// notify.ChannelCounter under dao.count_notifications_by_channel,
+// notify.JobStore method by method (jobs.go). Other abilities are left as
+// they are.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
 	case *notify.BatchCreator:
@@ -37,6 +38,8 @@ func (s *store) WrapAbility(p any) {
 		*p = batchTransitioner{s: s, inner: *p}
 	case *notify.ChannelCounter:
 		*p = channelCounter{store: s, inner: *p}
+	case *notify.JobStore:
+		*p = jobStore{s: s, inner: *p} // jobs.go
 	}
 }
 
