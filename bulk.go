@@ -271,13 +271,20 @@ type bulkTable struct {
 	header []string
 	rows   [][]string
 	index  []int
+	// tooMany says reading stopped past the row limit.
+	tooMany bool
 }
 
 // readBulkTable reads req's table. CSV text is read with encoding/csv,
 // leniently about quotes as Python's reader is; a leading byte order mark
-// is dropped. Rows whose every cell is blank are skipped.
-func readBulkTable(req *BulkRequest) (*bulkTable, error) {
+// is dropped. Rows whose every cell is blank are skipped. Reading stops
+// once the table has more than maxRows rows, so that a large body costs
+// no more memory than an allowed one.
+func readBulkTable(req *BulkRequest, maxRows int) (*bulkTable, error) {
 	records := req.Rows
+	if len(records) > maxRows+1 {
+		return &bulkTable{tooMany: true}, nil
+	}
 	if req.CSV != "" {
 		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(req.CSV, "\ufeff")))
 		r.FieldsPerRecord = -1
@@ -292,6 +299,9 @@ func readBulkTable(req *BulkRequest) (*bulkTable, error) {
 				return nil, BadRequest("", "Error converting to CSV: "+err.Error())
 			}
 			records = append(records, rec)
+			if len(records) > maxRows+1 {
+				return &bulkTable{tooMany: true}, nil
+			}
 		}
 	}
 	t := &bulkTable{}
@@ -354,9 +364,12 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	case typ != SMS && typ != Email:
 		return nil, BadRequest("", fmt.Sprintf("%s notification type is not supported", typ))
 	}
-	table, err := readBulkTable(req)
+	table, err := readBulkTable(req, n.cfg.BulkMaxRows)
 	if err != nil {
 		return nil, err
+	}
+	if table.tooMany {
+		return nil, BadRequest("", fmt.Sprintf(msgBulkTooManyRows, n.cfg.BulkMaxRows))
 	}
 	p, err := n.planBulk(ctx, c, tpl, table)
 	if err != nil {
