@@ -16,6 +16,12 @@
 //
 // Each run prints a line of key=value pairs; the last line has the medians:
 // bulk_rows_per_s, copy_rows_per_s, bulk_seconds, copy_seconds.
+//
+// With -lane it measures instead, on memory adapters, the delivery latency
+// of single sends (created to handed to the provider) alone and while a
+// job of -rows rows drains through the bulk lane (lane.go):
+//
+//	go run ./bench/bulk -lane -rows 20000 -singles 300 -rate 50
 package main
 
 import (
@@ -49,7 +55,15 @@ func main() {
 	dsn := flag.String("postgres", os.Getenv("NOTIFY_TEST_POSTGRES_DSN"), "PostgreSQL DSN (default $NOTIFY_TEST_POSTGRES_DSN)")
 	rows := flag.Int("rows", 100000, "rows a job")
 	runs := flag.Int("n", 3, "runs")
+	laneMode := flag.Bool("lane", false, "measure single-send latency while a job drains (memory adapters; no database)")
+	singles := flag.Int("singles", 300, "-lane: single sends")
+	rate := flag.Float64("rate", 50, "-lane: single sends a second")
+	latency := flag.Duration("latency", 2*time.Millisecond, "-lane: the sandbox's latency per send")
 	flag.Parse()
+	if *laneMode {
+		lane(*rows, *singles, *rate, *latency)
+		return
+	}
 	if *dsn == "" {
 		fail(fmt.Errorf("no -postgres DSN"))
 	}
