@@ -418,8 +418,9 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if err := js.CreateJob(ctx, job, ns); err != nil {
 		return nil, fmt.Errorf("notify: send bulk: store job: %w", err)
 	}
-	n.countBulk(ctx, c, typ, len(ns), p.international, now)
 	if job.Status == JobPending {
+		// A scheduled job counts when it starts.
+		n.countBulk(ctx, c, typ, len(ns), p.international, now)
 		// The job is stored: queue it even if the client has gone. A lost
 		// task is found by sweepJobs.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -346,3 +346,47 @@ func TestBulkCancelledJobIsNeverSent(t *testing.T) {
 		assert.Empty(t, n.SentBy, "never handed to a provider")
 	}
 }
+
+func TestBulkScheduledJobIsCheckedAgainstTheLimitsOfItsDay(t *testing.T) {
+	clk := &clock{t: time.Now().UTC()}
+	b := newBulkEnv(t, notify.Service{EmailMessageLimit: 3}, notifytest.WithConfig(func(c *notify.Config) { c.Clock = clk.now }))
+	single := func() error {
+		_, err := b.env.Notifier.SendEmail(t.Context(), b.live, &notify.EmailRequest{EmailAddress: "x@example.com",
+			TemplateID: b.email.ID, Personalisation: map[string]any{"name": "x"}})
+		return err
+	}
+	rows := [][]string{{"email address", "name"}, {"a@example.com", "A"}, {"b@example.com", "B"}}
+	at := clk.now().Add(time.Minute)
+	job, err := b.env.Notifier.SendBulk(t.Context(), b.live, &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: rows, ScheduledFor: &at})
+	require.NoError(t, err, "2 of 3 fit today")
+	require.NoError(t, single())
+	require.NoError(t, single())
+
+	clk.add(time.Minute)
+	_, err = b.env.Notifier.Sweep(t.Context())
+	require.NoError(t, err)
+	j, err := b.env.Notifier.GetJob(t.Context(), b.live, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, notify.JobSendingLimitsExceeded, j.Status, "2 more do not fit when it starts")
+	assert.Equal(t, []notify.StatusCount{{Status: notify.StatusCancelled, Count: 2}}, j.Statistics)
+	assert.Zero(t, b.env.Queue.Len(notify.QueueBulkEmail), "nothing queued")
+	require.NoError(t, single(), "a refused job takes no place")
+
+	// One that fits counts when it starts.
+	b2 := newBulkEnv(t, notify.Service{EmailMessageLimit: 3}, notifytest.WithConfig(func(c *notify.Config) { c.Clock = clk.now }))
+	at = clk.now().Add(time.Minute)
+	job, err = b2.env.Notifier.SendBulk(t.Context(), b2.live, &notify.BulkRequest{Name: "j", TemplateID: b2.email.ID, Rows: rows, ScheduledFor: &at})
+	require.NoError(t, err)
+	clk.add(time.Minute)
+	_, err = b2.env.Notifier.Sweep(t.Context())
+	require.NoError(t, err)
+	j, err = b2.env.Notifier.GetJob(t.Context(), b2.live, job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, notify.JobFinished, j.Status)
+	_, err = b2.env.Notifier.SendEmail(t.Context(), b2.live, &notify.EmailRequest{EmailAddress: "x@example.com",
+		TemplateID: b2.email.ID, Personalisation: map[string]any{"name": "x"}})
+	require.NoError(t, err, "the third place")
+	_, err = b2.env.Notifier.SendEmail(t.Context(), b2.live, &notify.EmailRequest{EmailAddress: "x@example.com",
+		TemplateID: b2.email.ID, Personalisation: map[string]any{"name": "x"}})
+	assert.ErrorIs(t, err, notify.ErrDailyLimit, "the job's two rows count")
+}

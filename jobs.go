@@ -26,7 +26,7 @@ const (
 	JobInProgress          JobStatus = "in progress"
 	JobFinished            JobStatus = "finished"
 	JobCancelled           JobStatus = "cancelled"
-	JobSendingLimitsExceed JobStatus = "sending limits exceeded"
+	JobSendingLimitsExceeded JobStatus = "sending limits exceeded"
 )
 
 // Job is a bulk send: one template sent to the rows of a CSV file, each
@@ -88,6 +88,11 @@ type JobStore interface {
 	// returns the cancelled job; ErrConflict when the job has started or
 	// ended, ErrNotFound when the service has no such job.
 	CancelJob(ctx context.Context, serviceID, id uuid.UUID, now time.Time) (*Job, error)
+	// RefuseJob moves a scheduled job to JobSendingLimitsExceeded and its
+	// notifications still created to cancelled, atomically, when the
+	// service has no room for it on the day it was to start. ErrConflict
+	// when it is not scheduled (started, cancelled, or refused already).
+	RefuseJob(ctx context.Context, id uuid.UUID, now time.Time) (*Job, error)
 	// ListDueJobs returns up to limit jobs a worker should act on at now:
 	// pending ones created before pendingBefore, scheduled ones whose
 	// ScheduledFor is not after now, and in-progress ones started before
@@ -235,6 +240,12 @@ func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) erro
 		// The rows are released: Sweep queues them.
 		return fmt.Errorf("notify: process job %s: list notifications: %w", job.ID, err)
 	}
+	if job.ScheduledFor != nil && len(ids) > 0 {
+		// A scheduled job counts on the day it starts.
+		if c, err := n.jobCaller(ctx, job); err == nil && c != nil {
+			n.countBulk(ctx, c, job.TemplateType, len(ids), 0, n.now())
+		}
+	}
 	if len(ids) == 0 {
 		return js.FinishJob(ctx, job.ID, 0, n.now())
 	}
@@ -300,9 +311,63 @@ func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
 			}
 			continue
 		}
+		if j.Status == JobScheduled {
+			refused, err := n.refuseOverLimit(ctx, js, j, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if refused {
+				continue
+			}
+		}
 		if err := n.startJob(ctx, js, j.ID); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// refuseOverLimit checks, as upstream's process-job does, that a scheduled
+// job fits in the day's limits of the day it starts (n = its rows). One
+// that does not becomes sending limits exceeded and its notifications
+// cancelled; it reports whether it was refused. A job that fits is
+// counted when it starts (startJob).
+func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, j *Job, now time.Time) (bool, error) {
+	c, err := n.jobCaller(ctx, j)
+	if err != nil || c == nil {
+		return false, err
+	}
+	err = n.checkBulkRemaining(ctx, c, n.dailyCounters(c, j.TemplateType, false, now), j.NotificationCount)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, ErrDailyLimit) {
+		return false, err
+	}
+	if _, err := js.RefuseJob(ctx, j.ID, now); err != nil && !errors.Is(err, ErrConflict) {
+		return false, fmt.Errorf("notify: refuse job %s: %w", j.ID, err)
+	}
+	n.log.InfoContext(ctx, "scheduled job refused: the daily limit has no room for it",
+		slog.String("job_id", j.ID.String()), slog.String("service_id", j.ServiceID.String()))
+	return true, nil
+}
+
+// jobCaller is the service of a job with the key type of its
+// notifications, for the daily limits; nil when the job has none left.
+func (n *Notifier) jobCaller(ctx context.Context, j *Job) (*Caller, error) {
+	svc, err := n.store.GetService(ctx, j.ServiceID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: job %s: load service: %w", j.ID, err)
+	}
+	js, _ := storeAs[JobStore](n.store)
+	ids, err := js.ListJobNotificationIDs(ctx, j.ID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	first, err := n.store.GetNotification(ctx, ids[0])
+	if err != nil {
+		return nil, fmt.Errorf("notify: job %s: load a notification: %w", j.ID, err)
+	}
+	return &Caller{Service: svc, Key: &APIKey{ID: first.APIKeyID, ServiceID: svc.ID, KeyType: first.KeyType}}, nil
 }

@@ -55,3 +55,8 @@ func (j jobStore) JobStatistics(ctx context.Context, jobID uuid.UUID) ([]notify.
 	defer j.s.done("dao.job_statistics", time.Now())
 	return j.inner.JobStatistics(ctx, jobID)
 }
+
+func (j jobStore) RefuseJob(ctx context.Context, id uuid.UUID, now time.Time) (*notify.Job, error) {
+	defer j.s.done("dao.refuse_job", time.Now())
+	return j.inner.RefuseJob(ctx, id, now)
+}

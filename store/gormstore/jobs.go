@@ -246,6 +246,33 @@ func (s *Store) CancelJob(ctx context.Context, serviceID, id uuid.UUID, now time
 	return job, nil
 }
 
+// RefuseJob moves a scheduled job to sending limits exceeded and its
+// notifications still created to cancelled, in one transaction.
+func (s *Store) RefuseJob(ctx context.Context, id uuid.UUID, now time.Time) (*notify.Job, error) {
+	const op = "refuse job"
+	if err := s.check(ctx, op); err != nil {
+		return nil, err
+	}
+	var job *notify.Job
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		j, err := s.queryJob(ctx, op, tx, `UPDATE jobs SET job_status = 'sending limits exceeded', updated_at = ?
+			WHERE id = ? AND job_status = 'scheduled' RETURNING `+jobColumns, s.ts(now), id.String())
+		if err != nil {
+			return err
+		}
+		job = j
+		return tx.Exec(`UPDATE notifications SET status = 'cancelled', updated_at = ? WHERE job_id = ? AND status = 'created'`,
+			s.ts(now), id.String()).Error
+	})
+	if errors.Is(err, notify.ErrNotFound) {
+		return nil, s.jobConflictOrNotFound(ctx, op, id)
+	}
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return job, nil
+}
+
 // ListDueJobs returns the jobs a worker should act on, oldest first
 // (ix_jobs_status_scheduled).
 func (s *Store) ListDueJobs(ctx context.Context, now, pendingBefore time.Time, limit int) ([]notify.Job, error) {

@@ -153,12 +153,7 @@ func (s *Store) CancelJob(ctx context.Context, serviceID, id uuid.UUID, now time
 	t := now.UTC()
 	j.Status = notify.JobCancelled
 	j.UpdatedAt = &t
-	for _, n := range s.notifications {
-		if n.JobID != nil && *n.JobID == id && n.Status == notify.StatusCreated {
-			n.Status = notify.StatusCancelled
-			n.UpdatedAt = &t
-		}
-	}
+	s.cancelRows(id, t)
 	return copyJob(j), nil
 }
 
@@ -236,4 +231,36 @@ func (s *Store) JobStatistics(ctx context.Context, jobID uuid.UUID) ([]notify.St
 	}
 	slices.SortFunc(out, func(a, b notify.StatusCount) int { return cmp.Compare(a.Status, b.Status) })
 	return out, nil
+}
+
+// RefuseJob moves a scheduled job to sending limits exceeded and its
+// notifications still created to cancelled, under one lock.
+func (s *Store) RefuseJob(ctx context.Context, id uuid.UUID, now time.Time) (*notify.Job, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return nil, notFound("job", id)
+	}
+	if j.Status != notify.JobScheduled {
+		return nil, fmt.Errorf("memstore: refuse job %s (%s): %w", id, j.Status, notify.ErrConflict)
+	}
+	t := now.UTC()
+	j.Status = notify.JobSendingLimitsExceeded
+	j.UpdatedAt = &t
+	s.cancelRows(id, t)
+	return copyJob(j), nil
+}
+
+// cancelRows cancels the job's notifications still created; s.mu is held.
+func (s *Store) cancelRows(jobID uuid.UUID, t time.Time) {
+	for _, n := range s.notifications {
+		if n.JobID != nil && *n.JobID == jobID && n.Status == notify.StatusCreated {
+			n.Status = notify.StatusCancelled
+			n.UpdatedAt = &t
+		}
+	}
 }

@@ -197,6 +197,25 @@ func testJobsScheduledAndCancelled(t *testing.T, newStore func(t *testing.T) not
 	require.NoError(t, err)
 	assert.Equal(t, []notify.StatusCount{{Status: notify.StatusCreated, Count: 3}}, stats)
 
+	// Refused for the daily limit: only a scheduled job, once.
+	_, err = js.RefuseJob(ctx, cj.ID, at(time.Hour))
+	assert.ErrorIs(t, err, notify.ErrConflict, "a cancelled job is not refused")
+	_, err = js.RefuseJob(ctx, uuid.New(), at(time.Hour))
+	assert.ErrorIs(t, err, notify.ErrNotFound)
+	rj, rns := f.job(2)
+	rj.Status, rj.ScheduledFor = notify.JobScheduled, ptr(at(time.Hour))
+	require.NoError(t, js.CreateJob(ctx, rj, rns))
+	got, err = js.RefuseJob(ctx, rj.ID, at(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, notify.JobSendingLimitsExceeded, got.Status)
+	stats, err = js.JobStatistics(ctx, rj.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []notify.StatusCount{{Status: notify.StatusCancelled, Count: 2}}, stats)
+	_, err = js.RefuseJob(ctx, rj.ID, at(time.Hour))
+	assert.ErrorIs(t, err, notify.ErrConflict, "refused twice")
+	_, err = js.StartJob(ctx, rj.ID, at(2*time.Hour))
+	assert.ErrorIs(t, err, notify.ErrConflict, "a refused job never starts")
+
 	// A failing create stores nothing: a duplicate notification id.
 	dj, dns := f.job(2)
 	dns[1].ID = sns[0].ID
