@@ -21,11 +21,11 @@ type JobStatus string
 // never sent. A job refused for the daily limits when it starts is
 // sending limits exceeded.
 const (
-	JobPending             JobStatus = "pending"
-	JobScheduled           JobStatus = "scheduled"
-	JobInProgress          JobStatus = "in progress"
-	JobFinished            JobStatus = "finished"
-	JobCancelled           JobStatus = "cancelled"
+	JobPending               JobStatus = "pending"
+	JobScheduled             JobStatus = "scheduled"
+	JobInProgress            JobStatus = "in progress"
+	JobFinished              JobStatus = "finished"
+	JobCancelled             JobStatus = "cancelled"
 	JobSendingLimitsExceeded JobStatus = "sending limits exceeded"
 )
 
