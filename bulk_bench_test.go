@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,10 +27,19 @@ func bulkCSV(rows int) string {
 
 // BenchmarkSendBulk measures the acceptance of a 100,000-row job: parsing,
 // every row checked and rendered, the job and its rows stored (COPY on
-// PostgreSQL, when NOTIFY_TEST_POSTGRES_DSN is set). One op is one job.
+// PostgreSQL, when NOTIFY_TEST_POSTGRES_DSN is set; one transaction of
+// batch INSERTs on SQLite). One op is one job.
 func BenchmarkSendBulk(b *testing.B) {
 	stores := map[string]func(b *testing.B) notify.Store{
 		"memstore": func(*testing.B) notify.Store { return memstore.New() },
+		"sqlite": func(b *testing.B) notify.Store {
+			s, err := gormstore.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "notify.db"), gormstore.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = s.Close() })
+			return s
+		},
 	}
 	if os.Getenv("NOTIFY_TEST_POSTGRES_DSN") != "" {
 		stores["postgres"] = func(b *testing.B) notify.Store {

@@ -68,25 +68,7 @@ func (s *Store) CreateJob(ctx context.Context, job *notify.Job, ns []*notify.Not
 	if s.dialect == dialectPostgres {
 		err = s.copyJob(ctx, job, rows)
 	} else {
-		err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := tx.Exec(insertJobSQL, s.jobArgs(job)...).Error; err != nil {
-				return err
-			}
-			per := s.insertRows()
-			for start := 0; start < len(rows); start += per {
-				part := rows[start:min(start+per, len(rows))]
-				args := make([]any, 0, len(part)*notificationColumnCount)
-				for _, r := range part {
-					args = append(args, r...)
-				}
-				q := `INSERT INTO notifications (` + notificationColumns + `) VALUES ` +
-					strings.TrimSuffix(strings.Repeat(notificationRow+", ", len(part)), ", ")
-				if err := tx.Exec(q, args...).Error; err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = s.insertJobSQLite(ctx, job, rows)
 	}
 	if err != nil {
 		return s.wrap(ctx, op, err)
@@ -97,6 +79,35 @@ func (s *Store) CreateJob(ctx context.Context, job *notify.Job, ns []*notify.Not
 		}
 	}
 	return nil
+}
+
+// insertJobSQLite inserts the job and its rows in one write transaction,
+// the rows through one prepared single-row INSERT: SQLite parses it once,
+// and each row costs one step of the statement.
+func (s *Store) insertJobSQLite(ctx context.Context, job *notify.Job, rows [][]any) error {
+	db, err := s.w.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, insertJobSQL, s.jobArgs(job)...); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, insertNotificationSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // copyColumns are notificationColumns as pgx.CopyFrom names them.
