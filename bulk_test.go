@@ -390,3 +390,19 @@ func TestBulkScheduledJobIsCheckedAgainstTheLimitsOfItsDay(t *testing.T) {
 		TemplateID: b2.email.ID, Personalisation: map[string]any{"name": "x"}})
 	assert.ErrorIs(t, err, notify.ErrDailyLimit, "the job's two rows count")
 }
+
+// A bulk send takes one token of the rate limit, whatever its rows.
+func TestBulkCountsOneRequestForTheRateLimit(t *testing.T) {
+	b := newBulkEnv(t, notify.Service{RateLimit: 6}) // a bucket of 3 tokens: two requests
+	rows := [][]string{{"email address", "name"}}
+	for i := range 5 {
+		rows = append(rows, []string{fmt.Sprintf("p%d@example.com", i), "P"})
+	}
+	_, err := b.env.Notifier.SendBulk(t.Context(), b.live, &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: rows})
+	require.NoError(t, err)
+	_, err = b.env.Notifier.SendBulk(t.Context(), b.live, &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: rows})
+	require.NoError(t, err, "the second token")
+	_, err = b.env.Notifier.SendBulk(t.Context(), b.live, &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: rows})
+	assertRefused(t, err, "RateLimitError", "Exceeded rate limit for key type LIVE of 6 requests per 60 seconds")
+	assert.Equal(t, 10, b.storedCount(t), "the refused one stores nothing")
+}
