@@ -311,6 +311,7 @@ func (n *Notifier) Sweep(ctx context.Context) (int, error) {
 		n.log.InfoContext(ctx, "sweep: queued notifications again", slog.Int("count", queued))
 	}
 	errs = append(errs, n.sweepInProgress(ctx, now))
+	errs = append(errs, n.sweepJobs(ctx, now))
 	return queued, errors.Join(errs...)
 }
 
@@ -367,6 +368,8 @@ func (n *Notifier) Handle(ctx context.Context, t Task) error {
 		return n.Deliver(ctx, t)
 	case TaskServiceCallback:
 		return n.sendServiceCallback(ctx, t)
+	case TaskProcessJob:
+		return n.processJob(ctx, t)
 	case TaskSandboxReceipt:
 		var p receiptPayload
 		if err := json.Unmarshal(t.Payload, &p); err != nil {
@@ -384,7 +387,8 @@ func (n *Notifier) Handle(ctx context.Context, t Task) error {
 
 // RunOptions tunes Run.
 type RunOptions struct {
-	// Queues to consume (DeliveryQueues and service-callbacks when empty).
+	// Queues to consume (DeliveryQueues, service-callbacks and process-job
+	// when empty).
 	Queues []string
 	// NoSweeper disables the periodic Sweep.
 	NoSweeper bool
@@ -410,7 +414,7 @@ func (n *Notifier) RunWith(ctx context.Context, o RunOptions) error {
 	defer done()
 	queues := o.Queues
 	if len(queues) == 0 {
-		queues = append(slices.Clone(DeliveryQueues), QueueServiceCallbacks)
+		queues = append(slices.Clone(DeliveryQueues), QueueServiceCallbacks, QueueProcessJob)
 	}
 	// A consumer that stops on its own (its queue closed or failed) stops
 	// the whole run, so that the caller sees it rather than a queue that is

@@ -68,6 +68,8 @@
 //	daily limits per channel                    limits.go; giving places back: limits_release.go
 //	international cost                          cost.go, internal/billing
 //	group commit of concurrent sends            commit.go, batch.go
+//	bulk sends (rows, CSV) and jobs: checks,    bulk.go, jobs.go (JobStore; the bulk lane
+//	  scheduling, start once, cancel              and the job sweep in deliver.go)
 //	read-through cache of services, keys,       readcache.go
 //	  templates, team and guest list
 //	delivery with a lease, retries, failover    deliver.go, deliver_batch.go, providers.go

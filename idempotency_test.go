@@ -127,7 +127,7 @@ func TestIdempotencyKeySimulatedRecipient(t *testing.T) {
 	assert.Empty(t, f.stored(t))
 }
 
-// clock is a settable clock.
+// clock is a settable Config.Clock, safe for concurrent use.
 type clock struct{ ns atomic.Int64 }
 
 func newClock() *clock {
@@ -135,7 +135,7 @@ func newClock() *clock {
 	c.ns.Store(time.Now().UnixNano())
 	return c
 }
-func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
 // gateStore holds the first GetTemplate until gate is closed, as a process

@@ -24,6 +24,7 @@ const (
 	DefaultMaxDeliveryAttempts = 10
 	DefaultDailyLimitCacheTTL  = time.Hour
 	DefaultSweepBatch          = 1000
+	DefaultBulkMaxRows         = 100000
 	DefaultSendingTimeout      = 72 * time.Hour
 	DefaultRecordSentGrace     = 30 * time.Second
 )
@@ -144,6 +145,8 @@ type Config struct {
 	SweepAfter time.Duration
 	// SweepBatch caps how many notifications one Sweep queues (1000).
 	SweepBatch int
+	// BulkMaxRows caps the rows of one bulk send (100,000).
+	BulkMaxRows int
 	// MaxDeliveryAttempts is how many times a delivery is tried before the
 	// notification becomes technical-failure (10).
 	MaxDeliveryAttempts int
@@ -301,6 +304,7 @@ func (c *Config) validate() error {
 		{"ClaimLease", int64(c.ClaimLease)},
 		{"SweepAfter", int64(c.SweepAfter)},
 		{"SweepBatch", int64(c.SweepBatch)},
+		{"BulkMaxRows", int64(c.BulkMaxRows)},
 		{"MaxDeliveryAttempts", int64(c.MaxDeliveryAttempts)},
 		{"SendingTimeout", int64(c.SendingTimeout)},
 		{"RecordSentGrace", int64(c.RecordSentGrace)},
@@ -353,6 +357,7 @@ func (c *Config) setDefaults() {
 	setDefault(&c.ClaimLease, DefaultClaimLease)
 	setDefault(&c.SweepAfter, DefaultSweepAfter)
 	setDefault(&c.SweepBatch, DefaultSweepBatch)
+	setDefault(&c.BulkMaxRows, DefaultBulkMaxRows)
 	setDefault(&c.MaxDeliveryAttempts, DefaultMaxDeliveryAttempts)
 	setDefault(&c.SendingTimeout, DefaultSendingTimeout)
 	setDefault(&c.RecordSentGrace, DefaultRecordSentGrace)

@@ -48,6 +48,7 @@ func (n *Notifier) List(ctx context.Context, c *Caller, q *ListQuery) ([]Notific
 		f.Reference = q.Reference
 		f.OlderThan = q.OlderThan
 		f.IncludeJobs = q.IncludeJobs
+		f.JobID = q.JobID
 	}
 	list, err := n.store.ListNotifications(ctx, f)
 	if err != nil {

@@ -76,6 +76,8 @@ type ListQuery struct {
 	OlderThan *uuid.UUID
 	// IncludeJobs includes notifications created from CSV jobs.
 	IncludeJobs bool
+	// JobID keeps only one job's notifications, when not nil.
+	JobID *uuid.UUID
 }
 
 // ParseUUID parses s as upstream's UUID checks accept it, in the canonical

@@ -52,6 +52,13 @@ func DecodeListQuery(q url.Values) (*ListQuery, error) {
 				continue
 			}
 			out.IncludeJobs = true
+		case "job_id":
+			id, ok := ParseUUID(firstQueryValue(vals))
+			if !ok {
+				ps.add(groupField, i, "job_id "+msgNotUUID)
+				continue
+			}
+			out.JobID = &id
 		case "older_than":
 			id, ok := ParseUUID(firstQueryValue(vals))
 			if !ok {
@@ -117,7 +124,7 @@ func firstQueryValue(vals []string) string {
 
 var templateTypeNames = []string{string(SMS), string(Email), string(Letter)}
 
-var listQueryProps = []string{"reference", "status", "template_type", "include_jobs", "older_than"}
+var listQueryProps = []string{"reference", "status", "template_type", "include_jobs", "older_than", "job_id"}
 
 func statusNames() []string {
 	out := make([]string, len(FilterStatuses))

@@ -167,7 +167,8 @@ const (
 
 // DeliveryQueues are the queues whose tasks deliver notifications, in the
 // order workers should prefer them.
-var DeliveryQueues = []string{QueuePriority, QueueSendSMS, QueueSendEmail, QueueResearchMode}
+// The bulk lane comes last, so that jobs never delay single sends.
+var DeliveryQueues = []string{QueuePriority, QueueSendSMS, QueueSendEmail, QueueResearchMode, QueueBulkSMS, QueueBulkEmail}
 
 // Service is a tenant that sends notifications.
 type Service struct {
@@ -338,6 +339,9 @@ type NotificationFilter struct {
 	OlderThan *uuid.UUID
 	// IncludeJobs includes notifications created from CSV jobs.
 	IncludeJobs bool
+	// JobID, when non-nil, keeps only that job's notifications (whatever
+	// IncludeJobs says).
+	JobID *uuid.UUID
 	// Limit caps the result (0: no cap).
 	Limit int
 }

@@ -11,7 +11,10 @@
 //	POST /v2/notifications/{sms,email}     send (letter: 400 not supported)
 //	GET  /v2/notifications/{id}            one notification
 //	GET  /v2/notifications/{id}/pdf        a letter's PDF: 400 "Notification is not a letter" (pdf.go)
-//	GET  /v2/notifications                 list: template_type, status, reference, older_than, include_jobs
+//	GET  /v2/notifications                 list: template_type, status, reference, older_than, include_jobs, job_id
+//	POST /v2/notifications/bulk            bulk send: a job of rows (bulk.go)
+//	GET  /v2/jobs/{id}                     one job with its statistics (jobs.go)
+//	POST /v2/jobs/{id}/cancel              cancel a job not yet started
 //	GET  /v2/template/{id}                 current version of a template
 //	GET  /v2/template/{id}/version/{n}     one version
 //	POST /v2/template/{id}/preview         render with personalisation
@@ -73,6 +76,9 @@ type Options struct {
 	Stats notify.Stats
 	// MaxBodyBytes caps request bodies; larger ones get 413 (4 MiB).
 	MaxBodyBytes int64
+	// BulkMaxBodyBytes caps the body of POST /v2/notifications/bulk
+	// (DefaultBulkMaxBodyBytes, 64 MiB; never below MaxBodyBytes).
+	BulkMaxBodyBytes int64
 	// SMSRate is the price of one SMS fragment in pounds (0.0227).
 	SMSRate float64
 	// TrustForwardedProto builds absolute URLs with the scheme of an
@@ -147,6 +153,9 @@ func New(n *notify.Notifier, opts Options) *Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.BulkMaxBodyBytes <= 0 {
+		opts.BulkMaxBodyBytes = DefaultBulkMaxBodyBytes
+	}
 	if opts.SMSRate <= 0 {
 		opts.SMSRate = DefaultSMSRate
 	}
@@ -202,6 +211,9 @@ func (h *Handler) routes() {
 	h.handle("POST /v2/notifications/{type}", "v2_notifications", "", true, h.postNotification)
 	h.handle("GET /v2/notifications/{id}", "v2_notifications", "get_notification_by_id", true, h.getNotification)
 	h.handle("GET /v2/notifications/{id}/pdf", "v2_notifications", "get_pdf_for_notification", true, h.getNotificationPDF)
+	h.handle("POST /v2/notifications/bulk", "v2_notifications", "post_bulk", true, h.postBulk)
+	h.handle("GET /v2/jobs/{id}", "v2_jobs", "get_job", true, h.getJob)
+	h.handle("POST /v2/jobs/{id}/cancel", "v2_jobs", "cancel_job", true, h.cancelJob)
 	h.handle("GET /v2/notifications", "v2_notifications", "get_notifications", true, h.getNotifications)
 	h.handle("GET /v2/template/{id}", "v2_template", "get_template_by_id", true, h.getTemplate)
 	h.handle("GET /v2/template/{id}/version/{version}", "v2_template", "get_template_by_id_and_version", true, h.getTemplateVersion)

@@ -87,12 +87,13 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 			h.writeError(rec, r, errURLNotFound)
 			return
 		}
-		if r.ContentLength > h.opts.MaxBodyBytes {
+		limit := h.bodyLimit(r)
+		if r.ContentLength > limit {
 			h.writeError(rec, r, errTooLarge)
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(rec, r.Body, h.opts.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(rec, r.Body, limit)
 		}
 		next.ServeHTTP(rec, r)
 	})

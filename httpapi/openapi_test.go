@@ -167,6 +167,23 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	docPath := "/d/" + e.svc.ID.String() + "/" + uuid.NewString() + "?key=" + strings.Repeat("A", 43)
 	c.expect(404, "GET", docPath, nil, "")
 	c.expect(404, "POST", docPath, "email_address=a%40b.com", "")
+	// v2: bulk sends and jobs.
+	bulk := map[string]any{"name": "people.csv", "template_id": e.email.ID,
+		"rows": [][]string{{"email address", "name"}, {teamEmail, "Jo"}}}
+	jobID := field(t, c.expect(201, "POST", "/v2/notifications/bulk", bulk, live), "data", "id").(string)
+	c.expect(200, "GET", "/v2/jobs/"+jobID, nil, live)
+	c.expect(404, "GET", "/v2/jobs/"+uuid.NewString(), nil, live)
+	c.expect(400, "GET", "/v2/jobs/nope", nil, live)
+	c.expect(200, "GET", "/v2/notifications?job_id="+jobID, nil, live)
+	scheduled := map[string]any{"name": "later.csv", "template_id": e.email.ID, "scheduled_for": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"csv": "email address,name\r\n" + teamEmail + ",Jo\r\n"}
+	laterID := field(t, c.expect(201, "POST", "/v2/notifications/bulk", scheduled, live), "data", "id").(string)
+	c.expect(200, "POST", "/v2/jobs/"+laterID+"/cancel", nil, live)
+	c.expect(400, "POST", "/v2/jobs/"+laterID+"/cancel", nil, live)
+	c.expect(404, "POST", "/v2/jobs/"+uuid.NewString()+"/cancel", nil, live)
+	c.expect(400, "POST", "/v2/notifications/bulk", map[string]any{"name": "x", "template_id": e.email.ID}, live)
+	c.expect(401, "POST", "/v2/notifications/bulk", bulk, "")
+	c.expect(403, "POST", "/v2/jobs/"+jobID+"/cancel", nil, "bad")
 
 	// Admin.
 	sid := e.svc.ID.String()

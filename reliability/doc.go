@@ -19,7 +19,10 @@
 //  7. api killed: kill -9 an api process while its batches of sends are
 //     being committed, send the rest through a second api process and the
 //     restarted one; every 201 is stored and delivered, nothing stays
-//     created, and rows committed without a 201 are counted and printed.
+//     created, and rows committed without a 201 are counted and printed;
+//  8. bulk: a 20,000-row job in one request, kill -9 the worker while it
+//     delivers the job, start another; every row final, the job finished,
+//     its statistics the rows'.
 //
 // They are slow (a few minutes) and need root (PostgreSQL runs as the
 // postgres user), so they run only when NOTIFY_TEST_RELIABILITY=1:

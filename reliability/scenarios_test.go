@@ -31,6 +31,7 @@ func TestReliability(t *testing.T) {
 		{"s5_daily_limit", scenarioDailyLimit},
 		{"s6_rate_limit", scenarioRateLimit},
 		{"s7_api_killed", scenarioAPIKilled},
+		{"s8_bulk_worker_killed", scenarioBulkWorkerKilled},
 	}
 	passed, failed := 0, 0
 	for _, sc := range scenarios {

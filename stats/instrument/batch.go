@@ -26,8 +26,9 @@ const (
 // meaning), notify.BatchClaimer under dao.claim_notifications,
 // notify.BatchTransitioner under dao.transition_notifications,
 // notify.ChannelCounter under dao.count_notifications_by_channel,
-// notify.IdempotencyStore under a dao.* name per method (idempotency.go).
-// Other abilities are left as they are.
+// notify.IdempotencyStore under a dao.* name per method (idempotency.go),
+// and notify.JobStore method by method (jobs.go). Other abilities are left as
+// they are.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
 	case *notify.BatchCreator:
@@ -40,6 +41,8 @@ func (s *store) WrapAbility(p any) {
 		*p = channelCounter{store: s, inner: *p}
 	case *notify.IdempotencyStore:
 		*p = idempotencyStore{store: s, inner: *p} // idempotency.go
+	case *notify.JobStore:
+		*p = jobStore{s: s, inner: *p} // jobs.go
 	}
 }
 

@@ -108,7 +108,10 @@ func (s *Store) ListNotifications(ctx context.Context, f notify.NotificationFilt
 		where = append(where, "client_reference = ?")
 		args = append(args, *f.Reference)
 	}
-	if !f.IncludeJobs {
+	if f.JobID != nil {
+		where = append(where, "job_id = ?")
+		args = append(args, f.JobID.String())
+	} else if !f.IncludeJobs {
 		where = append(where, "job_id IS NULL")
 	}
 	if f.OlderThan != nil {

@@ -42,6 +42,7 @@ type Store struct {
 	// idem holds the idempotency keys (idempotency.go); made on first use.
 	idem    map[idemKey]*notify.IdempotencyRecord
 	senders senderState
+	jobs    map[uuid.UUID]*notify.Job // jobs.go; made on first use
 }
 
 // providerRef indexes notifications by the provider's reference.
@@ -391,7 +392,8 @@ func (s *Store) ListNotifications(ctx context.Context, f notify.NotificationFilt
 			(len(f.Types) > 0 && !slices.Contains(f.Types, n.Type)) ||
 			(len(f.Statuses) > 0 && !slices.Contains(f.Statuses, n.Status)) ||
 			(f.Reference != nil && (n.ClientReference == nil || *n.ClientReference != *f.Reference)) ||
-			(!f.IncludeJobs && n.JobID != nil) ||
+			(f.JobID == nil && !f.IncludeJobs && n.JobID != nil) ||
+			(f.JobID != nil && (n.JobID == nil || *n.JobID != *f.JobID)) ||
 			(pivot != nil && newerFirst(pivot.CreatedAt, n.CreatedAt, pivot.ID, n.ID) >= 0) {
 			continue
 		}

@@ -87,6 +87,8 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"IdempotencyKeys", testIdempotencyKeys},
 		{"IdempotencyPurge", testIdempotencyPurge},
 		{"IdempotencyRace", testIdempotencyRace},
+		{"Jobs", testJobs},
+		{"JobsScheduledAndCancelled", testJobsScheduledAndCancelled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })

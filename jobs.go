@@ -1,0 +1,373 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// JobStatus is the state of a bulk send (a job), with upstream's names.
+type JobStatus string
+
+// Job statuses. A job is pending (or scheduled, until its scheduled_for)
+// from its acceptance until a worker starts it; in progress while its
+// notifications are handed to the delivery queues; finished once they all
+// are. A job not yet started may be cancelled: its notifications are then
+// never sent. A job refused for the daily limits when it starts is
+// sending limits exceeded.
+const (
+	JobPending               JobStatus = "pending"
+	JobScheduled             JobStatus = "scheduled"
+	JobInProgress            JobStatus = "in progress"
+	JobFinished              JobStatus = "finished"
+	JobCancelled             JobStatus = "cancelled"
+	JobSendingLimitsExceeded JobStatus = "sending limits exceeded"
+)
+
+// Job is a bulk send: one template sent to the rows of a CSV file, each
+// row one notification (Notification.JobID, Notification.JobRowNumber).
+type Job struct {
+	ID              uuid.UUID
+	ServiceID       uuid.UUID
+	TemplateID      uuid.UUID
+	TemplateVersion int
+	// TemplateType is the channel of the job's notifications.
+	TemplateType NotificationType
+	// OriginalFileName is the name the job was given.
+	OriginalFileName  string
+	NotificationCount int
+	// NotificationsSent counts the notifications handed to the delivery
+	// queues when the job started.
+	NotificationsSent int
+	Status            JobStatus
+	// ScheduledFor, when set, is when the job starts; until then it is
+	// scheduled.
+	ScheduledFor       *time.Time
+	ProcessingStarted  *time.Time
+	ProcessingFinished *time.Time
+	// CreatedBy is the id of the API key that created the job.
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// JobStore is an optional Store ability: bulk sends. The Notifier finds it
+// through storeAs, so the read cache and the metrics wrappers pass it on;
+// without it SendBulk, GetJob and CancelJob fail with ErrUnsupported.
+//
+// A job's notifications are stored with it, status created, held: their
+// ClaimedUntil is HeldUntil, so that neither a worker nor Sweep touches
+// them until StartJob releases them in the same step that starts the job.
+// CancelJob marks them cancelled instead.
+type JobStore interface {
+	// CreateJob stores job and its notifications in one transaction: all
+	// of them or nothing. A zero CreatedAt becomes now.
+	CreateJob(ctx context.Context, job *Job, ns []*Notification) error
+	// GetJob returns a service's job, or an error wrapping ErrNotFound.
+	GetJob(ctx context.Context, serviceID, id uuid.UUID) (*Job, error)
+	// StartJob moves a job that is pending, or scheduled with a
+	// ScheduledFor not after now, to in progress and releases its held
+	// notifications (ClaimedUntil cleared, CreatedAt now: as upstream's,
+	// a job's notifications are created when it runs, so Sweep leaves them
+	// to the worker for SweepAfter), atomically: of several callers
+	// exactly one succeeds. It returns the started job, or an error
+	// wrapping ErrConflict when the job is not startable (already started,
+	// cancelled, scheduled later) and ErrNotFound when there is none.
+	StartJob(ctx context.Context, id uuid.UUID, now time.Time) (*Job, error)
+	// FinishJob moves an in-progress job to finished, recording how many
+	// of its notifications were handed over (sent). ErrConflict when it is
+	// not in progress.
+	FinishJob(ctx context.Context, id uuid.UUID, sent int, now time.Time) error
+	// CancelJob moves a service's pending or scheduled job to cancelled and
+	// its notifications still created to cancelled, atomically. It
+	// returns the cancelled job; ErrConflict when the job has started or
+	// ended, ErrNotFound when the service has no such job.
+	CancelJob(ctx context.Context, serviceID, id uuid.UUID, now time.Time) (*Job, error)
+	// RefuseJob moves a scheduled job to JobSendingLimitsExceeded and its
+	// notifications still created to cancelled, atomically, when the
+	// service has no room for it on the day it was to start. ErrConflict
+	// when it is not scheduled (started, cancelled, or refused already).
+	RefuseJob(ctx context.Context, id uuid.UUID, now time.Time) (*Job, error)
+	// ListDueJobs returns up to limit jobs a worker should act on at now:
+	// pending ones created before pendingBefore, scheduled ones whose
+	// ScheduledFor is not after now, and in-progress ones started before
+	// pendingBefore (their worker died). Oldest first.
+	ListDueJobs(ctx context.Context, now, pendingBefore time.Time, limit int) ([]Job, error)
+	// ListJobNotificationIDs returns the ids of the job's notifications
+	// still created, in row order.
+	ListJobNotificationIDs(ctx context.Context, jobID uuid.UUID) ([]uuid.UUID, error)
+	// JobStatistics counts the job's notifications by status.
+	JobStatistics(ctx context.Context, jobID uuid.UUID) ([]StatusCount, error)
+}
+
+// HeldUntil is the ClaimedUntil of a job's notifications before the job
+// starts: far enough ahead that no lease check ever passes it.
+var HeldUntil = time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Bulk lane: the queues a job's notifications are delivered from, apart
+// from the single sends' so that a large job never delays them. Workers
+// consume them after the other delivery queues.
+const (
+	QueueBulkSMS   = "bulk-sms"
+	QueueBulkEmail = "bulk-email"
+	// TaskProcessJob starts a job (QueueProcessJob); its NotificationID is
+	// the job id.
+	TaskProcessJob = "process-job"
+)
+
+// bulkQueue is the bulk lane of a channel.
+func bulkQueue(t NotificationType) string {
+	if t == SMS {
+		return QueueBulkSMS
+	}
+	return QueueBulkEmail
+}
+
+// JobDetails is a job with the counts of its notifications by status.
+type JobDetails struct {
+	Job
+	Statistics []StatusCount
+}
+
+// Refusal messages of jobs.
+const (
+	MsgJobNotFound = "Job not found in database"
+	// msgJobStarted is the refusal to cancel a job that has started.
+	msgJobStarted = "Job has already started or finished and cannot be cancelled (job_status is %s)"
+)
+
+func (n *Notifier) jobStore(op string) (JobStore, error) {
+	js, ok := storeAs[JobStore](n.store)
+	if !ok {
+		return nil, unsupported(op, "JobStore")
+	}
+	return js, nil
+}
+
+// GetJob returns one of the caller's service's jobs with the counts of its
+// notifications by status. An unknown job is the 404 NoResultFound.
+func (n *Notifier) GetJob(ctx context.Context, c *Caller, id uuid.UUID) (*JobDetails, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	js, err := n.jobStore("get job")
+	if err != nil {
+		return nil, err
+	}
+	job, err := js.GetJob(ctx, c.Service.ID, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, jobNotFound()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("notify: get job: %w", err)
+	}
+	stats, err := js.JobStatistics(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("notify: get job statistics: %w", err)
+	}
+	return &JobDetails{Job: *job, Statistics: stats}, nil
+}
+
+func jobNotFound() *Error {
+	return &Error{Code: CodeNotFound, Name: NameNoResultFound, Status: http.StatusNotFound, Message: MsgJobNotFound}
+}
+
+// CancelJob cancels one of the caller's service's jobs that has not
+// started (pending or scheduled): the job becomes cancelled and its
+// notifications are never sent. A job that has started or ended is a 400
+// BadRequestError saying its status; an unknown one the 404.
+func (n *Notifier) CancelJob(ctx context.Context, c *Caller, id uuid.UUID) (*JobDetails, error) {
+	c, err := n.current(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	js, err := n.jobStore("cancel job")
+	if err != nil {
+		return nil, err
+	}
+	job, err := js.CancelJob(ctx, c.Service.ID, id, n.now())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, jobNotFound()
+	case errors.Is(err, ErrConflict):
+		cur, gerr := js.GetJob(ctx, c.Service.ID, id)
+		if gerr != nil {
+			return nil, fmt.Errorf("notify: cancel job: %w", gerr)
+		}
+		return nil, BadRequest("", fmt.Sprintf(msgJobStarted, cur.Status))
+	case err != nil:
+		return nil, fmt.Errorf("notify: cancel job: %w", err)
+	}
+	stats, err := js.JobStatistics(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("notify: get job statistics: %w", err)
+	}
+	return &JobDetails{Job: *job, Statistics: stats}, nil
+}
+
+// processJob starts the job of a process-job task and hands its
+// notifications to the bulk lane. Of several workers given the same job
+// only one starts it; the others find it started and do nothing.
+func (n *Notifier) processJob(ctx context.Context, t Task) error {
+	js, ok := storeAs[JobStore](n.store)
+	if !ok {
+		return Permanent(unsupported("process job", "JobStore"))
+	}
+	err := n.startJob(ctx, js, t.NotificationID)
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// startJob starts a job and queues its notifications on the bulk lane.
+// The release of the notifications is one step with the start: if this
+// process dies while queuing, the rows are created and unheld, and Sweep
+// queues them; sweepJobs then marks the job finished.
+func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) error {
+	job, err := js.StartJob(ctx, id, n.now())
+	if err != nil {
+		return err
+	}
+	ids, err := js.ListJobNotificationIDs(ctx, job.ID)
+	if err != nil {
+		// The rows are released: Sweep queues them.
+		return fmt.Errorf("notify: process job %s: list notifications: %w", job.ID, err)
+	}
+	if job.ScheduledFor != nil && len(ids) > 0 {
+		// A scheduled job counts on the day it starts.
+		if c, err := n.jobCaller(ctx, job); err == nil && c != nil {
+			n.countBulk(ctx, c, job.TemplateType, len(ids), 0, n.now())
+		}
+	}
+	if len(ids) == 0 {
+		return js.FinishJob(ctx, job.ID, 0, n.now())
+	}
+	// Every notification of a job is on the same queue.
+	q := bulkQueue(job.TemplateType)
+	if first, err := n.store.GetNotification(ctx, ids[0]); err == nil && first.Queue != "" {
+		q = first.Queue
+	}
+	name := deliverTaskName(job.TemplateType)
+	const chunk = 1000
+	sent := 0
+	be, batched := queueAs[BatchEnqueuer](n.queue)
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		if batched {
+			tasks := make([]QueuedTask, len(part))
+			for i, nid := range part {
+				tasks[i] = QueuedTask{Queue: q, Task: Task{Name: name, NotificationID: nid}}
+			}
+			for _, e := range be.EnqueueBatch(ctx, tasks) {
+				if e != nil {
+					err = e
+				}
+			}
+		} else {
+			for _, nid := range part {
+				if e := n.queue.Enqueue(ctx, q, Task{Name: name, NotificationID: nid}); e != nil {
+					err = e
+				}
+			}
+		}
+		sent += len(part)
+	}
+	if err != nil {
+		n.log.WarnContext(ctx, "process job: enqueue failed; the sweeper will queue the notifications again",
+			slog.String("job_id", job.ID.String()), slog.Any("error", err))
+	}
+	if err := js.FinishJob(ctx, job.ID, sent, n.now()); err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("notify: process job %s: finish: %w", job.ID, err)
+	}
+	return nil
+}
+
+// sweepJobs starts the jobs that are due: scheduled ones whose time has
+// come, and pending ones whose process-job task was lost; and finishes the
+// jobs whose worker died after starting them (their notifications were
+// released when they started, and Sweep queues them).
+func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
+	js, ok := storeAs[JobStore](n.store)
+	if !ok {
+		return nil
+	}
+	due, err := js.ListDueJobs(ctx, now, now.Add(-n.cfg.SweepAfter), n.cfg.SweepBatch)
+	if err != nil {
+		return fmt.Errorf("notify: sweep jobs: %w", err)
+	}
+	var errs []error
+	for i := range due {
+		j := &due[i]
+		if j.Status == JobInProgress {
+			if err := js.FinishJob(ctx, j.ID, j.NotificationsSent, now); err != nil && !errors.Is(err, ErrConflict) {
+				errs = append(errs, fmt.Errorf("notify: sweep jobs: finish %s: %w", j.ID, err))
+			}
+			continue
+		}
+		if j.Status == JobScheduled {
+			refused, err := n.refuseOverLimit(ctx, js, j, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if refused {
+				continue
+			}
+		}
+		if err := n.startJob(ctx, js, j.ID); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// refuseOverLimit checks, as upstream's process-job does, that a scheduled
+// job fits in the day's limits of the day it starts (n = its rows). One
+// that does not becomes sending limits exceeded and its notifications
+// cancelled; it reports whether it was refused. A job that fits is
+// counted when it starts (startJob).
+func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, j *Job, now time.Time) (bool, error) {
+	c, err := n.jobCaller(ctx, j)
+	if err != nil || c == nil {
+		return false, err
+	}
+	err = n.checkBulkRemaining(ctx, c, n.dailyCounters(c, j.TemplateType, false, now), j.NotificationCount)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, ErrDailyLimit) {
+		return false, err
+	}
+	if _, err := js.RefuseJob(ctx, j.ID, now); err != nil && !errors.Is(err, ErrConflict) {
+		return false, fmt.Errorf("notify: refuse job %s: %w", j.ID, err)
+	}
+	n.log.InfoContext(ctx, "scheduled job refused: the daily limit has no room for it",
+		slog.String("job_id", j.ID.String()), slog.String("service_id", j.ServiceID.String()))
+	return true, nil
+}
+
+// jobCaller is the service of a job with the key type of its
+// notifications, for the daily limits; nil when the job has none left.
+func (n *Notifier) jobCaller(ctx context.Context, j *Job) (*Caller, error) {
+	svc, err := n.store.GetService(ctx, j.ServiceID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: job %s: load service: %w", j.ID, err)
+	}
+	js, _ := storeAs[JobStore](n.store)
+	ids, err := js.ListJobNotificationIDs(ctx, j.ID)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	first, err := n.store.GetNotification(ctx, ids[0])
+	if err != nil {
+		return nil, fmt.Errorf("notify: job %s: load a notification: %w", j.ID, err)
+	}
+	return &Caller{Service: svc, Key: &APIKey{ID: first.APIKeyID, ServiceID: svc.ID, KeyType: first.KeyType}}, nil
+}
