@@ -414,6 +414,7 @@ var migrations = []migration{
 				(service_id, created_at, id, key_type, queue, notification_type, phone_prefix)`,
 		},
 	},
+	migrationCallbacks, // callbacks.go
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -36,7 +36,8 @@ type Store struct {
 	byRef         map[providerRef]uuid.UUID
 	inbound       map[uuid.UUID]*notify.InboundSMS
 	settings      map[string]string
-	admin         adminState // admin.go
+	admin         adminState    // admin.go
+	cb            callbackState // callbacks.go
 }
 
 // providerRef indexes notifications by the provider's reference.
