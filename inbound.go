@@ -104,7 +104,7 @@ func (n *Notifier) AssignInboundNumber(ctx context.Context, serviceID uuid.UUID,
 	}
 	norm := NormaliseInboundNumber(number)
 	if norm == "" {
-		return nil, ValidationError("number", "Not a valid phone number or short code")
+		return nil, ValidationError("number", "number is not a valid phone number or short code")
 	}
 	in := &InboundNumber{ID: uuid.New(), Number: norm, ServiceID: serviceID, CreatedAt: n.now()}
 	if err := is.AssignInboundNumber(ctx, in); errors.Is(err, ErrDuplicate) {

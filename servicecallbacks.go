@@ -340,3 +340,19 @@ func (n *Notifier) callbackTargetOf(ctx context.Context, svc *Service, typ Callb
 	}
 	return callbackTarget{}, false, nil
 }
+
+// CallbackByID returns the service's callback id, when it is of one of
+// types (any type when none is given), with its URL in clear and without
+// its token; any other id is ErrNoResult.
+func (n *Notifier) CallbackByID(ctx context.Context, serviceID, id uuid.UUID, types ...CallbackType) (*ServiceCallback, error) {
+	list, err := n.Callbacks(ctx, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if list[i].ID == id && (len(types) == 0 || slices.Contains(types, list[i].Type)) {
+			return &list[i], nil
+		}
+	}
+	return nil, ErrNoResult
+}

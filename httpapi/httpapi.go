@@ -213,6 +213,7 @@ func (h *Handler) routes() {
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
+	h.adminCallbackRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 
