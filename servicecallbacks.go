@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -127,7 +128,8 @@ func (n *Notifier) callbackStore(op string) (ServiceCallbackStore, error) {
 	return cs, nil
 }
 
-// SetCallback creates or replaces the service's callback of type typ.
+// SetCallback creates or replaces the service's callback of type typ;
+// setting the URL and token it has already changes nothing.
 // The URL must be https (http too with Config.AllowInsecureCallbacks) and,
 // when its host is an IP address, a public one; the token at least 10
 // characters. Both are sealed before they reach the Store. Bad input is a
@@ -171,11 +173,28 @@ func (n *Notifier) SetCallback(ctx context.Context, serviceID uuid.UUID, typ Cal
 	case err != nil:
 		return nil, fmt.Errorf("notify: %s: %w", op, err)
 	}
+	if n.sameCallback(ctx, have, c) {
+		return n.clearCallback(ctx, have)
+	}
 	have.URL, have.BearerToken, have.UpdatedBy, have.UpdatedAt = sealedURL, sealedToken, c.UpdatedBy, &now
 	if err := cs.UpdateServiceCallback(ctx, have); err != nil {
 		return nil, fmt.Errorf("notify: %s: %w", op, err)
 	}
 	return n.clearCallback(ctx, have)
+}
+
+// sameCallback reports whether the stored cb already has c's URL, token
+// and author, so that setting it again changes nothing.
+func (n *Notifier) sameCallback(ctx context.Context, cb *ServiceCallback, c CallbackChange) bool {
+	u, _, err := n.secrets.openText(ctx, cb.URL)
+	if err != nil || u != c.URL {
+		return false
+	}
+	tok, _, err := n.secrets.openText(ctx, cb.BearerToken)
+	if err != nil || subtle.ConstantTimeCompare([]byte(tok), []byte(c.BearerToken)) != 1 {
+		return false
+	}
+	return (cb.UpdatedBy == nil && c.UpdatedBy == nil) || (cb.UpdatedBy != nil && c.UpdatedBy != nil && *cb.UpdatedBy == *c.UpdatedBy)
 }
 
 // CreateCallback adds the service's callback of type typ, as upstream's
