@@ -20,9 +20,11 @@ type CallbackRequest struct {
 // body with upstream's JSON-schema messages, every refusal at once:
 // "url is a required property", "url is not a valid https url",
 // "bearer_token is too short", "updated_by_id is not a valid UUID". The
-// token is never repeated in a message. types are the callback_type
-// values the route takes; with none, a callback_type is refused.
-func DecodeCallbackRequest(body []byte, create bool, types ...CallbackType) (CallbackRequest, error) {
+// token is never repeated in a message. The URL is checked as SetCallback
+// checks it (https unless Config.AllowInsecureCallbacks, a public IP
+// address). types are the callback_type values the route takes; with
+// none, a callback_type is refused.
+func (n *Notifier) DecodeCallbackRequest(body []byte, create bool, types ...CallbackType) (CallbackRequest, error) {
 	var req CallbackRequest
 	fields := map[string]json.RawMessage{}
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
@@ -45,7 +47,7 @@ func DecodeCallbackRequest(body []byte, create bool, types ...CallbackType) (Cal
 		return s, true
 	}
 	if u, ok := str("url", create); ok {
-		if !strings.HasPrefix(u, "https") {
+		if u == "" || checkCallbackURL(u, n.cfg.AllowInsecureCallbacks) != nil {
 			list = append(list, ValidationError("url", MsgCallbackURL))
 		}
 		req.Change.URL = u

@@ -82,7 +82,7 @@ func (h *Handler) adminCreateCallback(types []notify.CallbackType) adminFunc {
 		if len(types) > 1 {
 			allowed = types
 		}
-		req, err := notify.DecodeCallbackRequest(a.body, true, allowed...)
+		req, err := h.n.DecodeCallbackRequest(a.body, true, allowed...)
 		if err != nil {
 			return schemaRefusal(err)
 		}
@@ -100,7 +100,7 @@ func (h *Handler) adminCreateCallback(types []notify.CallbackType) adminFunc {
 
 func (h *Handler) adminUpdateCallback(types []notify.CallbackType) adminFunc {
 	return func(a adminRequest) (int, any, error) {
-		req, err := notify.DecodeCallbackRequest(a.body, false)
+		req, err := h.n.DecodeCallbackRequest(a.body, false)
 		if err != nil {
 			return schemaRefusal(err)
 		}
