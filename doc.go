@@ -71,7 +71,8 @@
 //	  templates, team and guest list
 //	delivery with a lease, retries, failover    deliver.go, deliver_batch.go, providers.go
 //	receipts and the statuses they may move     receipts.go (ApplyReceipt), webhooks.go
-//	service callbacks                           callbacks.go
+//	service callbacks                           callbacks.go; per type: servicecallbacks.go,
+//	  complaints, inbound numbers                 complaints.go, inbound.go, callbackrequests.go
 //	reads: notifications, templates, inbound    read.go, templateorder.go
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -169,6 +170,7 @@ func (n *Notifier) SetCallback(ctx context.Context, serviceID uuid.UUID, typ Cal
 		} else if err != nil {
 			return nil, fmt.Errorf("notify: %s: %w", op, err)
 		}
+		n.callbackTargets.forget(serviceID, typ)
 		return n.clearCallback(ctx, cb)
 	case err != nil:
 		return nil, fmt.Errorf("notify: %s: %w", op, err)
@@ -180,6 +182,7 @@ func (n *Notifier) SetCallback(ctx context.Context, serviceID uuid.UUID, typ Cal
 	if err := cs.UpdateServiceCallback(ctx, have); err != nil {
 		return nil, fmt.Errorf("notify: %s: %w", op, err)
 	}
+	n.callbackTargets.forget(serviceID, typ)
 	return n.clearCallback(ctx, have)
 }
 
@@ -253,6 +256,7 @@ func (n *Notifier) UpdateCallback(ctx context.Context, serviceID, id uuid.UUID, 
 	if err := cs.UpdateServiceCallback(ctx, have); err != nil {
 		return nil, notFoundAs(fmt.Errorf("notify: %s: %w", op, err))
 	}
+	n.callbackTargets.forget(serviceID, typ)
 	return n.clearCallback(ctx, have)
 }
 
@@ -308,7 +312,9 @@ func (n *Notifier) DeleteCallback(ctx context.Context, serviceID uuid.UUID, typ 
 	if err != nil {
 		return err
 	}
-	if err := cs.DeleteServiceCallback(ctx, serviceID, typ); err != nil {
+	err = cs.DeleteServiceCallback(ctx, serviceID, typ)
+	n.callbackTargets.forget(serviceID, typ)
+	if err != nil {
 		return notFoundAs(fmt.Errorf("notify: %s: %w", op, err))
 	}
 	return nil
@@ -343,21 +349,78 @@ type callbackTarget struct {
 // callbackTargetOf returns the service's callback of type typ, and false
 // when it has none. A delivery_status callback falls back to
 // Service.CallbackURL. A Store without the ServiceCallbackStore ability has
-// only that.
+// only that. What the Store answers is kept for Config.ReadCacheTTL, as
+// the read cache keeps services: every status change asks.
 func (n *Notifier) callbackTargetOf(ctx context.Context, svc *Service, typ CallbackType) (callbackTarget, bool, error) {
 	if cs, ok := storeAs[ServiceCallbackStore](n.store); ok {
-		cb, err := cs.GetServiceCallback(ctx, svc.ID, typ)
-		switch {
-		case err == nil:
-			return callbackTarget{url: cb.URL, token: cb.BearerToken}, true, nil
-		case !errors.Is(err, ErrNotFound):
-			return callbackTarget{}, false, err
+		target, found, cached := n.callbackTargets.get(svc.ID, typ, n.cfg.Clock())
+		if !cached {
+			cb, err := cs.GetServiceCallback(ctx, svc.ID, typ)
+			switch {
+			case err == nil:
+				target, found = callbackTarget{url: cb.URL, token: cb.BearerToken}, true
+			case !errors.Is(err, ErrNotFound):
+				return callbackTarget{}, false, err
+			}
+			n.callbackTargets.put(svc.ID, typ, target, found, n.cfg.Clock(), n.cfg.ReadCacheTTL, n.cfg.ReadCacheSize)
+		}
+		if found {
+			return target, true, nil
 		}
 	}
 	if typ == CallbackDeliveryStatus && svc.CallbackURL != "" {
 		return callbackTarget{url: svc.CallbackURL, token: svc.CallbackToken}, true, nil
 	}
 	return callbackTarget{}, false, nil
+}
+
+// callbackCache keeps what the Store answered about services' callbacks,
+// found or not, for a while. The zero value is ready; it holds at most the
+// read cache's size, and is emptied when full.
+type callbackCache struct {
+	mu      sync.Mutex
+	entries map[callbackKey]callbackEntry
+}
+
+type callbackKey struct {
+	service uuid.UUID
+	typ     CallbackType
+}
+
+type callbackEntry struct {
+	target  callbackTarget
+	found   bool
+	expires time.Time
+}
+
+func (c *callbackCache) get(service uuid.UUID, typ CallbackType, now time.Time) (callbackTarget, bool, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[callbackKey{service, typ}]
+	if !ok || !now.Before(e.expires) {
+		return callbackTarget{}, false, false
+	}
+	return e.target, e.found, true
+}
+
+func (c *callbackCache) put(service uuid.UUID, typ CallbackType, t callbackTarget, found bool, now time.Time, ttl time.Duration, size int) {
+	if ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= max(size, 1) {
+		c.entries = map[callbackKey]callbackEntry{}
+	}
+	c.entries[callbackKey{service, typ}] = callbackEntry{target: t, found: found, expires: now.Add(ttl)}
+}
+
+// forget drops the cached callback of a service and type, after this
+// process changed it.
+func (c *callbackCache) forget(service uuid.UUID, typ CallbackType) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, callbackKey{service, typ})
 }
 
 // CallbackByID returns the service's callback id, when it is of one of
