@@ -147,3 +147,28 @@ func TestInboundNumbers(t *testing.T) {
 	assert.Len(t, got, 5)
 	assert.Equal(t, "Bearer inbound-token", sink.auth[0])
 }
+
+// Service callbacks are sealed under the secret key and move with it.
+func TestServiceCallbacksRotateWithTheKey(t *testing.T) {
+	t.Parallel()
+	store := memstore.New()
+	n, err := newOn(t, store, keyA)
+	require.NoError(t, err)
+	svc, err := n.CreateService(ctx, notify.Service{Name: "Rotating"})
+	require.NoError(t, err)
+	_, err = n.SetCallback(ctx, svc.ID, notify.CallbackInboundSMS, notify.CallbackChange{URL: "https://example.com/in", BearerToken: "inbound-token"})
+	require.NoError(t, err)
+	raw, err := store.GetServiceCallback(ctx, svc.ID, notify.CallbackInboundSMS)
+	require.NoError(t, err)
+	assert.NotContains(t, raw.URL+raw.BearerToken, "example.com", "sealed at rest")
+	assert.NotContains(t, raw.URL+raw.BearerToken, "inbound-token", "sealed at rest")
+
+	r, err := notify.RotateSecretKey(ctx, store, keyA, keyB)
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.CallbackValues, "the callback's URL and token")
+	nb, err := newOn(t, store, keyB)
+	require.NoError(t, err)
+	cb, err := nb.Callback(ctx, svc.ID, notify.CallbackInboundSMS)
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.com/in", cb.URL)
+}
