@@ -121,10 +121,9 @@ func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *
 	if nt.Status == StatusPending {
 		return
 	}
-	if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackDeliveryStatus); err != nil {
-		n.log.WarnContext(ctx, "service callback: cannot read the service's callback", slog.String("notification_id", nt.ID.String()), slog.Any("error", err))
-		return
-	} else if !ok {
+	// When the callback cannot be read, the task is queued all the same:
+	// it reads it again, and does nothing if there is none.
+	if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackDeliveryStatus); err == nil && !ok {
 		return
 	}
 	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {

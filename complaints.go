@@ -114,18 +114,16 @@ func (n *Notifier) ReceiveComplaint(ctx context.Context, r ComplaintReport) (*Co
 // service has one. A failure is logged: the complaint is recorded and can
 // be listed.
 func (n *Notifier) queueComplaintCallback(ctx context.Context, c *Complaint) {
-	svc, err := n.store.GetService(ctx, c.ServiceID)
-	if err == nil {
-		var ok bool
-		if _, ok, err = n.callbackTargetOf(ctx, svc, CallbackComplaint); err == nil && !ok {
+	// Queued unless the service is known to have no such callback: when
+	// the service or its callback cannot be read, the task reads them
+	// again.
+	if svc, err := n.store.GetService(ctx, c.ServiceID); err == nil {
+		if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackComplaint); err == nil && !ok {
 			return
 		}
 	}
-	if err == nil {
-		payload, _ := json.Marshal(complaintTask{ComplaintID: c.ID})
-		err = n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskComplaintCallback, NotificationID: c.NotificationID, Payload: payload})
-	}
-	if err != nil {
+	payload, _ := json.Marshal(complaintTask{ComplaintID: c.ID})
+	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskComplaintCallback, NotificationID: c.NotificationID, Payload: payload}); err != nil {
 		n.log.WarnContext(ctx, "complaint callback: not queued", slog.String("complaint_id", c.ID.String()), slog.Any("error", err))
 	}
 }

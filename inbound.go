@@ -171,18 +171,16 @@ func (n *Notifier) ReceiveInboundSMS(ctx context.Context, m InboundSMS) (*Inboun
 // service has one. A failure is logged: the message is stored and can be
 // read with GET /v2/received-text-messages.
 func (n *Notifier) queueInboundCallback(ctx context.Context, m *InboundSMS) {
-	svc, err := n.store.GetService(ctx, m.ServiceID)
-	if err == nil {
-		var ok bool
-		if _, ok, err = n.callbackTargetOf(ctx, svc, CallbackInboundSMS); err == nil && !ok {
+	// Queued unless the service is known to have no such callback: when
+	// the service or its callback cannot be read, the task reads them
+	// again.
+	if svc, err := n.store.GetService(ctx, m.ServiceID); err == nil {
+		if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackInboundSMS); err == nil && !ok {
 			return
 		}
 	}
-	if err == nil {
-		payload, _ := json.Marshal(inboundTask{ServiceID: m.ServiceID, InboundID: m.ID})
-		err = n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskInboundSMSCallback, Payload: payload})
-	}
-	if err != nil {
+	payload, _ := json.Marshal(inboundTask{ServiceID: m.ServiceID, InboundID: m.ID})
+	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskInboundSMSCallback, Payload: payload}); err != nil {
 		n.log.WarnContext(ctx, "inbound sms callback: not queued", slog.String("inbound_sms_id", m.ID.String()), slog.Any("error", err))
 	}
 }

@@ -97,8 +97,7 @@ type WebhookResult struct {
 	// Notifier.ReceiveInboundSMS, which sends it to the service's
 	// inbound_sms callback. A message to a number no service owns is
 	// acknowledged, logged, counted (inbound.{provider}.failed) and
-	// dropped. An empty
-	// Provider is the webhook's.
+	// dropped. An empty Provider is the webhook's.
 	Inbound *InboundSMS
 	// Complaints are recorded, after the receipts, with
 	// Notifier.ReceiveComplaint, which sends each to its service's
