@@ -272,12 +272,10 @@ func (q *queue) Enqueue(ctx context.Context, name string, t notify.Task) error {
 
 // taskSpans names the span of each task the Notifier handles.
 var taskSpans = map[string]string{
-	notify.TaskDeliverSMS:         "notify.deliver",
-	notify.TaskDeliverEmail:       "notify.deliver",
-	notify.TaskSandboxReceipt:     "notify.receipt",
-	notify.TaskServiceCallback:    "notify.callback",
-	notify.TaskComplaintCallback:  "notify.callback",
-	notify.TaskInboundSMSCallback: "notify.callback",
+	notify.TaskDeliverSMS:      "notify.deliver",
+	notify.TaskDeliverEmail:    "notify.deliver",
+	notify.TaskSandboxReceipt:  "notify.receipt",
+	notify.TaskServiceCallback: "notify.callback",
 }
 
 // Consume calls the wrapped queue's Consume with h traced.
