@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -171,4 +172,33 @@ func TestServiceCallbacksRotateWithTheKey(t *testing.T) {
 	cb, err := nb.Callback(ctx, svc.ID, notify.CallbackInboundSMS)
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/in", cb.URL)
+}
+
+// failingCallbacks is a queue that refuses service-callback tasks.
+type failingCallbacks struct{ notify.Queue }
+
+func (q failingCallbacks) Enqueue(ctx context.Context, name string, t notify.Task) error {
+	if name == notify.QueueServiceCallbacks {
+		return errors.New("queue unavailable")
+	}
+	return q.Queue.Enqueue(ctx, name, t)
+}
+
+// A queue that fails loses no received text message: it is stored (the
+// provider is answered), and only its callback is missed, with a log.
+func TestInboundSMSStoredWhenTheCallbackQueueFails(t *testing.T) {
+	t.Parallel()
+	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Queue = failingCallbacks{c.Queue} }))
+	n := env.Notifier
+	svc := env.Service(t, notify.Service{})
+	_, err := n.SetCallback(ctx, svc.ID, notify.CallbackInboundSMS, notify.CallbackChange{URL: "https://example.com/in", BearerToken: "inbound-token"})
+	require.NoError(t, err)
+	_, err = n.AssignInboundNumber(ctx, svc.ID, "40604")
+	require.NoError(t, err)
+	m, err := n.ReceiveInboundSMS(ctx, notify.InboundSMS{NotifyNumber: "40604", UserNumber: "07700900123", Content: "Hi"})
+	require.NoError(t, err)
+	list, err := n.Store().ListInboundSMS(ctx, svc.ID, nil, 0)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, m.ID, list[0].ID)
 }
