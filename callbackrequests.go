@@ -31,7 +31,10 @@ func (n *Notifier) DecodeCallbackRequest(body []byte, create bool, types ...Call
 		return req, BadRequest("", MsgInvalidJSON)
 	}
 	var list Errors
-	str := func(name string, required bool) (string, bool) {
+	// str reads a string field; typeMsg refuses another type (upstream's
+	// https_url and uuid definitions have their own message for any
+	// refusal).
+	str := func(name string, required bool, typeMsg string) (string, bool) {
 		raw, ok := fields[name]
 		if !ok {
 			if required {
@@ -41,24 +44,24 @@ func (n *Notifier) DecodeCallbackRequest(body []byte, create bool, types ...Call
 		}
 		var s string
 		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || json.Unmarshal(raw, &s) != nil {
-			list = append(list, ValidationError(name, name+" is not of type string"))
+			list = append(list, ValidationError(name, typeMsg))
 			return "", false
 		}
 		return s, true
 	}
-	if u, ok := str("url", create); ok {
+	if u, ok := str("url", create, MsgCallbackURL); ok {
 		if u == "" || checkCallbackURL(u, n.cfg.AllowInsecureCallbacks) != nil {
 			list = append(list, ValidationError("url", MsgCallbackURL))
 		}
 		req.Change.URL = u
 	}
-	if tok, ok := str("bearer_token", create); ok {
+	if tok, ok := str("bearer_token", create, "bearer_token is not of type string"); ok {
 		if len(tok) < MinCallbackTokenLength {
 			list = append(list, ValidationError("bearer_token", MsgCallbackTokenShort))
 		}
 		req.Change.BearerToken = tok
 	}
-	if by, ok := str("updated_by_id", true); ok {
+	if by, ok := str("updated_by_id", true, "updated_by_id is not a valid UUID"); ok {
 		id, valid := ParseUUID(by)
 		if !valid {
 			list = append(list, ValidationError("updated_by_id", "updated_by_id is not a valid UUID"))
@@ -66,7 +69,7 @@ func (n *Notifier) DecodeCallbackRequest(body []byte, create bool, types ...Call
 			req.Change.UpdatedBy = &id
 		}
 	}
-	if t, ok := str("callback_type", false); ok {
+	if t, ok := str("callback_type", false, "callback_type is not of type string"); ok {
 		names := make([]string, len(types))
 		for i, ty := range types {
 			names[i] = string(ty)

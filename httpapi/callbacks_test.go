@@ -320,3 +320,39 @@ func TestDeliveryStatusCallbackPrecedence(t *testing.T) {
 	assert.Equal(t, third.String(), got[1]["id"])
 	assert.Len(t, current.wait(t, 1), 1)
 }
+
+func TestCallbackRequestMessages(t *testing.T) {
+	t.Parallel()
+	e := newCallbackEnv(t)
+	n := e.env.Notifier
+	cases := []struct {
+		body   string
+		create bool
+		want   []string
+	}{
+		{`{}`, true, []string{"url is a required property", "bearer_token is a required property", "updated_by_id is a required property"}},
+		{`{}`, false, []string{"updated_by_id is a required property"}},
+		{`{"url": 1, "bearer_token": 2, "updated_by_id": 3}`, true, []string{notify.MsgCallbackURL, "bearer_token is not of type string", "updated_by_id is not a valid UUID"}},
+		{`{"url": "ftp://example.com/x", "bearer_token": "0123456789", "updated_by_id": "nope"}`, true, []string{notify.MsgCallbackURL, "updated_by_id is not a valid UUID"}},
+		{`{"url": null, "updated_by_id": "` + uuid.NewString() + `"}`, false, []string{notify.MsgCallbackURL}},
+	}
+	for _, c := range cases {
+		_, err := n.DecodeCallbackRequest([]byte(c.body), c.create)
+		var got []string
+		for _, e := range notify.ErrorList(err) {
+			got = append(got, e.Message)
+		}
+		assert.Equal(t, c.want, got, c.body)
+	}
+	_, err := n.DecodeCallbackRequest([]byte(`[]`), true)
+	assert.Equal(t, []string{notify.MsgInvalidJSON}, func() (out []string) {
+		for _, e := range notify.ErrorList(err) {
+			out = append(out, e.Message)
+		}
+		return
+	}())
+	req, err := n.DecodeCallbackRequest([]byte(`{"url": "https://example.com", "bearer_token": "0123456789", "updated_by_id": "`+e.svc.ID.String()+`"}`), true)
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.com", req.Change.URL)
+	assert.Equal(t, e.svc.ID, *req.Change.UpdatedBy)
+}
