@@ -26,7 +26,9 @@
 // BatchEnqueuer on the Queue), batched delivery (BatchClaimer,
 // BatchTransitioner, BatchConsumer), exact limits across processes
 // (LimitCache, LimitReleaser, TokenBucket on the Cache), administration and
-// retention (adminstore.go), provider webhooks (WebhookProvider). The
+// retention (adminstore.go), service callbacks, complaints and inbound
+// numbers (ServiceCallbackStore, ComplaintStore, InboundNumberStore),
+// provider webhooks (WebhookProvider). The
 // Notifier looks for them through decorators that have an Unwrap method,
 // so the metrics wrappers and the read cache hide none of them. An adapter
 // without an ability works one row or one task at a time.
