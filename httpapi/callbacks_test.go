@@ -21,6 +21,7 @@ import (
 	"github.com/notifykit/notify/provider/firetext"
 	"github.com/notifykit/notify/provider/mmg"
 	"github.com/notifykit/notify/provider/ses"
+	"github.com/notifykit/notify/provider/twilio"
 )
 
 // sink is a service's callback endpoint: it records the requests it gets.
@@ -355,4 +356,23 @@ func TestCallbackRequestMessages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com", req.Change.URL)
 	assert.Equal(t, e.svc.ID, *req.Change.UpdatedBy)
+}
+
+// Twilio posts the text messages its numbers receive, signed; the answer
+// is empty so that Twilio replies nothing.
+func TestTwilioInbound(t *testing.T) {
+	t.Parallel()
+	e := newReceiptEnv(t)
+	form := url.Values{"MessageSid": {"SM9"}, "From": {"+447700900123"}, "To": {"+447700900001"}, "Body": {"Yes"}}
+	sig := header("X-Twilio-Signature", twilio.Signature(twilioToken, publicURL+twilio.InboundPath, form))
+	res := post(t, e.h, twilio.InboundPath, form, sig)
+	require.Equal(t, http.StatusOK, res.status, string(res.raw))
+	assert.Empty(t, res.raw)
+	list, err := e.store.ListInboundSMS(ctx, e.svc.ID, nil, 0)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	assert.Equal(t, "Yes", list[0].Content)
+	assert.Equal(t, "twilio", list[0].Provider)
+	res = post(t, e.h, twilio.InboundPath, form, header("X-Twilio-Signature", "forged"))
+	assert.Equal(t, http.StatusForbidden, res.status)
 }
