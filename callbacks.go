@@ -115,9 +115,15 @@ func (n *Notifier) queueServiceCallback(ctx context.Context, nt *Notification) {
 }
 
 // queueCallbackFor is queueServiceCallback for a caller that has read the
-// notification's service already.
+// notification's service already. The callback is queued only when the
+// service has a delivery_status callback (or Service.CallbackURL).
 func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *Service) {
-	if nt.Status == StatusPending || svc.CallbackURL == "" {
+	if nt.Status == StatusPending {
+		return
+	}
+	// When the callback cannot be read, the task is queued all the same:
+	// it reads it again, and does nothing if there is none.
+	if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackDeliveryStatus); err == nil && !ok {
 		return
 	}
 	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {
@@ -126,10 +132,7 @@ func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *
 }
 
 // sendServiceCallback POSTs the notification's current status to its
-// service's callback URL. Network errors, 429 and 5xx are retried; other
-// answers, redirects included (they are not followed), are final, and so
-// is a URL that is not https, or whose host is not public, unless
-// Config.AllowInsecureCallbacks.
+// service's delivery_status callback (see postCallback).
 func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	nt, err := n.store.GetNotification(ctx, t.NotificationID)
 	if errors.Is(err, ErrNotFound) {
@@ -142,17 +145,31 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	if err != nil {
 		return fmt.Errorf("notify: service callback: %w", err)
 	}
-	if svc.CallbackURL == "" {
+	target, ok, err := n.callbackTargetOf(ctx, svc, CallbackDeliveryStatus)
+	if err != nil {
+		return fmt.Errorf("notify: service callback: %w", err)
+	}
+	if !ok {
 		return nil
 	}
-	callbackURL, _, err := n.secrets.openText(ctx, svc.CallbackURL)
+	return n.postCallback(ctx, "service callback", nt.ID, target, NewCallbackPayload(nt))
+}
+
+// postCallback POSTs payload as JSON to target with its bearer token. what
+// and id name the callback in errors and logs (never the token, nor
+// credentials in the URL). Network errors, 429 and 5xx are retried; other
+// answers, redirects included (they are not followed), are final, and so
+// is a URL that is not https, or whose host is not public, unless
+// Config.AllowInsecureCallbacks.
+func (n *Notifier) postCallback(ctx context.Context, what string, id uuid.UUID, target callbackTarget, payload any) error {
+	callbackURL, _, err := n.secrets.openText(ctx, target.url)
 	if err != nil {
-		return Permanent(fmt.Errorf("notify: service callback for %s: URL: %w", nt.ID, err))
+		return Permanent(fmt.Errorf("notify: %s for %s: URL: %w", what, id, err))
 	}
 	if err := checkCallbackURL(callbackURL, n.cfg.AllowInsecureCallbacks); err != nil {
-		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
+		return Permanent(fmt.Errorf("notify: %s for %s: %w", what, id, err))
 	}
-	body, err := json.Marshal(NewCallbackPayload(nt))
+	body, err := json.Marshal(payload)
 	if err != nil {
 		return Permanent(err)
 	}
@@ -160,26 +177,25 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, callbackURL, bytes.NewReader(body))
 	if err != nil {
-		return Permanent(fmt.Errorf("notify: service callback: %w", err))
+		return Permanent(fmt.Errorf("notify: %s for %s: %w", what, id, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	token, _, err := n.secrets.openText(ctx, svc.CallbackToken)
+	token, _, err := n.secrets.openText(ctx, target.token)
 	if err != nil {
-		return Permanent(fmt.Errorf("notify: service callback for %s: %w", nt.ID, err))
+		return Permanent(fmt.Errorf("notify: %s for %s: %w", what, id, err))
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	where := redactedURL(callbackURL)
 	res, err := n.cfg.CallbackClient.Do(req)
 	if err != nil {
-		// Never the token, nor credentials in the URL.
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
 		if errors.Is(err, ErrCallbackAddress) {
-			return Permanent(fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err))
+			return Permanent(fmt.Errorf("notify: %s for %s to %s: %w", what, id, where, err))
 		}
-		return fmt.Errorf("notify: service callback for %s to %s: %w", nt.ID, where, err)
+		return fmt.Errorf("notify: %s for %s to %s: %w", what, id, where, err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	_ = res.Body.Close()
@@ -188,10 +204,10 @@ func (n *Notifier) sendServiceCallback(ctx context.Context, t Task) error {
 	case res.StatusCode < 300:
 		return nil
 	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
-		return fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, where, res.StatusCode)
+		return fmt.Errorf("notify: %s for %s: %s answered %d", what, id, where, res.StatusCode)
 	default:
-		n.log.WarnContext(ctx, "service callback refused; not retried", slog.String("notification_id", nt.ID.String()), slog.Int("status", res.StatusCode))
-		return Permanent(fmt.Errorf("notify: service callback for %s: %s answered %d", nt.ID, where, res.StatusCode))
+		n.log.WarnContext(ctx, what+" refused; not retried", slog.String("id", id.String()), slog.Int("status", res.StatusCode))
+		return Permanent(fmt.Errorf("notify: %s for %s: %s answered %d", what, id, where, res.StatusCode))
 	}
 }
 

@@ -370,6 +370,10 @@ func (n *Notifier) Handle(ctx context.Context, t Task) error {
 		return n.sendServiceCallback(ctx, t)
 	case TaskProcessJob:
 		return n.processJob(ctx, t)
+	case TaskComplaintCallback:
+		return n.sendComplaintCallback(ctx, t)
+	case TaskInboundSMSCallback:
+		return n.sendInboundCallback(ctx, t)
 	case TaskSandboxReceipt:
 		var p receiptPayload
 		if err := json.Unmarshal(t.Payload, &p); err != nil {

@@ -26,7 +26,9 @@
 // BatchEnqueuer on the Queue), batched delivery (BatchClaimer,
 // BatchTransitioner, BatchConsumer), exact limits across processes
 // (LimitCache, LimitReleaser, TokenBucket on the Cache), administration and
-// retention (adminstore.go), provider webhooks (WebhookProvider). The
+// retention (adminstore.go), service callbacks, complaints and inbound
+// numbers (ServiceCallbackStore, ComplaintStore, InboundNumberStore),
+// provider webhooks (WebhookProvider). The
 // Notifier looks for them through decorators that have an Unwrap method,
 // so the metrics wrappers and the read cache hide none of them. An adapter
 // without an ability works one row or one task at a time.
@@ -74,7 +76,8 @@
 //	  templates, team and guest list
 //	delivery with a lease, retries, failover    deliver.go, deliver_batch.go, providers.go
 //	receipts and the statuses they may move     receipts.go (ApplyReceipt), webhooks.go
-//	service callbacks                           callbacks.go
+//	service callbacks                           callbacks.go; per type: servicecallbacks.go,
+//	  complaints, inbound numbers                 complaints.go, inbound.go, callbackrequests.go
 //	reads: notifications, templates, inbound    read.go, templateorder.go
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go

@@ -215,6 +215,8 @@ type Notifier struct {
 
 	life               lifecycle // Close (lifecycle.go)
 	ownsCallbackClient bool      // New made cfg.CallbackClient
+	// callbackTargets caches the services' callbacks (servicecallbacks.go).
+	callbackTargets callbackCache
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.

@@ -136,7 +136,8 @@ func (n *Notifier) PreviewTemplate(ctx context.Context, c *Caller, id uuid.UUID,
 	return p, nil
 }
 
-// ReceiveSMS stores a text message received for a service.
+// ReceiveSMS stores a text message received for a service (m.ServiceID)
+// and queues the service's inbound_sms callback, if it has one.
 func (n *Notifier) ReceiveSMS(ctx context.Context, m InboundSMS) (*InboundSMS, error) {
 	if m.ID == uuid.Nil {
 		m.ID = uuid.New()
@@ -147,6 +148,7 @@ func (n *Notifier) ReceiveSMS(ctx context.Context, m InboundSMS) (*InboundSMS, e
 	if err := n.store.CreateInboundSMS(ctx, &m); err != nil {
 		return nil, fmt.Errorf("notify: receive sms: %w", err)
 	}
+	n.queueInboundCallback(ctx, &m)
 	return &m, nil
 }
 

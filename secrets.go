@@ -193,7 +193,7 @@ type SealedStore interface {
 	Setting(ctx context.Context, name string) (string, bool, error)
 	// ResealSecrets applies r in one transaction: every API key's sealed
 	// secret becomes r.Secret of it, every service's non-empty callback
-	// URL and callback token r.Text of it, and r.Settings are stored (an
+	// URL and callback token, and those of its ServiceCallbacks, r.Text of it, and r.Settings are stored (an
 	// empty value deletes the setting). A nil Secret or Text leaves those
 	// values as they are. When a function or a write fails, nothing
 	// changes and the error is returned, wrapped.

@@ -206,7 +206,9 @@ type Service struct {
 	// DataRetentionDays is how long notifications stay before they are
 	// archived (0: 7 days).
 	DataRetentionDays int
-	// CallbackURL and CallbackToken receive delivery-status callbacks.
+	// CallbackURL and CallbackToken receive delivery-status callbacks
+	// while the service has no delivery_status ServiceCallback, which
+	// takes precedence (servicecallbacks.go).
 	CallbackURL   string
 	CallbackToken string
 	// ContactLink is where recipients of files sent by email can contact

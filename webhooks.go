@@ -92,11 +92,17 @@ type WebhookResult struct {
 	// already final.
 	Receipts []Receipt
 	// Inbound, when set, is a text message received. The server normalises
-	// both numbers, finds the service that owns NotifyNumber, sets
-	// ServiceID and stores it with Notifier.ReceiveSMS. A message to a
-	// number no service owns is acknowledged, logged and dropped. An empty
-	// Provider is the webhook's.
+	// both numbers, finds the service that owns NotifyNumber (its static
+	// map, then the Store's inbound numbers), and stores it with
+	// Notifier.ReceiveInboundSMS, which sends it to the service's
+	// inbound_sms callback. A message to a number no service owns is
+	// acknowledged, logged, counted (inbound.{provider}.failed) and
+	// dropped. An empty Provider is the webhook's.
 	Inbound *InboundSMS
+	// Complaints are recorded, after the receipts, with
+	// Notifier.ReceiveComplaint, which sends each to its service's
+	// complaint callback. An empty Provider is the webhook's.
+	Complaints []ComplaintReport
 	// Message, when set, is the "message" of the success answer,
 	// {"result": "success", "message": Message}.
 	Message string

@@ -92,8 +92,10 @@ type Options struct {
 	// other or the API's make New panic.
 	Webhooks []notify.WebhookProvider
 	// InboundNumbers maps the numbers that receive text messages (any
-	// form; normalised) to the service that owns them. A message to
-	// another number is acknowledged, logged and dropped.
+	// form; normalised) to the service that owns them, before the inbound
+	// numbers the Store keeps (notify.Notifier.AssignInboundNumber). A
+	// message to a number neither has is acknowledged, logged, counted and
+	// dropped.
 	InboundNumbers map[string]uuid.UUID
 	// AdminSecret, when set, mounts the admin API (admin.go): upstream's
 	// internal /service routes, for tokens signed with this secret and
@@ -227,8 +229,9 @@ func (h *Handler) routes() {
 	h.handle("GET /openapi.json", "openapi", "get_openapi", false, h.getOpenAPI)
 	h.webhookRoutes()
 	h.adminRoutes()
-	h.downloadRoutes()    // download.go
-	h.adminSenderRoutes() // adminsenders.go
+	h.downloadRoutes()      // download.go
+	h.adminSenderRoutes()   // adminsenders.go
+	h.adminCallbackRoutes() // admincallbacks.go
 	h.mux.HandleFunc("/", h.fallback)
 }
 

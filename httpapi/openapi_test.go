@@ -259,6 +259,28 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(400, "POST", svc+"/email-reply-to/"+replyID, map[string]any{"email_address": "r2@example.gov.uk", "is_default": false}, "admin")
 	c.expect(400, "POST", svc+"/email-reply-to/"+replyID+"/archive", nil, "admin")
 	c.expect(200, "POST", svc+"/email-reply-to/"+otherReply+"/archive", nil, "admin")
+	// Callbacks and inbound numbers.
+	user := uuid.NewString()
+	for _, path := range []string{svc + "/delivery-receipt-api", svc + "/inbound-api"} {
+		cb := map[string]any{"url": "https://example.com/cb", "bearer_token": "a-long-bearer-token", "updated_by_id": user}
+		cbID := field(t, c.expect(201, "POST", path, cb, "admin"), "data", "id").(string)
+		c.expect(400, "POST", path, cb, "admin")
+		c.expect(400, "POST", path, map[string]any{"url": "http://example.com", "bearer_token": "short", "updated_by_id": user}, "admin")
+		c.expect(404, "POST", "/service/"+uuid.NewString()+path[len(svc):], cb, "admin")
+		c.expect(200, "GET", path+"/"+cbID, nil, "admin")
+		c.expect(404, "GET", path+"/"+uuid.NewString(), nil, "admin")
+		c.expect(200, "POST", path+"/"+cbID, map[string]any{"url": "https://example.com/new", "updated_by_id": user}, "admin")
+		c.expect(400, "POST", path+"/"+cbID, map[string]any{"bearer_token": "short"}, "admin")
+		c.expect(404, "POST", path+"/"+uuid.NewString(), map[string]any{"updated_by_id": user}, "admin")
+		c.expect(204, "DELETE", path+"/"+cbID, nil, "admin")
+		c.expect(404, "DELETE", path+"/"+cbID, nil, "admin")
+	}
+	c.expect(200, "GET", "/inbound-number/service/"+sid, nil, "admin")
+	c.expect(201, "POST", "/inbound-number/service/"+sid, map[string]any{"number": "07700900999"}, "admin")
+	c.expect(200, "GET", "/inbound-number/service/"+sid, nil, "admin")
+	c.expect(400, "POST", "/inbound-number/service/"+newID, map[string]any{"number": "07700900999"}, "admin")
+	c.expect(400, "POST", "/inbound-number/service/"+sid, map[string]any{}, "admin")
+	c.expect(404, "POST", "/inbound-number/service/"+uuid.NewString(), map[string]any{"number": "07700900888"}, "admin")
 
 	// The daily SMS limit (2, one text message already counted today) answers 429.
 	c.expect(201, "POST", "/v2/notifications/sms", sms, team)

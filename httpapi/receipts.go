@@ -103,6 +103,14 @@ func (h *Handler) serveWebhook(w http.ResponseWriter, r *http.Request, wh notify
 			return
 		}
 	}
+	for _, c := range res.Complaints {
+		if c.Provider == "" {
+			c.Provider = wh.Provider
+		}
+		if !h.complain(w, r, c) {
+			return
+		}
+	}
 	switch reply := res.Reply.(type) {
 	case nil:
 		body := map[string]string{"result": "success"}
@@ -240,23 +248,23 @@ func (h *Handler) incr(name string) {
 	}
 }
 
-// receive stores an inbound message, its numbers normalised. A message to
-// a number no service owns is logged, counted as failed and dropped (the
-// provider gets its success answer: the mapping is our problem and it
-// must not retry). On a store failure it answers 500 (the provider
-// retries) and returns false.
+// receive stores an inbound message, its numbers normalised, for the
+// service of Options.InboundNumbers or, failing that, of the Store's
+// inbound numbers. A message to a number no service owns is logged,
+// counted as failed and dropped (the provider gets its success answer:
+// the mapping is our problem and it must not retry). On a store failure
+// it answers 500 (the provider retries) and returns false.
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request, m notify.InboundSMS) bool {
 	number := m.NotifyNumber
 	m.NotifyNumber = normaliseNumber(number)
-	svc, ok := h.inbound[m.NotifyNumber]
-	if !ok {
+	m.ServiceID = h.inbound[m.NotifyNumber] // uuid.Nil: the Notifier looks it up
+	saved, err := h.n.ReceiveInboundSMS(r.Context(), m)
+	if errors.Is(err, notify.ErrUnknownInboundNumber) {
 		h.log.ErrorContext(r.Context(), "inbound number not associated with a service",
-			slog.String("provider", m.Provider), slog.String("number", number))
+			slog.String("provider", m.Provider), slog.String("number", m.NotifyNumber))
 		h.incr("inbound." + m.Provider + ".failed")
 		return true
 	}
-	m.ServiceID, m.UserNumber = svc, normaliseNumber(m.UserNumber)
-	saved, err := h.n.ReceiveSMS(r.Context(), m)
 	if err != nil {
 		h.incr("inbound." + m.Provider + ".failed")
 		h.writeError(w, r, err)
@@ -266,6 +274,28 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, m notify.Inbou
 	h.log.InfoContext(r.Context(), "inbound SMS received", slog.String("provider", m.Provider),
 		slog.String("service_id", saved.ServiceID.String()), slog.String("inbound_sms_id", saved.ID.String()))
 	return true
+}
+
+// complain records a complaint. One about a notification nobody knows is
+// answered 404, as receipts are; a Store that keeps no complaints has the
+// complaint logged and acknowledged. On any other failure it answers 500
+// (the provider retries; a complaint recorded already is not recorded
+// twice) and returns false.
+func (h *Handler) complain(w http.ResponseWriter, r *http.Request, c notify.ComplaintReport) bool {
+	_, err := h.n.ReceiveComplaint(r.Context(), c)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, notify.ErrUnsupported):
+		h.log.WarnContext(r.Context(), "complaint dropped: the store keeps no complaints", slog.String("provider", c.Provider))
+		return true
+	case errors.Is(err, notify.ErrNotFound):
+		h.writeError(w, r, notify.ErrNoResult)
+		return false
+	default:
+		h.writeError(w, r, err)
+		return false
+	}
 }
 
 // normaliseNumber is a phone number in E.164 without "+" when it parses,

@@ -163,12 +163,29 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 			if m.CreatedAt != nil {
 				in.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
 			}
-			if _, err := n.ReceiveSMS(ctx, in); err != nil && !errors.Is(err, notify.ErrDuplicate) {
+			if in.CreatedAt.IsZero() {
+				in.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+			}
+			// Stored as it is: a seeded message is not sent to callbacks.
+			if err := st.CreateInboundSMS(ctx, &in); err != nil && !errors.Is(err, notify.ErrDuplicate) {
 				return fmt.Errorf("received text %s: %w", m.ID, err)
 			}
 		}
 	}
-	return applySenders(ctx, n, ss)
+	if err := applySenders(ctx, n, ss); err != nil {
+		return err
+	}
+	for _, c := range ss.Callbacks {
+		if _, err := n.SetCallback(ctx, ss.ID, c.Type, notify.CallbackChange{URL: c.URL, BearerToken: c.BearerToken}); err != nil {
+			return fmt.Errorf("%s callback: %w", c.Type, err)
+		}
+	}
+	for _, num := range ss.InboundNumbers {
+		if _, err := n.AssignInboundNumber(ctx, ss.ID, num); err != nil {
+			return fmt.Errorf("inbound number %s: %w", num, err)
+		}
+	}
+	return nil
 }
 
 func applyTemplate(ctx context.Context, n *notify.Notifier, serviceID uuid.UUID, t Template, createdBy string) error {

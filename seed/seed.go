@@ -66,7 +66,24 @@
 //
 // received_text_messages is an extension of GOV.UK Notify's data: it gives
 // GET /v2/received-text-messages something to return without an inbound
-// SMS provider.
+// SMS provider. Seeded messages are stored as they are: they are not sent
+// to the service's inbound_sms callback.
+//
+// A service may also list its callbacks and inbound numbers:
+//
+//	"callbacks": [{"type": "delivery_status", "url": "https://example.com/status", "bearer_token": "at-least-10-chars"},
+//	              {"type": "complaint", "url": "https://example.com/complaints", "bearer_token": "..."},
+//	              {"type": "inbound_sms", "url": "https://example.com/texts", "bearer_token": "..."}],
+//	"inbound_numbers": ["07700900999"]
+//
+// A callback's type is one of those three, once each; its url must be
+// https (http too when the Notifier allows insecure callbacks) and its
+// bearer_token at least 10 characters; both are sealed at rest. A
+// callback listed with a new url or token replaces the service's; one not
+// listed is left as it is. An inbound number (any form: 07700900999,
+// +447700900999; a short code) belongs to one service: text messages to
+// it are stored for the service and sent to its inbound_sms callback, and
+// it becomes the service's SMS sender when the service has none.
 package seed
 
 import (
@@ -133,6 +150,20 @@ type Service struct {
 	// reply-to addresses (senders.go).
 	SMSSenders   []SMSSender    `json:"sms_senders,omitzero"`
 	EmailReplyTo []EmailReplyTo `json:"email_reply_to,omitzero"`
+	// Callbacks are the service's callbacks, at most one per type.
+	Callbacks []Callback `json:"callbacks,omitzero"`
+	// InboundNumbers are the numbers that receive the service's text
+	// messages (any form; normalised); each belongs to one service.
+	InboundNumbers []string `json:"inbound_numbers,omitzero"`
+}
+
+// Callback is a service callback: where notifications of one type are
+// POSTed, with "Authorization: Bearer <bearer_token>".
+type Callback struct {
+	// Type is "delivery_status", "complaint" or "inbound_sms".
+	Type        notify.CallbackType `json:"type"`
+	URL         string              `json:"url"`
+	BearerToken string              `json:"bearer_token"`
 }
 
 // ReceivedText is a text message the service received. Without
@@ -207,6 +238,7 @@ func Parse(raw []byte) (*File, error) {
 // permissions, key types, template types and process types, secrets that
 // are not UUIDs.
 func (f *File) check() error {
+	numbers := map[string]uuid.UUID{} // inbound number → service
 	for i, svc := range f.Services {
 		where := fmt.Sprintf("seed: services[%d]", i)
 		if svc.ID == uuid.Nil {
@@ -251,6 +283,31 @@ func (f *File) check() error {
 		}
 		if err := svc.checkSenders(where); err != nil {
 			return err
+		}
+		for j, c := range svc.Callbacks {
+			cw := fmt.Sprintf("%s.callbacks[%d]", where, j)
+			if !c.Type.Valid() {
+				return fmt.Errorf("%s: type %q is not delivery_status, complaint or inbound_sms", cw, c.Type)
+			}
+			if slices.ContainsFunc(svc.Callbacks[:j], func(o Callback) bool { return o.Type == c.Type }) {
+				return fmt.Errorf("%s: a second %s callback", cw, c.Type)
+			}
+			if !strings.HasPrefix(c.URL, "http") {
+				return fmt.Errorf("%s: url must be an absolute https URL", cw)
+			}
+			if len(c.BearerToken) < notify.MinCallbackTokenLength {
+				return fmt.Errorf("%s: bearer_token must be at least %d characters", cw, notify.MinCallbackTokenLength)
+			}
+		}
+		for j, num := range svc.InboundNumbers {
+			norm := notify.NormaliseInboundNumber(num)
+			if norm == "" {
+				return fmt.Errorf("%s.inbound_numbers[%d]: %q is not a phone number or short code", where, j, num)
+			}
+			if owner, ok := numbers[norm]; ok && owner != svc.ID {
+				return fmt.Errorf("%s.inbound_numbers[%d]: %s is also service %s's", where, j, num, owner)
+			}
+			numbers[norm] = svc.ID
 		}
 		for j, m := range svc.ReceivedTexts {
 			if m.ID == uuid.Nil {

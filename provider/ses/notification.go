@@ -87,8 +87,8 @@ type event struct {
 // delivery, whose receipt has normally made the notification delivered
 // already, and receipts never change a final status, so a complaint keeps
 // the delivered status, as upstream does. Only a complaint that overtakes its
-// delivery moves the notification, to delivered. Complaint records and
-// callbacks are not kept here. Other event types give ErrNotAReceipt.
+// delivery moves the notification, to delivered. The complaint itself is
+// read by ParseComplaint. Other event types give ErrNotAReceipt.
 func ParseNotification(body []byte) ([]notify.Receipt, error) {
 	raw := body
 	var env SNSMessage

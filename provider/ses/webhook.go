@@ -20,7 +20,8 @@ const ReceiptPath = "/notifications/email/ses"
 //
 // The webhook takes what SNS posts to an HTTP(S) subscription, with its
 // x-amz-sns-message-type header. A Notification's SES event becomes a
-// receipt (see ParseNotification), answered {"result": "success",
+// receipt (see ParseNotification), and a Complaint also a complaint record
+// sent to the service's complaint callback (see ParseComplaint), answered {"result": "success",
 // "message": "SES-SNS callback succeeded"}; an event that is not a receipt
 // is acknowledged as ignored. A SubscriptionConfirmation is logged with
 // its SubscribeURL, which an operator visits to confirm: the server
@@ -71,5 +72,13 @@ func parseSNSCallback(r *http.Request, log *slog.Logger) (notify.WebhookResult, 
 		log.WarnContext(r.Context(), "SES-SNS callback failed", slog.Any("error", err))
 		return notify.WebhookResult{}, &notify.WebhookError{Message: "SES-SNS callback failed", Err: err}
 	}
-	return notify.WebhookResult{Receipts: receipts, Message: "SES-SNS callback succeeded"}, nil
+	res := notify.WebhookResult{Receipts: receipts, Message: "SES-SNS callback succeeded"}
+	complaint, err := ParseComplaint(body)
+	if err != nil {
+		return notify.WebhookResult{}, &notify.WebhookError{Message: "SES-SNS callback failed", Err: err}
+	}
+	if complaint != nil {
+		res.Complaints = []notify.ComplaintReport{*complaint}
+	}
+	return res, nil
 }

@@ -17,8 +17,9 @@ import (
 // https://notify.example/notifications/sms/twilio.
 const StatusCallbackPath = "/notifications/sms/twilio/{notification_id}"
 
-// Receiver serves Twilio's status callbacks without sending: for a server
-// whose messages another process sends. Requests must carry a valid
+// Receiver serves Twilio's status callbacks, and the text messages its
+// numbers receive, without sending: for a server whose messages another
+// process sends. Requests must carry a valid
 // X-Twilio-Signature made with AuthToken (401 without one, 403 when it is
 // wrong); with no AuthToken the route answers 404.
 //
@@ -32,14 +33,15 @@ type Receiver struct {
 
 var _ notify.WebhookProvider = (*Receiver)(nil)
 
-// Webhooks returns the status callback webhook.
+// Webhooks returns the status callback webhook and the webhook of
+// received text messages (InboundPath).
 func (rc *Receiver) Webhooks() []notify.Webhook {
 	wh := notify.Webhook{Method: http.MethodPost, Path: StatusCallbackPath, Name: "process_twilio_response",
 		Provider: Name, Parse: parseStatusCallback}
 	if token := rc.AuthToken; token != "" {
 		wh.Verify = func(r *http.Request, url string) error { return verify(token, r, url) }
 	}
-	return []notify.Webhook{wh}
+	return []notify.Webhook{wh, inboundWebhook(rc.AuthToken)}
 }
 
 // Webhooks returns the status callback webhook, its signatures checked

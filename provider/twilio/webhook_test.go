@@ -33,7 +33,7 @@ func TestWebhook(t *testing.T) {
 	t.Parallel()
 	p := newProvider(t, nil, nil)
 	hooks := p.Webhooks()
-	require.Len(t, hooks, 1)
+	require.Len(t, hooks, 2)
 	wh := hooks[0]
 	assert.Equal(t, http.MethodPost, wh.Method)
 	assert.Equal(t, twilio.StatusCallbackPath, wh.Path)
@@ -89,4 +89,40 @@ func TestReceiverWithoutToken(t *testing.T) {
 	assert.Nil(t, wh.Verify)
 	assert.True(t, wh.Auth.IsZero())
 	assert.NotNil(t, (&twilio.Receiver{AuthToken: authToken}).Webhooks()[0].Verify)
+}
+
+// Text messages Twilio receives on a number are signed like status
+// callbacks and become inbound messages; the answer is empty so that
+// Twilio replies nothing.
+func TestInboundWebhook(t *testing.T) {
+	t.Parallel()
+	wh := (&twilio.Receiver{AuthToken: authToken}).Webhooks()[1]
+	assert.Equal(t, twilio.InboundPath, wh.Path)
+	assert.Equal(t, "receive_twilio_sms", wh.Name)
+	form := url.Values{"MessageSid": {"SM9"}, "From": {"+447700900123"}, "To": {"+447700900999"}, "Body": {"Yes please"}}
+	u := "https://notify.example" + twilio.InboundPath
+	req := func(form url.Values, sig string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if sig != "" {
+			r.Header.Set("X-Twilio-Signature", sig)
+		}
+		return r
+	}
+	require.NoError(t, wh.Verify(req(form, twilio.Signature(authToken, u, form)), u))
+	require.ErrorIs(t, wh.Verify(req(form, ""), u), notify.ErrWebhookUnauthorized)
+	require.ErrorIs(t, wh.Verify(req(form, twilio.Signature("another token", u, form)), u), notify.ErrWebhookForbidden)
+
+	res, err := wh.Parse(req(form, ""), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.NotNil(t, res.Inbound)
+	assert.Equal(t, notify.InboundSMS{NotifyNumber: "+447700900999", UserNumber: "+447700900123", Content: "Yes please", Provider: "twilio"}, *res.Inbound)
+	assert.Equal(t, "", res.Reply)
+
+	_, err = wh.Parse(req(url.Values{"Body": {"x"}}, ""), slog.New(slog.DiscardHandler))
+	var bad *notify.WebhookError
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, []string{"Twilio inbound SMS failed: From missing", "Twilio inbound SMS failed: To missing"}, bad.Messages())
+
+	assert.Nil(t, (&twilio.Receiver{}).Webhooks()[1].Verify, "disabled without a token")
 }

@@ -417,6 +417,7 @@ var migrations = []migration{
 	migrationDocuments,       // documents.go
 	migrationIdempotencyKeys, // idempotency.go
 	migrationSenders,         // senders.go
+	migrationCallbacks,       // callbacks.go
 }
 
 // SchemaVersion is the schema version this package migrates to.

@@ -54,6 +54,9 @@ func (s *Store) ResealSecrets(ctx context.Context, r notify.Reseal) error {
 			if err := resealCallbacks(tx, lock, r.Text); err != nil {
 				return err
 			}
+			if err := resealServiceCallbacks(tx, lock, r.Text); err != nil {
+				return err
+			}
 		}
 		for name, v := range r.Settings {
 			var err error

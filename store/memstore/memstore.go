@@ -43,6 +43,7 @@ type Store struct {
 	idem    map[idemKey]*notify.IdempotencyRecord
 	senders senderState
 	jobs    map[uuid.UUID]*notify.Job // jobs.go; made on first use
+	cb      callbackState             // callbacks.go
 }
 
 // providerRef indexes notifications by the provider's reference.

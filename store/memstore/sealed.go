@@ -61,8 +61,28 @@ func (s *Store) ResealSecrets(ctx context.Context, r notify.Reseal) error {
 			callbacks[id] = c
 		}
 	}
+	rows := map[uuid.UUID]callback{}
+	if r.Text != nil {
+		for id, cb := range s.cb.callbacks {
+			c := callback{cb.URL, cb.BearerToken}
+			for _, f := range []*string{&c.url, &c.token} {
+				if *f == "" {
+					continue
+				}
+				v, err := r.Text(*f)
+				if err != nil {
+					return fmt.Errorf("memstore: reseal service callback %s: %w", id, err)
+				}
+				*f = v
+			}
+			rows[id] = c
+		}
+	}
 	for id, v := range secrets {
 		s.keys[id].EncryptedSecret = v
+	}
+	for id, c := range rows {
+		s.cb.callbacks[id].URL, s.cb.callbacks[id].BearerToken = c.url, c.token
 	}
 	for id, c := range callbacks {
 		s.services[id].CallbackURL, s.services[id].CallbackToken = c.url, c.token

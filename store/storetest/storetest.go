@@ -89,6 +89,9 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"IdempotencyRace", testIdempotencyRace},
 		{"Jobs", testJobs},
 		{"JobsScheduledAndCancelled", testJobsScheduledAndCancelled},
+		{"ServiceCallbacks", testServiceCallbacks},
+		{"Complaints", testComplaints},
+		{"InboundNumbers", testInboundNumbers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
