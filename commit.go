@@ -20,6 +20,9 @@ type committer struct {
 	n        *Notifier
 	creator  BatchCreator
 	enqueuer BatchEnqueuer // nil: tasks are queued one by one
+	// limits reserves the daily places of a batch in one call; nil: each
+	// send reserves its own before handing its row over.
+	limits   BatchLimitCache
 	maxBatch int
 	inFlight int
 	timeout  time.Duration
@@ -46,6 +49,9 @@ type commitRow struct {
 	c        *Caller
 	nt       *Notification
 	reserved bool // the send holds a daily-limit place (IncrBelow)
+	// refused is the send's answer when reserving its places refused it
+	// (or the Store could not count): the row is not stored.
+	refused error
 	state    atomic.Int32
 	done     chan error // receives the result once; buffered
 }
@@ -59,7 +65,7 @@ func (n *Notifier) startGroupCommit() {
 		return
 	}
 	enqueuer, _ := queueAs[BatchEnqueuer](n.queue)
-	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer,
+	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer, limits: limitsOf(n.cache),
 		maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
 }
 
@@ -96,6 +102,9 @@ func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notifica
 
 // answer finishes a send the committer answered.
 func (m *committer) answer(ctx context.Context, r *commitRow, err error) (*Notification, error) {
+	if r.refused != nil {
+		return nil, r.refused
+	}
 	if err != nil {
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
@@ -154,10 +163,19 @@ func (m *committer) flush(batch []*commitRow) {
 	// Detached from every send: one caller going away must not fail the
 	// others. The first send's context still lends its values.
 	base := context.WithoutCancel(batch[0].ctx)
+	if m.limits != nil {
+		batch = m.reserveAll(base, batch)
+		if len(batch) == 0 {
+			return
+		}
+	}
 	errs := m.create(base, batch)
 	m.enqueue(base, batch, errs)
+	if m.limits != nil {
+		m.releaseBatch(base, batch, errs)
+	}
 	for i, r := range batch {
-		if errs[i] != nil {
+		if errs[i] != nil && m.limits == nil {
 			m.n.releaseDailySlot(base, r.c, r.nt, r.reserved)
 		}
 		if r.state.CompareAndSwap(rowTaken, rowAnswered) {
@@ -167,6 +185,32 @@ func (m *committer) flush(batch []*commitRow) {
 			m.n.countPersisted(base, r.c, r.nt)
 		}
 	}
+}
+
+// reserveAll takes the daily places of batch within the commit timeout,
+// answers the rows it refused and returns the others, to be stored.
+func (m *committer) reserveAll(base context.Context, batch []*commitRow) []*commitRow {
+	ctx, cancel := context.WithTimeout(base, m.timeout)
+	m.reserveBatch(ctx, batch)
+	cancel()
+	refused := 0
+	for _, r := range batch {
+		if r.refused != nil {
+			refused++
+		}
+	}
+	if refused == 0 {
+		return batch
+	}
+	kept := make([]*commitRow, 0, len(batch)-refused)
+	for _, r := range batch {
+		if r.refused == nil {
+			kept = append(kept, r)
+		} else if r.state.CompareAndSwap(rowTaken, rowAnswered) {
+			r.done <- r.refused
+		}
+	}
+	return kept
 }
 
 // create stores the batch within the commit timeout and returns one error
