@@ -49,11 +49,11 @@ type commitRow struct {
 	c        *Caller
 	nt       *Notification
 	reserved bool // the send holds a daily-limit place (IncrBelow)
+	state    atomic.Int32
+	done     chan error // receives the result once; buffered
 	// refused is the send's answer when reserving its places refused it
 	// (or the Store could not count): the row is not stored.
 	refused error
-	state    atomic.Int32
-	done     chan error // receives the result once; buffered
 }
 
 // startGroupCommit sets up group commit when the Store can store batches
