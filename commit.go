@@ -144,10 +144,17 @@ func (m *committer) take() []*commitRow {
 }
 
 // run commits batch, then the batches that gathered meanwhile, until none
-// is pending.
+// is pending. The delivery tasks of one batch are queued, and its sends
+// answered, while the next batch is being stored: the database and the
+// queue work side by side, and tasks are still queued batch after batch.
 func (m *committer) run(batch []*commitRow) {
+	var finishing sync.WaitGroup // the previous batch's finish
 	for len(batch) > 0 {
-		m.flush(batch)
+		base, stored, errs := m.store(batch)
+		finishing.Wait()
+		if len(stored) > 0 {
+			finishing.Go(func() { m.finish(base, stored, errs) })
+		}
 		m.mu.Lock()
 		batch = m.take()
 		if len(batch) == 0 {
@@ -155,21 +162,28 @@ func (m *committer) run(batch []*commitRow) {
 		}
 		m.mu.Unlock()
 	}
+	finishing.Wait()
 }
 
-// flush stores a batch, queues the delivery tasks of what was stored, gives
-// back the daily-limit places of what was not, and answers the sends.
-func (m *committer) flush(batch []*commitRow) {
-	// Detached from every send: one caller going away must not fail the
-	// others. The first send's context still lends its values.
+// store reserves the daily places of batch when the committer does, answers
+// the rows refused, and stores the others: it returns the context the
+// batch works under (detached from every send: one caller going away must
+// not fail the others; the first send's context still lends its values),
+// the rows it tried to store and one error per row.
+func (m *committer) store(batch []*commitRow) (context.Context, []*commitRow, []error) {
 	base := context.WithoutCancel(batch[0].ctx)
 	if m.limits != nil {
 		batch = m.reserveAll(base, batch)
 		if len(batch) == 0 {
-			return
+			return base, nil, nil
 		}
 	}
-	errs := m.create(base, batch)
+	return base, batch, m.create(base, batch)
+}
+
+// finish queues the delivery tasks of the rows stored, gives back the
+// daily-limit places of the others, and answers the sends.
+func (m *committer) finish(base context.Context, batch []*commitRow, errs []error) {
 	m.enqueue(base, batch, errs)
 	if m.limits != nil {
 		m.releaseBatch(base, batch, errs)
