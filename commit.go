@@ -148,12 +148,12 @@ func (m *committer) take() []*commitRow {
 // answered, while the next batch is being stored: the database and the
 // queue work side by side, and tasks are still queued batch after batch.
 func (m *committer) run(batch []*commitRow) {
-	var finishing sync.WaitGroup // the previous batch's finish
-	for len(batch) > 0 {
+	var finishing chan struct{} // closed when the previous batch's finish returns
+	for {
 		base, stored, errs := m.store(batch)
-		finishing.Wait()
-		if len(stored) > 0 {
-			finishing.Go(func() { m.finish(base, stored, errs) })
+		if finishing != nil {
+			<-finishing
+			finishing = nil
 		}
 		m.mu.Lock()
 		batch = m.take()
@@ -161,8 +161,22 @@ func (m *committer) run(batch []*commitRow) {
 			m.running--
 		}
 		m.mu.Unlock()
+		if len(batch) == 0 {
+			// Nothing gathered: no next batch to overlap with.
+			if len(stored) > 0 {
+				m.finish(base, stored, errs)
+			}
+			return
+		}
+		if len(stored) > 0 {
+			done := make(chan struct{})
+			finishing = done
+			m.runs.Go(func() {
+				defer close(done)
+				m.finish(base, stored, errs)
+			})
+		}
 	}
-	finishing.Wait()
 }
 
 // store reserves the daily places of batch when the committer does, answers
