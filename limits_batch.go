@@ -85,12 +85,7 @@ func (n *Notifier) checkLimits(ctx context.Context, c *Caller, typ NotificationT
 		}
 		return n.checkDailyLimit(ctx, c, typ)
 	}
-	limit := c.Service.RateLimit
-	if limit <= 0 {
-		limit = DefaultRateLimit
-	}
-	p := RateLimitParams(limit)
-	bucket := RateLimitCacheKey(c.Service.ID, c.Key.KeyType)
+	limit, p, bucket := rateLimitOf(c)
 	var cs []dailyCounter
 	if daily {
 		cs = n.dailyCounters(c, typ, false, n.now())
