@@ -164,3 +164,30 @@ func TestRateLimitRefusalTakesNoDailyPlace(t *testing.T) {
 	assert.EqualValues(t, 1, v)
 	assertStored(t, f, notify.DailyCounts{SMS: 1})
 }
+
+// failingBatchCache is a rediscache whose batch reservations fail.
+type failingBatchCache struct{ *rediscache.Cache }
+
+func (c failingBatchCache) IncrBelowBatch(_ context.Context, places []notify.LimitPlace) []notify.LimitResult {
+	res := make([]notify.LimitResult, len(places))
+	for i := range res {
+		res[i].Err = errFault
+	}
+	return res
+}
+
+// TestBatchReservationFailureNeverFailsASend: when the cache cannot
+// reserve, the sends are stored all the same (the count from the Store
+// stands) and counted once stored.
+func TestBatchReservationFailureNeverFailsASend(t *testing.T) {
+	t.Parallel()
+	rc := redisCache(t)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 100},
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = failingBatchCache{rc} }))
+	got := concurrently(t, f, map[string]int{ukSMS: 30})
+	assert.Equal(t, 30, got[ukSMS].accepted)
+	assertStored(t, f, notify.DailyCounts{SMS: 30})
+	v, err := rc.Get(ctx, channelKey(f, notify.DailyLimitSMS))
+	require.NoError(t, err)
+	assert.EqualValues(t, 30, v, "counted after the store, as without a LimitCache")
+}
