@@ -20,6 +20,9 @@ type committer struct {
 	n        *Notifier
 	creator  BatchCreator
 	enqueuer BatchEnqueuer // nil: tasks are queued one by one
+	// limits reserves the daily places of a batch in one call; nil: each
+	// send reserves its own before handing its row over.
+	limits   BatchLimitCache
 	maxBatch int
 	inFlight int
 	timeout  time.Duration
@@ -48,6 +51,9 @@ type commitRow struct {
 	reserved bool // the send holds a daily-limit place (IncrBelow)
 	state    atomic.Int32
 	done     chan error // receives the result once; buffered
+	// refused is the send's answer when reserving its places refused it
+	// (or the Store could not count): the row is not stored.
+	refused error
 }
 
 // startGroupCommit sets up group commit when the Store can store batches
@@ -59,7 +65,7 @@ func (n *Notifier) startGroupCommit() {
 		return
 	}
 	enqueuer, _ := queueAs[BatchEnqueuer](n.queue)
-	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer,
+	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer, limits: limitsOf(n.cache),
 		maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
 }
 
@@ -96,6 +102,9 @@ func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notifica
 
 // answer finishes a send the committer answered.
 func (m *committer) answer(ctx context.Context, r *commitRow, err error) (*Notification, error) {
+	if r.refused != nil {
+		return nil, r.refused
+	}
 	if err != nil {
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
@@ -135,29 +144,66 @@ func (m *committer) take() []*commitRow {
 }
 
 // run commits batch, then the batches that gathered meanwhile, until none
-// is pending.
+// is pending. The delivery tasks of one batch are queued, and its sends
+// answered, while the next batch is being stored: the database and the
+// queue work side by side, and tasks are still queued batch after batch.
 func (m *committer) run(batch []*commitRow) {
-	for len(batch) > 0 {
-		m.flush(batch)
+	var finishing chan struct{} // closed when the previous batch's finish returns
+	for {
+		base, stored, errs := m.store(batch)
+		if finishing != nil {
+			<-finishing
+			finishing = nil
+		}
 		m.mu.Lock()
 		batch = m.take()
 		if len(batch) == 0 {
 			m.running--
 		}
 		m.mu.Unlock()
+		if len(batch) == 0 {
+			// Nothing gathered: no next batch to overlap with.
+			if len(stored) > 0 {
+				m.finish(base, stored, errs)
+			}
+			return
+		}
+		if len(stored) > 0 {
+			done := make(chan struct{})
+			finishing = done
+			m.runs.Go(func() {
+				defer close(done)
+				m.finish(base, stored, errs)
+			})
+		}
 	}
 }
 
-// flush stores a batch, queues the delivery tasks of what was stored, gives
-// back the daily-limit places of what was not, and answers the sends.
-func (m *committer) flush(batch []*commitRow) {
-	// Detached from every send: one caller going away must not fail the
-	// others. The first send's context still lends its values.
+// store reserves the daily places of batch when the committer does, answers
+// the rows refused, and stores the others: it returns the context the
+// batch works under (detached from every send: one caller going away must
+// not fail the others; the first send's context still lends its values),
+// the rows it tried to store and one error per row.
+func (m *committer) store(batch []*commitRow) (context.Context, []*commitRow, []error) {
 	base := context.WithoutCancel(batch[0].ctx)
-	errs := m.create(base, batch)
+	if m.limits != nil {
+		batch = m.reserveAll(base, batch)
+		if len(batch) == 0 {
+			return base, nil, nil
+		}
+	}
+	return base, batch, m.create(base, batch)
+}
+
+// finish queues the delivery tasks of the rows stored, gives back the
+// daily-limit places of the others, and answers the sends.
+func (m *committer) finish(base context.Context, batch []*commitRow, errs []error) {
 	m.enqueue(base, batch, errs)
+	if m.limits != nil {
+		m.releaseBatch(base, batch, errs)
+	}
 	for i, r := range batch {
-		if errs[i] != nil {
+		if errs[i] != nil && m.limits == nil {
 			m.n.releaseDailySlot(base, r.c, r.nt, r.reserved)
 		}
 		if r.state.CompareAndSwap(rowTaken, rowAnswered) {
@@ -167,6 +213,32 @@ func (m *committer) flush(batch []*commitRow) {
 			m.n.countPersisted(base, r.c, r.nt)
 		}
 	}
+}
+
+// reserveAll takes the daily places of batch within the commit timeout,
+// answers the rows it refused and returns the others, to be stored.
+func (m *committer) reserveAll(base context.Context, batch []*commitRow) []*commitRow {
+	ctx, cancel := context.WithTimeout(base, m.timeout)
+	m.reserveBatch(ctx, batch)
+	cancel()
+	refused := 0
+	for _, r := range batch {
+		if r.refused != nil {
+			refused++
+		}
+	}
+	if refused == 0 {
+		return batch
+	}
+	kept := make([]*commitRow, 0, len(batch)-refused)
+	for _, r := range batch {
+		if r.refused == nil {
+			kept = append(kept, r)
+		} else if r.state.CompareAndSwap(rowTaken, rowAnswered) {
+			r.done <- r.refused
+		}
+	}
+	return kept
 }
 
 // create stores the batch within the commit timeout and returns one error

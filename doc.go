@@ -25,7 +25,8 @@
 // database/sql finds a driver's: group commit (BatchCreator on the Store,
 // BatchEnqueuer on the Queue), batched delivery (BatchClaimer,
 // BatchTransitioner, BatchConsumer), exact limits across processes
-// (LimitCache, LimitReleaser, TokenBucket on the Cache), administration and
+// (LimitCache, LimitReleaser, TokenBucket on the Cache; TokenCountReader
+// and BatchLimitCache to do it in fewer round trips), administration and
 // retention (adminstore.go), service callbacks, complaints and inbound
 // numbers (ServiceCallbackStore, ComplaintStore, InboundNumberStore),
 // provider webhooks (WebhookProvider). The
@@ -68,6 +69,7 @@
 //	order of the send checks                    send.go (SendSMS, SendEmail, SendJSON, SendV1, send)
 //	per-key rate limit                          ratelimit.go
 //	daily limits per channel                    limits.go; giving places back: limits_release.go
+//	  in one round trip per send and per commit  limits_batch.go
 //	international cost                          cost.go, internal/billing
 //	group commit of concurrent sends            commit.go, batch.go
 //	bulk sends (rows, CSV) and jobs: checks,    bulk.go, jobs.go (JobStore; the bulk lane

@@ -377,6 +377,18 @@ func (c faultyCache) Get(ctx context.Context, key string) (int64, error) {
 	return c.Cache.Get(ctx, key)
 }
 
+// TakeTokenAndGet lies as Get does: the checks before the body read
+// through it.
+func (c faultyCache) TakeTokenAndGet(ctx context.Context, bucket string, now time.Time, p notify.BucketParams, keys []string) (int64, []notify.CachedCount, error) {
+	left, counts, err := c.Cache.TakeTokenAndGet(ctx, bucket, now, p, keys)
+	for i, k := range keys {
+		if err == nil && c.getZero && strings.HasSuffix(k, c.suffix) {
+			counts[i] = notify.CachedCount{Found: true}
+		}
+	}
+	return left, counts, err
+}
+
 func (c faultyCache) IncrBelow(ctx context.Context, key string, limit int64) (int64, bool, error) {
 	if c.incrBelowFail && strings.HasSuffix(key, c.suffix) {
 		return 0, false, errFault

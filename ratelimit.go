@@ -143,17 +143,22 @@ func RateLimitError(keyType KeyType, rateLimit int) *Error {
 // is left. A cache that fails falls back to this process's buckets: the
 // request is never failed for it.
 func (n *Notifier) checkRateLimit(ctx context.Context, c *Caller) error {
-	limit := c.Service.RateLimit
-	if limit <= 0 {
-		limit = DefaultRateLimit
-	}
-	p := RateLimitParams(limit)
-	key := RateLimitCacheKey(c.Service.ID, c.Key.KeyType)
+	limit, p, key := rateLimitOf(c)
 	now := n.cfg.Clock()
 	if n.takeToken(ctx, key, now, p) < 1 {
 		return RateLimitError(c.Key.KeyType, limit)
 	}
 	return nil
+}
+
+// rateLimitOf returns the caller's rate limit (requests per minute), its
+// bucket's params and the bucket's cache key.
+func rateLimitOf(c *Caller) (int, BucketParams, string) {
+	limit := c.Service.RateLimit
+	if limit <= 0 {
+		limit = DefaultRateLimit
+	}
+	return limit, RateLimitParams(limit), RateLimitCacheKey(c.Service.ID, c.Key.KeyType)
 }
 
 // takeToken asks the cache when it is a TokenBucket and answers, else this

@@ -27,13 +27,13 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
-		return nil, err
-	}
 	if req != nil && req.IdempotencyKey != "" {
-		return n.sendSMSWithKey(ctx, c, req) // idempotency.go
+		if err := n.checkRateLimit(ctx, c); err != nil {
+			return nil, err
+		}
+		return n.sendSMSWithKey(ctx, c, req) // idempotency.go: the daily limit after the key
 	}
-	if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
+	if err := n.checkLimits(ctx, c, SMS); err != nil {
 		return nil, err
 	}
 	if err := checkSMSRequest(req, n.now()); err != nil {
@@ -50,13 +50,13 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
-		return nil, err
-	}
 	if req != nil && req.IdempotencyKey != "" {
-		return n.sendEmailWithKey(ctx, c, req) // idempotency.go
+		if err := n.checkRateLimit(ctx, c); err != nil {
+			return nil, err
+		}
+		return n.sendEmailWithKey(ctx, c, req) // idempotency.go: the daily limit after the key
 	}
-	if err := n.checkDailyLimit(ctx, c, Email); err != nil {
+	if err := n.checkLimits(ctx, c, Email); err != nil {
 		return nil, err
 	}
 	if err := checkEmailRequest(req, n.now()); err != nil {
@@ -74,24 +74,18 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
+	if err := n.checkLimits(ctx, c, typ); err != nil {
 		return nil, err
 	}
 	body = V2Body(body)
 	switch typ {
 	case SMS:
-		if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
-			return nil, err
-		}
 		req, err := DecodeSMSRequest(body, n.now())
 		if err != nil {
 			return nil, err
 		}
 		return n.sendSMS(ctx, c, req)
 	case Email:
-		if err := n.checkDailyLimit(ctx, c, Email); err != nil {
-			return nil, err
-		}
 		req, err := DecodeEmailRequest(body, n.now())
 		if err != nil {
 			return nil, err
@@ -116,10 +110,7 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 		}
 		return nil, BadRequest("", msg)
 	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
-		return nil, err
-	}
-	if err := n.checkDailyLimit(ctx, c, typ); err != nil {
+	if err := n.checkLimits(ctx, c, typ); err != nil {
 		return nil, err
 	}
 	req, err := DecodeV1SendRequest(body)
@@ -319,7 +310,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 	if err := n.storeDocuments(ctx, d.docs); err != nil {
 		return nil, err
 	}
-	reserved, err := n.reserveDailySlot(ctx, d.c, nt)
+	reserved, err := n.reserveBeforeCommit(ctx, d.c, nt)
 	if err != nil {
 		n.dropDocuments(ctx, d.docs)
 		return nil, err

@@ -38,6 +38,8 @@ environment:
   BENCH_PORT_BASE=N     ports N+1 .. N+5 on 127.0.0.1 (56400)
   BENCH_DRAIN_TIMEOUT=S give up waiting for the drain after S seconds (300)
   BENCH_OUT=FILE        also append the result lines to FILE
+  BENCH_PERF=1          record the server's CPU profile during each load with perf (needs
+                        BENCH_KEEP=1 to read it: perf.txt in the configuration's directory)
 EOF
 	exit 2
 }
@@ -289,13 +291,25 @@ run_pgbench() {
 
 # run_load runs the loader against port $1 and leaves its last line in load_line.
 run_load() {
-	local port=$1
+	local port=$1 perf_pid=
+	if [ -n "${BENCH_PERF:-}" ] && [ -n "$server_pid" ]; then
+		perf record -q -F 499 -g -p "$server_pid" -o "$dir/perf.data" -- sleep $((warmup + duration)) \
+			>"$dir/perf.log" 2>&1 &
+		perf_pid=$!
+	fi
 	cpu_mark
 	timeout $((warmup + duration + 120)) "$bin/load" -url "http://127.0.0.1:$port" -service "$service" \
 		-secret "$secret" -template "$sms_template" -to "$recipient" -c "$clients" -d "${duration}s" \
 		-warmup "${warmup}s" -label "$config" >"$dir/load.out" 2>&1 || true
 	cpu_others
 	others_cpus=$cpu_result
+	if [ -n "$perf_pid" ]; then
+		wait "$perf_pid" || true
+		timeout 300 perf report -i "$dir/perf.data" --stdio --no-children -g none --sort symbol \
+			--percent-limit 0.3 >"$dir/perf.txt" 2>/dev/null || true
+		timeout 300 perf report -i "$dir/perf.data" --stdio --children -g none --sort symbol --percent-limit 2 \
+			>"$dir/perf_cumulative.txt" 2>/dev/null || true
+	fi
 	cat "$dir/load.out" >&2
 	load_line=$(tail -1 "$dir/load.out")
 	[ -n "$(kv "$load_line" requests)" ] || { log "the loader gave no result"; return 1; }

@@ -49,6 +49,25 @@ var securityHeaders = [][2]string{
 	{"X-Permitted-Cross-Domain-Policies", "none"},
 }
 
+// securityHeaderValues are securityHeaders as set on every answer: the
+// canonical key and a value slice shared by every answer, so that setting
+// them allocates nothing (a slice of capacity one: adding a value to one
+// answer copies it, never changes the others).
+var securityHeaderValues = func() []struct {
+	key   string
+	value []string
+} {
+	out := make([]struct {
+		key   string
+		value []string
+	}, len(securityHeaders))
+	for i, kv := range securityHeaders {
+		out[i].key = http.CanonicalHeaderKey(kv[0])
+		out[i].value = []string{kv[1]}
+	}
+	return out
+}()
+
 // middleware wraps next, outermost first: request id and security headers,
 // access log and metrics, panic recovery, body limit.
 func (h *Handler) middleware(next http.Handler) http.Handler {
@@ -56,10 +75,11 @@ func (h *Handler) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &requestInfo{id: requestID(r.Header.Get("X-Request-Id")), method: methodLabel(r.Method)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
-		for _, kv := range securityHeaders {
-			w.Header().Set(kv[0], kv[1])
+		hdr := w.Header()
+		for _, kv := range securityHeaderValues {
+			hdr[kv.key] = kv.value
 		}
-		w.Header().Set("X-Request-Id", info.id)
+		hdr["X-Request-Id"] = []string{info.id}
 		rec := &recorder{ResponseWriter: w}
 		defer func() { h.logRequest(r, rec, info, time.Since(start)) }()
 		defer func() {

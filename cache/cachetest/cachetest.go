@@ -61,6 +61,10 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"TakeTokenKeys", testTakeTokenKeys},
 		{"ConcurrentTakeToken", testConcurrentTakeToken},
 		{"PairedReservations", testPairedReservations},
+		{"TakeTokenAndGet", testTakeTokenAndGet},
+		{"IncrBelowBatch", testIncrBelowBatch},
+		{"DecrIfPositiveBatch", testDecrIfPositiveBatch},
+		{"ConcurrentBatches", testConcurrentBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

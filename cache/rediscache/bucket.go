@@ -58,15 +58,19 @@ func (c *Cache) TakeToken(ctx context.Context, key string, now time.Time, p noti
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("rediscache: take token %q: %w", key, err)
 	}
-	args := []any{
+	left, err := takeToken.Run(ctx, c.client, []string{c.key(key)}, bucketArgs(now, p)...).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("rediscache: take token %q: %w", key, err)
+	}
+	return left, nil
+}
+
+// bucketArgs are the ARGV of the takeToken script.
+func bucketArgs(now time.Time, p notify.BucketParams) []any {
+	return []any{
 		strconv.FormatFloat(float64(now.UnixMicro())/1e6, 'g', -1, 64),
 		strconv.FormatFloat(p.ReplenishPerSec, 'g', -1, 64),
 		p.Max, p.Min,
 		p.IdleTTL().Milliseconds(),
 	}
-	left, err := takeToken.Run(ctx, c.client, []string{c.key(key)}, args...).Int64()
-	if err != nil {
-		return 0, fmt.Errorf("rediscache: take token %q: %w", key, err)
-	}
-	return left, nil
 }
