@@ -92,6 +92,8 @@ type ServiceUpdate struct {
 	SMSSender                    *string
 	EmailFrom                    *string
 	DataRetentionDays            *int
+	// ContactLink replaces the contact link; "" removes it.
+	ContactLink *string
 }
 
 // Apply copies the set fields of u onto s, unchecked (CreateService and
@@ -136,6 +138,9 @@ func (u ServiceUpdate) Apply(s *Service) {
 	if u.DataRetentionDays != nil {
 		s.DataRetentionDays = *u.DataRetentionDays
 	}
+	if u.ContactLink != nil {
+		s.ContactLink = *u.ContactLink
+	}
 }
 
 // UpdateService applies u to a service after checking the result as
@@ -173,7 +178,8 @@ var servicePermissions = []Permission{PermissionSMS, PermissionEmail, Permission
 // name is required (at most 255 characters); limits and retention are not
 // negative, retention at most 90 days; permissions are known ones without
 // duplicates; email_from is a plain lower-case local part; sms_sender is at
-// most 11 characters, or a phone number.
+// most 11 characters, or a phone number; contact_link, when set, passes
+// CheckContactLink.
 func CheckService(s *Service) error {
 	var list []*Error
 	name := strings.TrimSpace(s.Name)
@@ -223,6 +229,12 @@ func CheckService(s *Service) error {
 	if s.SMSSender != "" && !validSMSSender(s.SMSSender) {
 		list = append(list, ValidationError("sms_sender",
 			"Must be at most 11 letters, numbers and spaces, or a phone number."))
+	}
+	s.ContactLink = strings.TrimSpace(s.ContactLink)
+	if s.ContactLink != "" {
+		if msg := contactLinkProblem(s.ContactLink); msg != "" {
+			list = append(list, ValidationError("contact_link", msg))
+		}
 	}
 	return errs(list)
 }

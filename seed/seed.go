@@ -252,6 +252,11 @@ func (f *File) check() error {
 		if err := svc.checkSenders(where); err != nil {
 			return err
 		}
+		if svc.ContactLink != "" {
+			if err := notify.CheckContactLink(strings.TrimSpace(svc.ContactLink)); err != nil {
+				return fmt.Errorf("%s: contact_link %q: %w", where, svc.ContactLink, err)
+			}
+		}
 		for j, m := range svc.ReceivedTexts {
 			if m.ID == uuid.Nil {
 				return fmt.Errorf("%s.received_text_messages[%d]: id is required", where, j)
