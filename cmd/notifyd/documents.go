@@ -19,7 +19,7 @@ type documentOptions struct {
 }
 
 func (d *documentOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.url, "document-url", "", "where recipients reach this server, for the download links of files sent by email (default http://{-addr})")
+	fs.StringVar(&d.url, "document-url", "", "where recipients reach this server, for the download links of files sent by email (default http:// and the address the server listens on)")
 	fs.StringVar(&d.dir, "documents-dir", "", "SQLite: directory keeping the files sent by email, encrypted (default {-db}.documents, next to the database); with -postgres they are kept in the database")
 }
 

@@ -62,7 +62,7 @@
 //	                   past their service's retention (hourly by default,
 //	                   -retention-interval)
 //	-document-url URL  where recipients reach this server, for the download
-//	                   links of files sent by email (http://{-addr})
+//	                   links of files sent by email (http:// and the address listened on)
 //	-documents-dir DIR SQLite: where files sent by email are kept, encrypted
 //	                   ({-db}.documents); PostgreSQL keeps them in the database
 //
