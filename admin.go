@@ -261,10 +261,14 @@ func validLocalPart(s string) bool {
 func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // validSMSSender reports whether s is an alphanumeric sender (up to 11
-// ASCII letters, digits and spaces, with at least one letter) or a phone
-// number.
+// ASCII letters, digits and spaces, with at least one letter), a phone
+// number or, as GOV.UK Notify's admin app allows, a UK short code (five
+// digits starting 6, 7 or 8).
 func validSMSSender(s string) bool {
 	if _, err := ParsePhoneNumber(s); err == nil {
+		return true
+	}
+	if isShortCode(s) {
 		return true
 	}
 	if len(s) > 11 {
@@ -282,6 +286,20 @@ func validSMSSender(s string) bool {
 		}
 	}
 	return letter
+}
+
+// isShortCode reports whether s is a UK short code a text message may come
+// from: five digits, the first 6, 7 or 8.
+func isShortCode(s string) bool {
+	if len(s) != 5 || s[0] < '6' || s[0] > '8' {
+		return false
+	}
+	for i := 1; i < 5; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ArchiveService archives a service as upstream does: it can no longer
