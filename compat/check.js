@@ -578,6 +578,26 @@ async function main() {
       assert.equal(res.status, 201);
       assert.equal(res.data.content.body, 'Hello Jo');
     });
+    await check('admin API: contact_link lets the new service send files', async () => {
+      const svc = `/service/${made.service}`;
+      assert.equal((await admin('GET', svc, undefined, 200)).data.contact_link, null);
+      const template = (await admin('POST', `${svc}/template`,
+        { name: 'File', template_type: 'email', subject: 'Your file', content: 'Download your file: ((link))' }, 201)).data.id;
+      const client = new NotifyClient(baseUrl, made.key);
+      const file = client.prepareUpload(fileBytes, { filename: 'a.csv', confirmEmailBeforeDownload: false });
+      await refused(client.sendEmail(template, 'someone@example.com', { personalisation: { link: file } }),
+        400, 'BadRequestError', 'Send files by email has not been set up - add contact details for your service at ' +
+          `https://www.notifications.service.gov.uk/services/${made.service}/service-settings/send-files-by-email`);
+      const bad = await admin('POST', svc, { contact_link: 'javascript:alert(1)' }, 400);
+      assert.deepEqual(Object.keys(bad.message), ['contact_link']);
+      const link = 'https://www.example.gov.uk/made/contact';
+      assert.equal((await admin('POST', svc, { contact_link: link }, 200)).data.contact_link, link);
+      const res = await client.sendEmail(template, 'someone@example.com', { personalisation: { link: file } });
+      assert.equal(res.status, 201);
+      const got = await fetch(linkIn(res.data.content.body));
+      assert.equal(got.status, 200);
+      assert.ok(Buffer.from(await got.arrayBuffer()).equals(fileBytes));
+    });
     await check('admin API: a revoked key is refused at once', async () => {
       const keys = (await admin('GET', `/service/${made.service}/api-keys`, undefined, 200)).apiKeys;
       assert.equal(keys.length, 1);
