@@ -92,6 +92,8 @@ type ServiceUpdate struct {
 	SMSSender                    *string
 	EmailFrom                    *string
 	DataRetentionDays            *int
+	// ContactLink replaces the contact link; "" removes it.
+	ContactLink *string
 }
 
 // Apply copies the set fields of u onto s, unchecked (CreateService and
@@ -136,6 +138,9 @@ func (u ServiceUpdate) Apply(s *Service) {
 	if u.DataRetentionDays != nil {
 		s.DataRetentionDays = *u.DataRetentionDays
 	}
+	if u.ContactLink != nil {
+		s.ContactLink = *u.ContactLink
+	}
 }
 
 // UpdateService applies u to a service after checking the result as
@@ -173,7 +178,8 @@ var servicePermissions = []Permission{PermissionSMS, PermissionEmail, Permission
 // name is required (at most 255 characters); limits and retention are not
 // negative, retention at most 90 days; permissions are known ones without
 // duplicates; email_from is a plain lower-case local part; sms_sender is at
-// most 11 characters, or a phone number.
+// most 11 characters, or a phone number; contact_link, when set, passes
+// CheckContactLink.
 func CheckService(s *Service) error {
 	var list []*Error
 	name := strings.TrimSpace(s.Name)
@@ -224,6 +230,12 @@ func CheckService(s *Service) error {
 		list = append(list, ValidationError("sms_sender",
 			"Must be at most 11 letters, numbers and spaces, or a phone number."))
 	}
+	s.ContactLink = strings.TrimSpace(s.ContactLink)
+	if s.ContactLink != "" {
+		if msg := contactLinkProblem(s.ContactLink); msg != "" {
+			list = append(list, ValidationError("contact_link", msg))
+		}
+	}
 	return errs(list)
 }
 
@@ -249,10 +261,14 @@ func validLocalPart(s string) bool {
 func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // validSMSSender reports whether s is an alphanumeric sender (up to 11
-// ASCII letters, digits and spaces, with at least one letter) or a phone
-// number.
+// ASCII letters, digits and spaces, with at least one letter), a phone
+// number or, as GOV.UK Notify's admin app allows, a UK short code (five
+// digits starting 6, 7 or 8).
 func validSMSSender(s string) bool {
 	if _, err := ParsePhoneNumber(s); err == nil {
+		return true
+	}
+	if isShortCode(s) {
 		return true
 	}
 	if len(s) > 11 {
@@ -270,6 +286,20 @@ func validSMSSender(s string) bool {
 		}
 	}
 	return letter
+}
+
+// isShortCode reports whether s is a UK short code a text message may come
+// from: five digits, the first 6, 7 or 8.
+func isShortCode(s string) bool {
+	if len(s) != 5 || s[0] < '6' || s[0] > '8' {
+		return false
+	}
+	for i := 1; i < 5; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ArchiveService archives a service as upstream does: it can no longer

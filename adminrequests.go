@@ -167,15 +167,36 @@ func (b *adminBody) serviceFields(u *ServiceUpdate, nameRequired bool) {
 	u.SMSSender = b.str("sms_sender", false)
 	u.EmailFrom = b.str("email_from", false)
 	u.DataRetentionDays = b.integer("data_retention_days", false)
+	u.ContactLink = b.contactLink()
 	b.ignore("created_by", "user_id", "active", "id")
+}
+
+// contactLink reads contact_link: a string, or null to remove the contact
+// link; an empty string is refused (CheckService checks the rest).
+func (b *adminBody) contactLink() *string {
+	const field = "contact_link"
+	if v, ok := b.fields[field]; ok && string(bytes.TrimSpace(v)) == "null" {
+		b.read[field] = true
+		none := ""
+		return &none
+	}
+	s := b.str(field, false)
+	if s == nil {
+		return nil
+	}
+	if strings.TrimSpace(*s) == "" {
+		b.errs = append(b.errs, ValidationError(field, MsgContactLinkEmpty))
+		return nil
+	}
+	return s
 }
 
 // DecodeCreateService reads the body of POST /service: name (required),
 // restricted (default true: trial mode), message_limit, rate_limit,
 // sms_message_limit, email_message_limit, international_sms_message_limit,
 // research_mode, permissions, prefix_sms, sms_sender, email_from,
-// data_retention_days; id may choose the service's id; user_id and
-// created_by are accepted and ignored.
+// data_retention_days, contact_link (null: none); id may choose the
+// service's id; user_id and created_by are accepted and ignored.
 func DecodeCreateService(body []byte) (Service, error) {
 	b, err := decodeAdminBody(body)
 	if err != nil {

@@ -83,7 +83,11 @@
 //	reads: notifications, templates, inbound    read.go, templateorder.go
 //	administration and statistics               admin.go, adminrequests.go, adminauth.go, adminstore.go
 //	data retention                              retention.go
-//	files sent by email: options, links, keys   documents.go; httpapi/download.go (the download page)
+//	SMS senders and email reply-to addresses:   senders.go (SenderStore, chooseSenders),
+//	  the default rule, sms_sender_id and         validation.go (checkSenderIDs), readcache_senders.go;
+//	  email_reply_to_id on a send, admin          senders_requests.go, httpapi/adminsenders.go, seed/senders.go
+//	files sent by email: options, links, keys   documents.go; contactlink.go (Service.ContactLink);
+//	  contact links, the download page            httpapi/download.go, httpapi/downloadlimit.go (wrong addresses)
 //	idempotency keys: a retry sends once        idempotency.go (RunIdempotent), httpapi/idempotency.go
 //	errors, their names and statuses            errors.go (httpapi shapes them for v1 and v2)
 //	types and statuses                          types.go; the adapter interfaces: interfaces.go

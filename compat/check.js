@@ -23,12 +23,22 @@ const LIMITED = '82492632-d81d-4abf-bf53-2fed09f24995';
 const SMS_TEMPLATE = 'beb97f53-b4d3-46e4-ba41-506a2a9a18ee';
 const EMAIL_TEMPLATE = '74aee3d9-03d9-4159-866c-1bbb82cb974b';
 const LIMITED_TEMPLATE = 'a1c3e5f7-0b2d-4e6f-8a1c-3e5f70b2d4e6';
+const FILE_TEMPLATE = '6eec2002-6e4f-4891-bd1a-3f47298dffbb';
+// The compat service's SMS senders (GOVUK is the default) and reply-to
+// addresses.
+const DEFAULT_SENDER = 'GOVUK';
+const NUMBER_SENDER_ID = '99180c76-e95e-44ae-8616-16d840010e71';
+const REPLY_TO_ID = '93161ea8-674c-4d8a-8c1b-b995cf1b0381';
+// A service with no contact link, which therefore cannot send files.
+const NO_CONTACT = '05e3149c-2c6e-42c5-9fa5-5ff5458fc669';
+const NO_CONTACT_TEMPLATE = '0acc0a9c-2b6e-4101-b60b-b2ba76cb2662';
 const keys = {
   live: `compat-live-${SERVICE}-578f95c2-7724-4b29-8c1d-bc34219c0062`,
   team: `compat-team-${SERVICE}-df15d75c-1ae2-42c5-a35a-ddfe2aa7fbff`,
   test: `compat-test-${SERVICE}-3ab49a9d-f578-4287-8063-930206dba637`,
   revoked: `compat-revoked-${SERVICE}-464ae95b-5807-42c9-a18c-07a6a1b638f0`,
   limited: `limited-live-${LIMITED}-f44e05ef-d975-4b97-b377-a9d8c65c52a7`,
+  noContact: `nocontact-live-${NO_CONTACT}-592bbbea-ad31-4d42-a4ec-688d2ffa3611`,
   wrongSecret: `compat-live-${SERVICE}-${randomUUID()}`,
   unknownService: `nobody-${randomUUID()}-${randomUUID()}`,
 };
@@ -95,7 +105,7 @@ async function refused(promise, status, error, message) {
   assert.fail(`expected HTTP ${status}, got ${res.status}`);
 }
 
-function checkSMSResponse(res, reference) {
+function checkSMSResponse(res, reference, from = DEFAULT_SENDER) {
   assert.equal(res.status, 201);
   const d = res.data;
   sameKeys(d, ['id', 'reference', 'content', 'uri', 'template', 'scheduled_for']);
@@ -103,7 +113,7 @@ function checkSMSResponse(res, reference) {
   assert.equal(d.reference, reference);
   sameKeys(d.content, ['body', 'from_number']);
   assert.equal(d.content.body, 'Hello Sam, your code is 4821');
-  assert.equal(d.content.from_number, 'notify');
+  assert.equal(d.content.from_number, from);
   assert.equal(d.uri, `${baseUrl}/v2/notifications/${d.id}`);
   assert.deepEqual(d.template, {
     id: SMS_TEMPLATE, version: 1, uri: `${baseUrl}/services/${SERVICE}/templates/${SMS_TEMPLATE}`,
@@ -359,12 +369,13 @@ async function main() {
   await check('getAllTemplates', async () => {
     const res = await live.getAllTemplates();
     sameKeys(res.data, ['templates']);
-    assert.deepEqual(res.data.templates.map((t) => t.id).sort(), [SMS_TEMPLATE, EMAIL_TEMPLATE].sort());
+    assert.deepEqual(res.data.templates.map((t) => t.id).sort(), [SMS_TEMPLATE, EMAIL_TEMPLATE, FILE_TEMPLATE].sort());
     res.data.templates.forEach((t) => sameKeys(t, TEMPLATE_KEYS));
   });
   await check('getAllTemplates: by type', async () => {
     assert.deepEqual((await live.getAllTemplates('sms')).data.templates.map((t) => t.id), [SMS_TEMPLATE]);
-    assert.deepEqual((await live.getAllTemplates('email')).data.templates.map((t) => t.id), [EMAIL_TEMPLATE]);
+    assert.deepEqual((await live.getAllTemplates('email')).data.templates.map((t) => t.id).sort(),
+      [EMAIL_TEMPLATE, FILE_TEMPLATE].sort());
     assert.deepEqual((await live.getAllTemplates('letter')).data.templates, []);
   });
   await check('getAllTemplates: invalid type', () =>
@@ -404,6 +415,142 @@ async function main() {
     assert.deepEqual(res.data.received_text_messages.map((m) => m.content), ['First reply']);
   });
 
+  // --- SMS senders and reply-to addresses (after the reads above, which
+  // count the live key's notifications) ----------------------------------
+  await check('sendSms: smsSenderId names the sender', async () => {
+    const res = await live.sendSms(SMS_TEMPLATE, TEAM_PHONE, {
+      personalisation, reference: 'sender-ref', smsSenderId: NUMBER_SENDER_ID,
+    });
+    // A phone-number sender is given in E.164 without "+".
+    checkSMSResponse(res, 'sender-ref', '447700900999');
+    const got = await waitFinal(res.data.id);
+    assert.equal(got.data.status, 'delivered');
+    assert.equal(got.data.body, 'Hello Sam, your code is 4821');
+  });
+  await check('sendEmail: emailReplyToId, delivered', async () => {
+    const res = await live.sendEmail(EMAIL_TEMPLATE, GUEST_EMAIL, {
+      personalisation: { name: 'Reply' }, reference: 'reply-ref', emailReplyToId: REPLY_TO_ID,
+    });
+    assert.equal(res.status, 201);
+    sameKeys(res.data, ['id', 'reference', 'content', 'uri', 'template', 'scheduled_for', 'sanitised_content']);
+    assert.equal(res.data.reference, 'reply-ref');
+    assert.equal(res.data.content.subject, 'Welcome, Reply');
+    const got = await waitFinal(res.data.id);
+    assert.equal(got.data.status, 'delivered');
+    assert.equal(got.data.email_address, GUEST_EMAIL);
+  });
+  await check('refusal: email_reply_to_id unknown', () =>
+    refused(live.sendEmail(EMAIL_TEMPLATE, GUEST_EMAIL, { personalisation: { name: 'X' }, emailReplyToId: SERVICE }),
+      400, 'BadRequestError', `email_reply_to_id ${SERVICE} does not exist in database for service id ${SERVICE}`));
+
+  // --- files sent by email ------------------------------------------------
+  const linkIn = (body) => {
+    const m = /Download your file: (\S+)$/.exec(body);
+    assert.ok(m, `no download link in ${JSON.stringify(body)}`);
+    const link = new URL(m[1]);
+    assert.equal(link.origin, new URL(baseUrl).origin, 'the link leads to another server');
+    assert.match(link.pathname, /^\/d\/[A-Za-z0-9_-]{22}\/[A-Za-z0-9_-]{22}$/);
+    assert.match(link.searchParams.get('key'), /^[A-Za-z0-9_-]{43}$/);
+    return link.href;
+  };
+  const fileBytes = Buffer.from('reference,amount\nA-1,12.50\n"quoted, comma",3\n', 'utf8');
+  await check('sendEmail: prepareUpload with confirmEmailBeforeDownload, downloaded after confirming', async () => {
+    const res = await live.sendEmail(FILE_TEMPLATE, GUEST_EMAIL, {
+      personalisation: {
+        link_to_file: live.prepareUpload(fileBytes,
+          { filename: 'statement.csv', confirmEmailBeforeDownload: true, retentionPeriod: '4 weeks' }),
+      },
+    });
+    assert.equal(res.status, 201);
+    const link = linkIn(res.data.content.body);
+    assert.ok(!res.data.content.body.includes(fileBytes.toString('base64')), 'the file is in the answer');
+
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type'), /^text\/html/);
+    const html = await page.text();
+    assert.match(html, /name="email_address"/);
+    assert.ok(!html.includes('A-1,12.50'), 'the page shows the file before the address is confirmed');
+
+    const post = (addr) => fetch(link, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email_address: addr }).toString(),
+    });
+    const wrong = await post('someone.else@example.gov.uk');
+    assert.equal(wrong.status, 400);
+    assert.ok(!(await wrong.text()).includes('A-1,12.50'), 'a wrong address got the file');
+
+    const file = await post(GUEST_EMAIL.toUpperCase());
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'text/csv');
+    assert.match(file.headers.get('content-disposition'), /^attachment; filename="?statement\.csv"?$/);
+    assert.ok(Buffer.from(await file.arrayBuffer()).equals(fileBytes), 'the download is not the uploaded file');
+
+    const got = await waitFinal(res.data.id);
+    assert.equal(got.data.status, 'delivered');
+    assert.equal(linkIn(got.data.body), link);
+  });
+  await check('sendEmail: prepareUpload without confirmation, downloaded at once', async () => {
+    const bytes = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x34, 0x0a, 0x00, 0xff, 0x80, 0x0a, 0x25, 0x25, 0x45, 0x4f, 0x46, 0x0a]);
+    const res = await live.sendEmail(FILE_TEMPLATE, GUEST_EMAIL, {
+      personalisation: { link_to_file: live.prepareUpload(bytes, { filename: 'letter.pdf', confirmEmailBeforeDownload: false }) },
+    });
+    assert.equal(res.status, 201);
+    const file = await fetch(linkIn(res.data.content.body));
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'application/pdf');
+    assert.ok(Buffer.from(await file.arrayBuffer()).equals(bytes), 'the download is not the uploaded file');
+  });
+  await check('download: a link with a wrong key is not found', async () => {
+    const res = await live.sendEmail(FILE_TEMPLATE, GUEST_EMAIL, {
+      personalisation: { link_to_file: live.prepareUpload(fileBytes, { filename: 'a.csv', confirmEmailBeforeDownload: false }) },
+    });
+    const link = new URL(linkIn(res.data.content.body));
+    link.searchParams.set('key', 'A'.repeat(43));
+    const page = await fetch(link);
+    assert.equal(page.status, 404);
+    assert.ok(!(await page.text()).includes('A-1,12.50'));
+  });
+  await check('refusal: a file in a text message', () =>
+    refused(live.sendSms(SMS_TEMPLATE, TEAM_PHONE, {
+      personalisation: { name: live.prepareUpload(fileBytes, { filename: 'a.csv' }), code: '1' },
+    }), 400, 'BadRequestError', 'Can only send a file by email'));
+  await check('refusal: a file from a service without a contact link', () =>
+    refused(client(keys.noContact).sendEmail(NO_CONTACT_TEMPLATE, 'nocontact@example.gov.uk', {
+      personalisation: { link_to_file: live.prepareUpload(fileBytes, { filename: 'a.csv' }) },
+    }), 400, 'BadRequestError',
+    'Send files by email has not been set up - add contact details for your service at ' +
+      `https://www.notifications.service.gov.uk/services/${NO_CONTACT}/service-settings/send-files-by-email`));
+
+  // --- Idempotency-Key (the client has no option for it) -----------------
+  await check('Idempotency-Key: the same key twice sends once', async () => {
+    const send = (idemKey, reference) => fetch(`${baseUrl}/v2/notifications/sms`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${jwt.sign({ iss: SERVICE }, '3ab49a9d-f578-4287-8063-930206dba637', { algorithm: 'HS256' })}`,
+        'Content-Type': 'application/json',
+        'Idempotency-Key': idemKey,
+      },
+      body: JSON.stringify({ phone_number: TEAM_PHONE, template_id: SMS_TEMPLATE, personalisation, reference }),
+    });
+    const idemKey = randomUUID();
+    const first = await send(idemKey, 'idem-ref');
+    assert.equal(first.status, 201);
+    const a = await first.json();
+    const second = await send(idemKey, 'idem-ref');
+    assert.equal(second.status, 201);
+    assert.equal(second.headers.get('idempotent-replayed'), 'true');
+    const b = await second.json();
+    assert.equal(b.id, a.id);
+    assert.deepEqual(b, a);
+    const other = await send(randomUUID(), 'idem-ref');
+    assert.equal(other.status, 201);
+    assert.notEqual((await other.json()).id, a.id);
+    const listed = await test.getNotifications(undefined, undefined, 'idem-ref');
+    assert.equal(listed.data.notifications.length, 2, 'the retried request was sent twice');
+  });
+
   // --- a service set up over the admin API, then used with the client --
   const adminSecret = process.env.NOTIFY_ADMIN_SECRET;
   if (adminSecret) {
@@ -430,6 +577,26 @@ async function main() {
       const res = await client.sendSms(made.template, '07700 900456', { personalisation: { name: 'Jo' } });
       assert.equal(res.status, 201);
       assert.equal(res.data.content.body, 'Hello Jo');
+    });
+    await check('admin API: contact_link lets the new service send files', async () => {
+      const svc = `/service/${made.service}`;
+      assert.equal((await admin('GET', svc, undefined, 200)).data.contact_link, null);
+      const template = (await admin('POST', `${svc}/template`,
+        { name: 'File', template_type: 'email', subject: 'Your file', content: 'Download your file: ((link))' }, 201)).data.id;
+      const client = new NotifyClient(baseUrl, made.key);
+      const file = client.prepareUpload(fileBytes, { filename: 'a.csv', confirmEmailBeforeDownload: false });
+      await refused(client.sendEmail(template, 'someone@example.com', { personalisation: { link: file } }),
+        400, 'BadRequestError', 'Send files by email has not been set up - add contact details for your service at ' +
+          `https://www.notifications.service.gov.uk/services/${made.service}/service-settings/send-files-by-email`);
+      const bad = await admin('POST', svc, { contact_link: 'javascript:alert(1)' }, 400);
+      assert.deepEqual(Object.keys(bad.message), ['contact_link']);
+      const link = 'https://www.example.gov.uk/made/contact';
+      assert.equal((await admin('POST', svc, { contact_link: link }, 200)).data.contact_link, link);
+      const res = await client.sendEmail(template, 'someone@example.com', { personalisation: { link: file } });
+      assert.equal(res.status, 201);
+      const got = await fetch(linkIn(res.data.content.body));
+      assert.equal(got.status, 200);
+      assert.ok(Buffer.from(await got.arrayBuffer()).equals(fileBytes));
     });
     await check('admin API: a revoked key is refused at once', async () => {
       const keys = (await admin('GET', `/service/${made.service}/api-keys`, undefined, 200)).apiKeys;

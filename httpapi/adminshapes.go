@@ -30,8 +30,11 @@ type ServiceJSON struct {
 	SMSSender                    string   `json:"sms_sender"`
 	EmailFrom                    string   `json:"email_from"`
 	DataRetentionDays            int      `json:"data_retention_days"`
-	CreatedAt                    string   `json:"created_at"`
-	UpdatedAt                    string   `json:"updated_at"`
+	// ContactLink is shown to the recipients of files sent by email;
+	// null when the service has none (and cannot send files).
+	ContactLink *string `json:"contact_link"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
 }
 
 func serviceJSON(s *notify.Service) ServiceJSON {
@@ -44,7 +47,15 @@ func serviceJSON(s *notify.Service) ServiceJSON {
 		SMSMessageLimit: s.DailyLimit(notify.DailyLimitSMS), EmailMessageLimit: s.DailyLimit(notify.DailyLimitEmail),
 		InternationalSMSMessageLimit: s.DailyLimit(notify.DailyLimitInternationalSMS),
 		PrefixSMS:                    s.PrefixSMS, SMSSender: s.SMSSender, EmailFrom: s.EmailFrom, DataRetentionDays: s.DataRetentionDays,
-		CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt)}
+		ContactLink: contactLinkJSON(s.ContactLink), CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt)}
+}
+
+// contactLinkJSON is a contact link in the admin API: null for none.
+func contactLinkJSON(link string) *string {
+	if link == "" {
+		return nil
+	}
+	return &link
 }
 
 // APIKeyJSON is a key in GET /service/{id}/api-keys, never with its

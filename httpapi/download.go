@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"html/template"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/notifykit/notify"
@@ -23,6 +25,8 @@ import (
 //     recipient's email address; the form posts back to the same link, and
 //     the file is served when the address matches (compared in constant
 //     time, case ignored), the page again with a message when it does not.
+//   - A document's page that was sent too many wrong addresses answers 429
+//     with a page saying when to try again (downloadlimit.go).
 //   - An unknown document, a wrong or missing key and an expired document
 //     all answer the same 404 page: the answer never says which. (An
 //     expired document is deleted when it is asked for, and by the
@@ -36,6 +40,7 @@ import (
 const maxDownloadForm = 4 << 10
 
 func (h *Handler) downloadRoutes() {
+	h.confirms = newConfirmLimiter(MaxConfirmAttempts, ConfirmAttemptWindow, confirmLimiterSize, time.Now)
 	h.handle("GET /d/{service_id}/{document_id}", "download", "download_document", false, h.download)
 	h.handle("POST /d/{service_id}/{document_id}", "download", "confirm_email_and_download", false, h.download)
 }
@@ -65,28 +70,39 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, _ *notify.Cal
 	if svc, err := h.n.Store().GetService(r.Context(), svcID); err == nil {
 		page.Service, page.Contact = svc.Name, contactOf(svc.ContactLink)
 	}
+	limitKey := docKey{svcID, docID}
+	if blocked, left := h.confirms.blocked(limitKey); blocked {
+		page.TooMany, page.RetryMinutes = true, int(math.Ceil(left.Minutes()))
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+		writeDownloadPage(w, http.StatusTooManyRequests, page)
+		return
+	}
 	if r.Method != http.MethodPost {
 		writeDownloadPage(w, http.StatusOK, page)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxDownloadForm)
 	if err := r.ParseForm(); err != nil {
+		h.confirms.fail(limitKey)
 		page.Problem = "Enter the email address this file was sent to"
 		writeDownloadPage(w, http.StatusBadRequest, page)
 		return
 	}
 	addr := r.PostForm.Get("email_address")
 	if strings.TrimSpace(addr) == "" {
+		h.confirms.fail(limitKey)
 		page.Problem = "Enter your email address"
 		writeDownloadPage(w, http.StatusBadRequest, page)
 		return
 	}
 	if !doc.ConfirmsEmail(addr) {
+		h.confirms.fail(limitKey)
 		page.Problem = "This is not the email address the file was sent to. To confirm the file was meant for you, enter the email address the notification was sent to."
 		page.Email = addr
 		writeDownloadPage(w, http.StatusBadRequest, page)
 		return
 	}
+	h.confirms.clear(limitKey)
 	serveDocument(w, doc)
 }
 
@@ -157,11 +173,15 @@ func contactOf(link string) *contact {
 
 type pageData struct {
 	NotFound bool
-	Action   string
-	Service  string
-	Contact  *contact
-	Problem  string
-	Email    string
+	// TooMany is the page of a document sent too many wrong addresses;
+	// RetryMinutes says when the next may be tried.
+	TooMany      bool
+	RetryMinutes int
+	Action       string
+	Service      string
+	Contact      *contact
+	Problem      string
+	Email        string
 }
 
 // downloadPage is the confirmation and not-found page. html/template
@@ -172,7 +192,7 @@ var downloadPage = template.Must(template.New("download").Parse(`<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
-<title>{{if .NotFound}}This link has expired or is not valid{{else}}Confirm your email address{{end}}</title>
+<title>{{if .NotFound}}This link has expired or is not valid{{else if .TooMany}}Too many attempts{{else}}Confirm your email address{{end}}</title>
 <style>body{font-family:Arial,sans-serif;max-width:40em;margin:2em auto;padding:0 1em;line-height:1.4}
 .error{color:#d4351c;font-weight:bold}input{font-size:1em;padding:.3em;width:100%;max-width:25em}
 button{font-size:1em;padding:.4em 1em;margin-top:1em}</style>
@@ -182,6 +202,10 @@ button{font-size:1em;padding:.4em 1em;margin-top:1em}</style>
 {{if .NotFound}}
 <h1>This link has expired or is not valid</h1>
 <p>Check you have the full link from your email. If the link is correct, the file is no longer available: contact the service that sent it to you.</p>
+{{else if .TooMany}}
+<h1>Too many attempts</h1>
+<p>The wrong email address was entered too many times for this file. You can try again in {{.RetryMinutes}} minute{{if ne .RetryMinutes 1}}s{{end}}.</p>
+{{with .Contact}}<p>If you need the file now, contact {{if .Href}}<a href="{{.Href}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}.</p>{{end}}
 {{else}}
 <h1>Confirm your email address</h1>
 {{if .Service}}<p>{{.Service}} sent you a file to download.</p>{{end}}

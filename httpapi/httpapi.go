@@ -143,6 +143,8 @@ type Handler struct {
 	inbound map[string]uuid.UUID
 	// base is Options.BaseURL parsed.
 	base baseURL
+	// confirms limits the download page's email confirmations.
+	confirms *confirmLimiter
 }
 
 var _ http.Handler = (*Handler)(nil)

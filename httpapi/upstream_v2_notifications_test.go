@@ -4,8 +4,9 @@ package httpapi_test
 // test_post_notifications.py (today's, and a few cases of its 2020 copy
 // that have since gone), test_get_notifications.py and
 // test_notification_schemas.py (the schema cases are sent through the
-// API). Letters, SMS sender and reply-to ids, inbound numbers as senders,
-// files by email and CSV jobs are left out.
+// API). The cases with sms_sender_id and email_reply_to_id are in
+// TestUpstreamPostNotificationsSenders; letters, inbound numbers as
+// senders, files by email and CSV jobs are left out.
 
 import (
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -933,6 +935,164 @@ func TestUpstreamNotificationSchemas(t *testing.T) {
 			},
 			status: 201,
 		})
+	}
+	runUpstream(t, cases)
+}
+
+// daoSMSSender stores an SMS sender as upstream's create_service_sms_sender
+// does: straight into the Store, so values only its admin app would refuse
+// (such as "123456") can be set up. It returns the sender's id.
+func daoSMSSender(t *testing.T, e *env, serviceID uuid.UUID, value string, isDefault, archived bool) uuid.UUID {
+	t.Helper()
+	st, ok := e.store.Store.(notify.SenderStore)
+	require.True(t, ok, "the test store keeps no senders")
+	s := &notify.SMSSender{ID: uuid.New(), ServiceID: serviceID, SMSSender: value, IsDefault: isDefault, CreatedAt: time.Now()}
+	require.NoError(t, st.CreateSMSSender(ctx, s))
+	if archived {
+		require.NoError(t, st.ArchiveSMSSender(ctx, serviceID, s.ID, time.Now()))
+	}
+	return s.ID
+}
+
+// daoReplyTo stores an email reply-to address as upstream's
+// create_reply_to_email does. It returns the address's id.
+func daoReplyTo(t *testing.T, e *env, serviceID uuid.UUID, addr string, isDefault, archived bool) uuid.UUID {
+	t.Helper()
+	st, ok := e.store.Store.(notify.SenderStore)
+	require.True(t, ok, "the test store keeps no reply-to addresses")
+	r := &notify.EmailReplyTo{ID: uuid.New(), ServiceID: serviceID, EmailAddress: addr, IsDefault: isDefault, CreatedAt: time.Now()}
+	require.NoError(t, st.CreateEmailReplyTo(ctx, r))
+	if archived {
+		require.NoError(t, st.ArchiveEmailReplyTo(ctx, serviceID, r.ID, time.Now()))
+	}
+	return r.ID
+}
+
+// upstreamSenders gives the env's service what upstream's sample_service
+// has: a default SMS sender "testing".
+func upstreamSenders(t *testing.T, e *env) {
+	daoSMSSender(t, e, e.svc.ID, "testing", true, false)
+}
+
+// stored returns the notification a send answered with, as stored.
+func stored(t *testing.T, e *env, res response) *notify.Notification {
+	t.Helper()
+	got, err := e.store.GetNotification(ctx, uuid.MustParse(created(t, res)))
+	require.NoError(t, err)
+	return got
+}
+
+// envIDs keeps an id a case's setup made for its body and checks: each
+// case runs on its own env, in parallel.
+type envIDs struct{ m sync.Map }
+
+func (ids *envIDs) set(e *env, id uuid.UUID) { ids.m.Store(e, id) }
+
+func (ids *envIDs) get(e *env) uuid.UUID {
+	id, _ := ids.m.Load(e)
+	return id.(uuid.UUID)
+}
+
+// TestUpstreamPostNotificationsSenders: the cases of
+// test_post_notifications.py with sms_sender_id and email_reply_to_id
+// (those with inbound numbers as senders are left out). Upstream's
+// reply_to_text is the stored Notification's From for text messages and
+// ReplyTo for emails.
+func TestUpstreamPostNotificationsSenders(t *testing.T) {
+	t.Parallel()
+	live := notify.Service{Permissions: smsEmailIntl}
+	withSender := func(ids *envIDs, value string, archived bool) func(t *testing.T, e *env) {
+		return func(t *testing.T, e *env) {
+			placeholderTemplates(t, e)
+			upstreamSenders(t, e)
+			ids.set(e, daoSMSSender(t, e, e.svc.ID, value, false, archived))
+		}
+	}
+	withReplyTo := func(ids *envIDs, addr string, archived bool) func(t *testing.T, e *env) {
+		return func(t *testing.T, e *env) {
+			if archived {
+				daoReplyTo(t, e, e.svc.ID, "default@test.com", true, false)
+			}
+			ids.set(e, daoReplyTo(t, e, e.svc.ID, addr, false, archived))
+		}
+	}
+	smsWith := func(ids *envIDs) func(e *env) any {
+		return func(e *env) any {
+			return map[string]any{"phone_number": "+447700900855", "template_id": e.sms.ID.String(),
+				"personalisation": map[string]any{" Name": "Jo"}, "sms_sender_id": ids.get(e).String()}
+		}
+	}
+	emailWith := func(ids *envIDs, to string) func(e *env) any {
+		return func(e *env) any {
+			b := sendTo(e, "email", to)
+			b["email_reply_to_id"] = ids.get(e).String()
+			return b
+		}
+	}
+	notFound := func(ids *envIDs, field string) func(t *testing.T, e *env, res response) {
+		return func(t *testing.T, e *env, res response) {
+			assert.Equal(t, []any{errItem("BadRequestError", fmt.Sprintf(
+				"%s %s does not exist in database for service id %s", field, ids.get(e), e.svc.ID))}, res.body["errors"])
+			assert.Empty(t, e.queue.tasks, "a refused send was queued")
+		}
+	}
+	var sender, number, changed, archivedSender, reply, unknownReply, archivedReply envIDs
+	cases := []upstreamCase{
+		{
+			name: "test_post_sms_notification_returns_201_with_sms_sender_id",
+			svc:  live, setup: withSender(&sender, "123456", false), path: "/v2/notifications/sms",
+			bodyFunc: smsWith(&sender), status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				assert.Equal(t, "123456", res.body["content"].(map[string]any)["from_number"])
+				assert.Equal(t, "123456", stored(t, e, res).From)
+				assert.Len(t, e.queue.tasks, 1)
+			},
+		},
+		{
+			name: "test_post_sms_notification_uses_sms_sender_id_reply_to",
+			svc:  live, setup: withSender(&number, "07123123123", false), path: "/v2/notifications/sms",
+			bodyFunc: smsWith(&number), status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				assert.Equal(t, "447123123123", res.body["content"].(map[string]any)["from_number"])
+				assert.Equal(t, "447123123123", stored(t, e, res).From)
+			},
+		},
+		{
+			name: "test_notification_reply_to_text_is_original_value_if_sender_is_changed_after_post_notification",
+			svc:  live, setup: withSender(&changed, "123456", false), path: "/v2/notifications/sms",
+			bodyFunc: smsWith(&changed), status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				now, err := e.n.UpdateSMSSender(ctx, e.svc.ID, changed.get(e), "updated", false)
+				require.NoError(t, err)
+				require.Equal(t, "updated", now.SMSSender)
+				assert.Equal(t, "123456", stored(t, e, res).From)
+			},
+		},
+		{
+			name: "test_post_sms_notification_with_archived_reply_to_id_returns_400",
+			svc:  live, setup: withSender(&archivedSender, "12345", true), path: "/v2/notifications/sms",
+			bodyFunc: smsWith(&archivedSender), status: 400, check: notFound(&archivedSender, "sms_sender_id"),
+		},
+		{
+			name: "test_post_email_notification_with_valid_reply_to_id_returns_201",
+			svc:  live, setup: withReplyTo(&reply, "test@test.com", false), path: "/v2/notifications/email",
+			bodyFunc: emailWith(&reply, teamEmail), status: 201,
+			check: func(t *testing.T, e *env, res response) {
+				assert.Equal(t, "test@test.com", stored(t, e, res).ReplyTo)
+				assert.Len(t, e.queue.tasks, 1)
+			},
+		},
+		{
+			name: "test_post_email_notification_with_invalid_reply_to_id_returns_400",
+			svc:  live, path: "/v2/notifications/email",
+			setup:    func(t *testing.T, e *env) { unknownReply.set(e, uuid.New()) },
+			bodyFunc: emailWith(&unknownReply, teamEmail), status: 400, check: notFound(&unknownReply, "email_reply_to_id"),
+		},
+		{
+			name: "test_post_email_notification_with_archived_reply_to_id_returns_400",
+			svc:  live, setup: withReplyTo(&archivedReply, "reply_to@test.com", true), path: "/v2/notifications/email",
+			bodyFunc: emailWith(&archivedReply, "test@test.com"), status: 400, check: notFound(&archivedReply, "email_reply_to_id"),
+		},
 	}
 	runUpstream(t, cases)
 }

@@ -3,7 +3,8 @@ package httpapi_test
 // Cases from alphagov/notifications-api tests/app/notifications/test_validators.py,
 // which calls the validators directly; here each goes through POST
 // /v2/notifications/{sms,email}, so the answer is the one a client sees.
-// Letters, reply-to ids, SMS sender ids and files by email are left out.
+// The reply-to and SMS sender id cases are in TestUpstreamValidatorsSenders;
+// letters and files by email are left out.
 
 import (
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -447,4 +449,134 @@ func TestUpstreamValidatorsRateLimit(t *testing.T) {
 			assert.GreaterOrEqual(t, refused, 1000)
 		})
 	}
+}
+
+// TestUpstreamValidatorsSenders: the cases of test_validators.py for
+// check_service_sms_sender_id, check_service_email_reply_to_id and
+// check_reply_to (letter contacts left out). Upstream calls them with a
+// service id and a sender id; here the service sends, so "service id is
+// not found" is a sender of another service named by this one.
+func TestUpstreamValidatorsSenders(t *testing.T) {
+	t.Parallel()
+	svc := notify.Service{Permissions: smsEmail}
+	// another creates a second service, whose senders this one may not use.
+	another := func(t *testing.T, e *env) uuid.UUID {
+		t.Helper()
+		other, err := e.n.CreateService(ctx, notify.Service{Name: "Another service"})
+		require.NoError(t, err)
+		return other.ID
+	}
+	refused := func(ids *envIDs, field string) func(t *testing.T, e *env, res response) {
+		return func(t *testing.T, e *env, res response) {
+			assert.Equal(t, []any{errItem("BadRequestError", fmt.Sprintf(
+				"%s %s does not exist in database for service id %s", field, ids.get(e), e.svc.ID))}, res.body["errors"])
+		}
+	}
+	sms := func(ids *envIDs) func(e *env) any {
+		return func(e *env) any {
+			b := smsBody(e, teamPhone)
+			b["sms_sender_id"] = ids.get(e).String()
+			return b
+		}
+	}
+	email := func(ids *envIDs) func(e *env) any {
+		return func(e *env) any {
+			b := emailBody(e, teamEmail)
+			b["email_reply_to_id"] = ids.get(e).String()
+			return b
+		}
+	}
+	fromIs := func(want string) func(t *testing.T, e *env, res response) {
+		return func(t *testing.T, e *env, res response) {
+			assert.Equal(t, want, res.body["content"].(map[string]any)["from_number"])
+			assert.Equal(t, want, stored(t, e, res).From)
+		}
+	}
+	replyToIs := func(want string) func(t *testing.T, e *env, res response) {
+		return func(t *testing.T, e *env, res response) {
+			assert.Equal(t, want, stored(t, e, res).ReplyTo)
+		}
+	}
+	var foundReply, otherReply, unknownReply, foundSender, otherSender, unknownSender, replyType, senderType envIDs
+	cases := []upstreamCase{
+		{
+			name: "test_check_service_email_reply_to_where_email_reply_to_is_found",
+			svc:  svc, path: "/v2/notifications/email",
+			setup: func(t *testing.T, e *env) {
+				foundReply.set(e, daoReplyTo(t, e, e.svc.ID, "test@test.com", false, false))
+			},
+			bodyFunc: email(&foundReply), status: 201, check: replyToIs("test@test.com"),
+		},
+		{
+			name: "test_check_service_email_reply_to_id_where_service_id_is_not_found",
+			svc:  svc, path: "/v2/notifications/email",
+			setup: func(t *testing.T, e *env) {
+				otherReply.set(e, daoReplyTo(t, e, another(t, e), "test@test.com", false, false))
+			},
+			bodyFunc: email(&otherReply), status: 400, check: refused(&otherReply, "email_reply_to_id"),
+		},
+		{
+			name: "test_check_service_email_reply_to_id_where_reply_to_id_is_not_found",
+			svc:  svc, path: "/v2/notifications/email",
+			setup:    func(t *testing.T, e *env) { unknownReply.set(e, uuid.New()) },
+			bodyFunc: email(&unknownReply), status: 400, check: refused(&unknownReply, "email_reply_to_id"),
+		},
+		{
+			name: "test_check_service_sms_sender_id_where_sms_sender_id_is_found",
+			svc:  svc, path: "/v2/notifications/sms",
+			setup: func(t *testing.T, e *env) {
+				upstreamSenders(t, e)
+				foundSender.set(e, daoSMSSender(t, e, e.svc.ID, "123456", false, false))
+			},
+			bodyFunc: sms(&foundSender), status: 201, check: fromIs("123456"),
+		},
+		{
+			name: "test_check_service_sms_sender_id_where_service_id_is_not_found",
+			svc:  svc, path: "/v2/notifications/sms",
+			setup: func(t *testing.T, e *env) {
+				upstreamSenders(t, e)
+				otherSender.set(e, daoSMSSender(t, e, another(t, e), "123456", false, false))
+			},
+			bodyFunc: sms(&otherSender), status: 400, check: refused(&otherSender, "sms_sender_id"),
+		},
+		{
+			name: "test_check_service_sms_sender_id_where_sms_sender_is_not_found",
+			svc:  svc, path: "/v2/notifications/sms",
+			setup: func(t *testing.T, e *env) {
+				upstreamSenders(t, e)
+				unknownSender.set(e, uuid.New())
+			},
+			bodyFunc: sms(&unknownSender), status: 400, check: refused(&unknownSender, "sms_sender_id"),
+		},
+		// Without an id the service's default is used: its default SMS
+		// sender, and no reply-to address when it has none.
+		{
+			name: "test_check_reply_to_with_empty_reply_to[sms-func1]",
+			svc:  svc, setup: upstreamSenders, path: "/v2/notifications/sms",
+			bodyFunc: func(e *env) any { return smsBody(e, teamPhone) }, status: 201, check: fromIs("testing"),
+		},
+		{
+			name: "test_check_reply_to_with_empty_reply_to[email-func0]",
+			svc:  svc, path: "/v2/notifications/email",
+			bodyFunc: func(e *env) any { return emailBody(e, teamEmail) }, status: 201, check: replyToIs(""),
+		},
+		{
+			name: "test_check_reply_to_email_type",
+			svc:  svc, path: "/v2/notifications/email",
+			setup: func(t *testing.T, e *env) {
+				replyType.set(e, daoReplyTo(t, e, e.svc.ID, "test@test.com", false, false))
+			},
+			bodyFunc: email(&replyType), status: 201, check: replyToIs("test@test.com"),
+		},
+		{
+			name: "test_check_reply_to_sms_type",
+			svc:  svc, path: "/v2/notifications/sms",
+			setup: func(t *testing.T, e *env) {
+				upstreamSenders(t, e)
+				senderType.set(e, daoSMSSender(t, e, e.svc.ID, "123456", false, false))
+			},
+			bodyFunc: sms(&senderType), status: 201, check: fromIs("123456"),
+		},
+	}
+	runUpstream(t, cases)
 }

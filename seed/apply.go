@@ -45,7 +45,7 @@ func applyService(ctx context.Context, n *notify.Notifier, ss *Service) error {
 		SMSMessageLimit:              cmp.Or(ss.SMSMessageLimit, ss.MessageLimit),
 		EmailMessageLimit:            cmp.Or(ss.EmailMessageLimit, ss.MessageLimit),
 		InternationalSMSMessageLimit: cmp.Or(ss.InternationalSMSMessageLimit, ss.MessageLimit)}
-	want.ContactLink = ss.ContactLink
+	want.ContactLink = strings.TrimSpace(ss.ContactLink)
 	if want.MessageLimit == 0 {
 		want.MessageLimit = notify.DefaultMessageLimit
 	}

@@ -309,6 +309,11 @@ func (f *File) check() error {
 			}
 			numbers[norm] = svc.ID
 		}
+		if svc.ContactLink != "" {
+			if err := notify.CheckContactLink(strings.TrimSpace(svc.ContactLink)); err != nil {
+				return fmt.Errorf("%s: contact_link %q: %w", where, svc.ContactLink, err)
+			}
+		}
 		for j, m := range svc.ReceivedTexts {
 			if m.ID == uuid.Nil {
 				return fmt.Errorf("%s.received_text_messages[%d]: id is required", where, j)

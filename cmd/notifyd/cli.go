@@ -270,6 +270,7 @@ func (c *cli) serviceFlags() func() (notify.ServiceUpdate, error) {
 	sender := c.fs.String("sms-sender", "", "SMS sender (up to 11 characters, or a number)")
 	research := c.fs.Bool("research-mode", false, "treat every notification as a test-key one")
 	retention := c.fs.Int("retention-days", 0, "days notifications are kept (0: 7)")
+	contact := c.fs.String("contact-link", "", "where recipients of files sent by email can contact the service: an https URL, an email address or a phone number (\"\" removes it; without one the service cannot send files)")
 	return func() (notify.ServiceUpdate, error) {
 		var u notify.ServiceUpdate
 		if c.set("live") && c.set("trial") {
@@ -296,6 +297,7 @@ func (c *cli) serviceFlags() func() (notify.ServiceUpdate, error) {
 		setIf(c, "sms-sender", &u.SMSSender, sender)
 		setIf(c, "research-mode", &u.ResearchMode, research)
 		setIf(c, "retention-days", &u.DataRetentionDays, retention)
+		setIf(c, "contact-link", &u.ContactLink, contact)
 		return u, nil
 	}
 }

@@ -19,7 +19,7 @@ type documentOptions struct {
 }
 
 func (d *documentOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.url, "document-url", "", "where recipients reach this server, for the download links of files sent by email (default http://{-addr})")
+	fs.StringVar(&d.url, "document-url", "", "where recipients reach this server, for the download links of files sent by email (default http:// and the address the server listens on)")
 	fs.StringVar(&d.dir, "documents-dir", "", "SQLite: directory keeping the files sent by email, encrypted (default {-db}.documents, next to the database); with -postgres they are kept in the database")
 }
 
@@ -37,11 +37,13 @@ func (d *documentOptions) check() error {
 
 // configure sets where files sent by email are kept and linked from: a
 // directory next to the SQLite file, or the PostgreSQL database itself
-// (the Store is a DocumentStore), and the links' base URL.
-func (d *documentOptions) configure(cfg *notify.Config, o *options) error {
+// (the Store is a DocumentStore), and the links' base URL: -document-url,
+// else the address the server listens on (listening, the port -addr
+// chose when it asked for port 0).
+func (d *documentOptions) configure(cfg *notify.Config, o *options, listening string) error {
 	cfg.DocumentBaseURL = d.url
 	if cfg.DocumentBaseURL == "" {
-		cfg.DocumentBaseURL = "http://" + o.addr
+		cfg.DocumentBaseURL = "http://" + listening
 	}
 	if o.postgres != "" {
 		return nil

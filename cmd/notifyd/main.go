@@ -62,7 +62,7 @@
 //	                   past their service's retention (hourly by default,
 //	                   -retention-interval)
 //	-document-url URL  where recipients reach this server, for the download
-//	                   links of files sent by email (http://{-addr})
+//	                   links of files sent by email (http:// and the address listened on)
 //	-documents-dir DIR SQLite: where files sent by email are kept, encrypted
 //	                   ({-db}.documents); PostgreSQL keeps them in the database
 //
@@ -333,7 +333,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.Queue = mq
 		cfg.Cache = memcache.New(memcache.Options{})
 	}
-	if err := o.documents.configure(&cfg, o); err != nil {
+	// Listen first: with port 0 the download links need the port chosen.
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if err := o.documents.configure(&cfg, o, ln.Addr().String()); err != nil {
 		return err
 	}
 	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))
@@ -363,10 +369,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return err
-	}
 	var api http.Handler
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
