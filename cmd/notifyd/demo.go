@@ -89,7 +89,7 @@ func waitForService(ctx context.Context, n *notify.Notifier, id uuid.UUID, d tim
 
 func createDemo(ctx context.Context, n *notify.Notifier, out io.Writer, ids demoIDs, o *options) error {
 	svc, err := n.CreateService(ctx, notify.Service{ID: ids.Service, Name: "Demo service", Restricted: true,
-		MessageLimit: notify.DefaultMessageLimit})
+		MessageLimit: notify.DefaultMessageLimit, ContactLink: demoEmail}) // a contact link lets it send files by email
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -131,14 +131,21 @@ Templates:
   email  %s  subject %q
 
 Base URL: http://%s
-Try it (the -token flag prints a fresh bearer token for a key):
+Try it (the -token flag prints a bearer token for a key; a token is valid
+for 30 seconds, so make one per request):
+  KEY=%s
   curl -s http://%s/v2/notifications/sms \
-    -H "Authorization: Bearer $(go run ./cmd/notifyd -token %s)" \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)" \
     -d '{"phone_number": "%s", "template_id": "%s", "personalisation": {"name": "Sam", "code": "4821"}}'
+  curl -s http://%s/v2/notifications/email \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)" \
+    -d '{"email_address": "%s", "template_id": "%s", "personalisation": {"name": "Sam"}}'
+  curl -s http://%s/v2/notifications/ID_FROM_THE_ANSWER \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)"
 
 `, svc.Name, svc.ID, demoEmail, demoPhone,
 		keys[notify.KeyTypeLive], keys[notify.KeyTypeTeam], keys[notify.KeyTypeSimulate],
 		sms.ID, sms.Content, email.ID, email.Subject,
-		addr, addr, keys[notify.KeyTypeLive], demoPhone, sms.ID)
+		addr, keys[notify.KeyTypeLive], addr, demoPhone, sms.ID, addr, demoEmail, email.ID, addr)
 	return nil
 }

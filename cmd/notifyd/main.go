@@ -15,7 +15,8 @@
 //	-addr ADDR         listen address (127.0.0.1:6011)
 //	-db FILE           SQLite database file (notify.db)
 //	-postgres DSN      use PostgreSQL instead of SQLite
-//	-seed FILE         load services, keys and templates from a JSON file (idempotent)
+//	-seed FILE         load services, keys, templates, senders, callbacks and
+//	                   inbound numbers from a JSON file (idempotent)
 //	-role ROLE         api, worker or all (all)
 //	-secret-key KEY    seals API key secrets and callbacks at rest, at least
 //	                   32 bytes (or NOTIFY_SECRET_KEY); -secret-key-file FILE
@@ -73,6 +74,8 @@
 //	notifyd key create|list|revoke ...       (key create prints the key once)
 //	notifyd template create|update ...
 //	notifyd team add|remove ..., notifyd guest-list set ...
+//	notifyd sms-sender add|list|set-default|archive ...
+//	notifyd reply-to add|list|set-default|archive ...
 //
 // notifyd -help lists their flags.
 //
@@ -165,7 +168,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:6011", "listen address")
 	fs.StringVar(&o.db, "db", "notify.db", "SQLite database file (the embedded default)")
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
-	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
+	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys, templates, SMS senders, reply-to addresses, callbacks and inbound numbers (idempotent; no demo service then)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that seals API key secrets and callbacks at rest, at least 32 bytes (default $NOTIFY_SECRET_KEY; none: a development key in {db}.key, or in a PostgreSQL database)")
 	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
