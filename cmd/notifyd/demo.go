@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,9 +54,14 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		}
 		err := waitForService(ctx, n, ids.Service, demoWait)
 		if err == nil {
+			where, afresh := "-db "+o.db, "(or delete "+o.db+"* to start afresh)\n"
+			if o.postgres != "" {
+				where, afresh = "-postgres DSN", ""
+			}
 			fmt.Fprintf(out, "Demo service %s: SMS template %s, email template %s.\n"+
-				"Its API keys were printed at the first start (delete %s to start afresh).\n",
-				ids.Service, ids.SMS, ids.Email, o.db)
+				"Its API keys were printed at the first start; make a new one with\n"+
+				"  go run ./cmd/notifyd key create %s -service %s -name mine -type normal\n%s",
+				ids.Service, ids.SMS, ids.Email, where, ids.Service, afresh)
 			return nil
 		}
 		if !errors.Is(err, notify.ErrNotFound) {
@@ -64,6 +70,19 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		// A first start that stopped half-way: create it now.
 	}
 	return createDemo(ctx, n, out, ids, o)
+}
+
+// reachable is the address a client on this machine uses for the listening
+// address: an unspecified host (-addr :6011, 0.0.0.0) becomes localhost.
+func reachable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // demoWait is how long a process that lost the race to set up the demo

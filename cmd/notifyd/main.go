@@ -258,6 +258,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
+	// Listen first, so that the URLs built from -addr (the demo's, the
+	// default -document-url) name the port really taken (-addr :0) and a
+	// host a client can reach (-addr :6011).
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = ln.Close() }() // on a start that fails below; Serve closes it otherwise
+	o.addr = reachable(ln.Addr())
+
 	store, err := openStore(ctx, o)
 	if err != nil {
 		return err
@@ -366,10 +376,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return err
-	}
 	var api http.Handler
 	if o.role == roleWorker {
 		api = httpapi.Status(store, httpapi.Options{Logger: log})
