@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -112,4 +113,18 @@ func TestDemoHints(t *testing.T) {
 	sid, _, err := notify.ParseKey(key[1])
 	require.NoError(t, err)
 	assert.Regexp(t, `(?m)^mine-`+sid.String()+`-[0-9a-f-]{36}$`, made.String())
+}
+
+// A listening address becomes one a client on this machine can dial.
+func TestReachable(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:6011": "127.0.0.1:6011",
+		"0.0.0.0:6011":   "localhost:6011",
+		"[::]:6011":      "localhost:6011",
+		"[::1]:6011":     "[::1]:6011",
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		require.NoError(t, err)
+		assert.Equal(t, want, reachable(addr), in)
+	}
 }
