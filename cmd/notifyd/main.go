@@ -128,7 +128,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "server:", err)
+			fmt.Fprintln(os.Stderr, "notifyd:", err)
 		}
 		stop()
 		os.Exit(2)
