@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,9 +54,14 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		}
 		err := waitForService(ctx, n, ids.Service, demoWait)
 		if err == nil {
+			where, afresh := "-db "+o.db, "(or delete "+o.db+"* to start afresh)\n"
+			if o.postgres != "" {
+				where, afresh = "-postgres DSN", ""
+			}
 			fmt.Fprintf(out, "Demo service %s: SMS template %s, email template %s.\n"+
-				"Its API keys were printed at the first start (delete %s to start afresh).\n",
-				ids.Service, ids.SMS, ids.Email, o.db)
+				"Its API keys were printed at the first start; make a new one with\n"+
+				"  go run ./cmd/notifyd key create %s -service %s -name mine -type normal\n%s",
+				ids.Service, ids.SMS, ids.Email, where, ids.Service, afresh)
 			return nil
 		}
 		if !errors.Is(err, notify.ErrNotFound) {
@@ -64,6 +70,19 @@ func demo(ctx context.Context, n *notify.Notifier, out io.Writer, o *options) er
 		// A first start that stopped half-way: create it now.
 	}
 	return createDemo(ctx, n, out, ids, o)
+}
+
+// reachable is the address a client on this machine uses for the listening
+// address: an unspecified host (-addr :6011, 0.0.0.0) becomes localhost.
+func reachable(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // demoWait is how long a process that lost the race to set up the demo
@@ -89,7 +108,7 @@ func waitForService(ctx context.Context, n *notify.Notifier, id uuid.UUID, d tim
 
 func createDemo(ctx context.Context, n *notify.Notifier, out io.Writer, ids demoIDs, o *options) error {
 	svc, err := n.CreateService(ctx, notify.Service{ID: ids.Service, Name: "Demo service", Restricted: true,
-		MessageLimit: notify.DefaultMessageLimit})
+		MessageLimit: notify.DefaultMessageLimit, ContactLink: demoEmail}) // a contact link lets it send files by email
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -131,14 +150,21 @@ Templates:
   email  %s  subject %q
 
 Base URL: http://%s
-Try it (the -token flag prints a fresh bearer token for a key):
+Try it (the -token flag prints a bearer token for a key; a token is valid
+for 30 seconds, so make one per request):
+  KEY=%s
   curl -s http://%s/v2/notifications/sms \
-    -H "Authorization: Bearer $(go run ./cmd/notifyd -token %s)" \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)" \
     -d '{"phone_number": "%s", "template_id": "%s", "personalisation": {"name": "Sam", "code": "4821"}}'
+  curl -s http://%s/v2/notifications/email \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)" \
+    -d '{"email_address": "%s", "template_id": "%s", "personalisation": {"name": "Sam"}}'
+  curl -s http://%s/v2/notifications/ID_FROM_THE_ANSWER \
+    -H "Authorization: Bearer $(go run ./cmd/notifyd -token $KEY)"
 
 `, svc.Name, svc.ID, demoEmail, demoPhone,
 		keys[notify.KeyTypeLive], keys[notify.KeyTypeTeam], keys[notify.KeyTypeSimulate],
 		sms.ID, sms.Content, email.ID, email.Subject,
-		addr, addr, keys[notify.KeyTypeLive], demoPhone, sms.ID)
+		addr, keys[notify.KeyTypeLive], addr, demoPhone, sms.ID, addr, demoEmail, email.ID, addr)
 	return nil
 }

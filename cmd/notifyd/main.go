@@ -15,7 +15,8 @@
 //	-addr ADDR         listen address (127.0.0.1:6011)
 //	-db FILE           SQLite database file (notify.db)
 //	-postgres DSN      use PostgreSQL instead of SQLite
-//	-seed FILE         load services, keys and templates from a JSON file (idempotent)
+//	-seed FILE         load services, keys, templates, senders, callbacks and
+//	                   inbound numbers from a JSON file (idempotent)
 //	-role ROLE         api, worker or all (all)
 //	-secret-key KEY    seals API key secrets and callbacks at rest, at least
 //	                   32 bytes (or NOTIFY_SECRET_KEY); -secret-key-file FILE
@@ -73,6 +74,8 @@
 //	notifyd key create|list|revoke ...       (key create prints the key once)
 //	notifyd template create|update ...
 //	notifyd team add|remove ..., notifyd guest-list set ...
+//	notifyd sms-sender add|list|set-default|archive ...
+//	notifyd reply-to add|list|set-default|archive ...
 //
 // notifyd -help lists their flags.
 //
@@ -125,7 +128,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "server:", err)
+			fmt.Fprintln(os.Stderr, "notifyd:", err)
 		}
 		stop()
 		os.Exit(2)
@@ -165,7 +168,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:6011", "listen address")
 	fs.StringVar(&o.db, "db", "notify.db", "SQLite database file (the embedded default)")
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN (instead of SQLite)")
-	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys and templates (idempotent)")
+	fs.StringVar(&o.seed, "seed", "", "JSON seed file: services, team, guest list, API keys, templates, SMS senders, reply-to addresses, callbacks and inbound numbers (idempotent; no demo service then)")
 	fs.StringVar(&o.role, "role", roleAll, "api (HTTP API only), worker (delivery workers and sweeper; serves /_status) or all")
 	fs.StringVar(&o.secretKey, "secret-key", "", "key that seals API key secrets and callbacks at rest, at least 32 bytes (default $NOTIFY_SECRET_KEY; none: a development key in {db}.key, or in a PostgreSQL database)")
 	fs.StringVar(&o.redis, "redis", "", "Redis for the shared queue, daily counters and rate limits: host:port or redis://[:password@]host:port/db")
@@ -255,6 +258,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
+	// Listen first, so that the URLs built from -addr (the demo's, the
+	// default -document-url) name the port really taken (-addr :0) and a
+	// host a client can reach (-addr :6011).
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = ln.Close() }() // on a start that fails below; Serve closes it otherwise
+	o.addr = reachable(ln.Addr())
+
 	store, err := openStore(ctx, o)
 	if err != nil {
 		return err
@@ -333,13 +346,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cfg.Queue = mq
 		cfg.Cache = memcache.New(memcache.Options{})
 	}
-	// Listen first: with port 0 the download links need the port chosen.
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	if err := o.documents.configure(&cfg, o, ln.Addr().String()); err != nil {
+	// o.addr is the address really listened on (see above).
+	if err := o.documents.configure(&cfg, o, o.addr); err != nil {
 		return err
 	}
 	n, err := notify.New(instrument.Config(cfg, instrument.DefaultPrefix))

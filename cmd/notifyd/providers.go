@@ -47,7 +47,7 @@ func (p *providerOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.smtpAddr, "smtp", "", "send email over SMTP to this host:port instead of the sandbox")
 	fs.StringVar(&p.smtpUser, "smtp-user", "", "SMTP user name (the password comes from $NOTIFY_SMTP_PASSWORD)")
 	fs.StringVar(&p.smtpTLS, "smtp-tls", "starttls", "SMTP encryption: starttls (when offered), starttls-required, implicit (SMTPS) or none")
-	fs.Var(&p.receiptTokens, "receipt-token", "PROVIDER=TOKEN: accept delivery receipts from PROVIDER (mmg, firetext, ses) with this bearer token, or from twilio signed with this auth token; repeatable")
+	fs.Var(&p.receiptTokens, "receipt-token", "PROVIDER=TOKEN: accept delivery receipts (and, for mmg, firetext and twilio, received text messages) from PROVIDER (mmg, firetext, ses) with this bearer token, or from twilio signed with this auth token; repeatable")
 }
 
 func (p *providerOptions) check(getenv func(string) string) error {

@@ -34,6 +34,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:6012", "address to serve the API on")
 	base := flag.String("skylark-url", "", "Skylark's API base URL")
 	flag.Parse()
+	if *base == "" {
+		// Skylark is made up: there is no real API to point at.
+		fmt.Fprintln(os.Stderr, "customprovider: -skylark-url is required (Skylark is a made-up vendor; "+
+			"go test ./examples/customprovider/ runs this example against a fake Skylark)")
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := skylark.Options{BaseURL: *base, APIKey: os.Getenv("SKYLARK_API_KEY"), WebhookSecret: os.Getenv("SKYLARK_WEBHOOK_SECRET")}
