@@ -220,10 +220,14 @@ func TestInboundSMSCallback(t *testing.T) {
 	assert.Contains(t, e.logs.String(), "inbound number not associated with a service")
 	assert.NotContains(t, e.logs.String(), "inbound-token-123", "tokens are never logged")
 
-	// The inbound number became the service's sender: it had none.
-	svc, err := n.Store().GetService(ctx, e.svc.ID)
+	// The inbound number became the service's default SMS sender, linked
+	// to the number: it had none.
+	senders, err := n.ListSMSSenders(ctx, e.svc.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "447700900999", svc.SMSSender)
+	require.Len(t, senders, 1)
+	assert.Equal(t, "447700900999", senders[0].SMSSender)
+	assert.True(t, senders[0].IsDefault)
+	assert.NotNil(t, senders[0].InboundNumberID)
 }
 
 func adminHook(t *testing.T) hook {
