@@ -43,9 +43,11 @@ func TestSeedCallbacksAndInboundNumbers(t *testing.T) {
 	require.Len(t, nums, 2)
 	got := []string{nums[0].Number, nums[1].Number}
 	assert.ElementsMatch(t, []string{"447700900999", "40604"}, got)
-	svc, err := n.Store().GetService(ctx(), seedService)
+	senders, err := n.ListSMSSenders(ctx(), seedService)
 	require.NoError(t, err)
-	assert.Contains(t, got, svc.SMSSender, "an inbound number becomes the sender of a service without one")
+	require.Len(t, senders, 2, "each inbound number becomes one of the service's SMS senders")
+	assert.True(t, senders[0].IsDefault, "the first one the default of a service without one")
+	assert.Contains(t, got, senders[0].SMSSender)
 
 	// Stored sealed, like API key secrets.
 	cs := n.Store().(interface{ Unwrap() notify.Store }).Unwrap().(notify.ServiceCallbackStore)
@@ -58,6 +60,9 @@ func TestSeedCallbacksAndInboundNumbers(t *testing.T) {
 	again, err := n.Callbacks(ctx(), seedService)
 	require.NoError(t, err)
 	assert.Equal(t, cbs, again, "a second load changes nothing")
+	sendersAgain, err := n.ListSMSSenders(ctx(), seedService)
+	require.NoError(t, err)
+	assert.Equal(t, senders, sendersAgain, "a second load adds no sender")
 
 	// A new token replaces the old one.
 	f.Services[0].Callbacks[0].BearerToken = "another-token-5678"
