@@ -457,28 +457,7 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 	body = V2Body(body)
 	request := append([]byte("v2 "+string(typ)+"\n"), canonicalJSON(body)...)
 	nt, replayed, err = n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
-		switch typ {
-		case SMS:
-			if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
-				return nil, err
-			}
-			req, err := DecodeSMSRequest(body, n.now())
-			if err != nil {
-				return nil, err
-			}
-			return n.sendSMS(ctx, c, req)
-		case Email:
-			if err := n.checkDailyLimit(ctx, c, Email); err != nil {
-				return nil, err
-			}
-			req, err := DecodeEmailRequest(body, n.now())
-			if err != nil {
-				return nil, err
-			}
-			return n.sendEmail(ctx, c, req)
-		default:
-			return nil, BadRequest("", fmt.Sprintf("%s notification type is not supported", typ))
-		}
+		return n.sendV2Body(ctx, c, typ, body)
 	})
 	if err == nil && typ == Email && nt.SanitisedContent == nil {
 		// Replayed: the report is an answer, not stored; build it again
