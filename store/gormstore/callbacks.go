@@ -213,31 +213,8 @@ func (s *Store) DeleteServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 // resealServiceCallbacks maps every service callback's URL and token with
 // f, inside ResealSecrets' transaction.
 func resealServiceCallbacks(tx *gorm.DB, lock string, f func(string) (string, error)) error {
-	type callback struct {
-		id         uuid.UUID
-		url, token string
-	}
-	cbs, err := readAll(tx, `SELECT id, url, bearer_token FROM service_callback_api ORDER BY id`+lock, func(rows *sql.Rows, c *callback) error {
-		return rows.Scan(&c.id, &c.url, &c.token)
-	})
-	if err != nil {
-		return err
-	}
-	for _, c := range cbs {
-		for _, v := range []*string{&c.url, &c.token} {
-			if *v == "" {
-				continue
-			}
-			if *v, err = f(*v); err != nil {
-				return fmt.Errorf("service callback %s: %w", c.id, err)
-			}
-		}
-		if err := tx.Exec(`UPDATE service_callback_api SET url = ?, bearer_token = ? WHERE id = ?`,
-			c.url, c.token, c.id.String()).Error; err != nil {
-			return fmt.Errorf("service callback %s: %w", c.id, err)
-		}
-	}
-	return nil
+	return resealURLTokens(tx, `SELECT id, url, bearer_token FROM service_callback_api ORDER BY id`+lock,
+		`UPDATE service_callback_api SET url = ?, bearer_token = ? WHERE id = ?`, "service callback", f)
 }
 
 // CreateComplaint stores a complaint; the unique index on ses_feedback_id
