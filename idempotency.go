@@ -426,6 +426,10 @@ func (n *Notifier) sendEmailWithKey(ctx context.Context, c *Caller, req *EmailRe
 			}
 			return n.sendEmail(ctx, c, req)
 		})
+	if err == nil && nt.SanitisedContent == nil {
+		// Replayed: the report is an answer, not stored; build it again.
+		_, nt.SanitisedContent = sanitisePersonalisation(req.Personalisation, req.SanitiseContentFor)
+	}
 	return nt, err
 }
 
@@ -452,30 +456,36 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 	}
 	body = V2Body(body)
 	request := append([]byte("v2 "+string(typ)+"\n"), canonicalJSON(body)...)
-	return n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
-		switch typ {
-		case SMS:
-			if err := n.checkDailyLimit(ctx, c, SMS); err != nil {
-				return nil, err
-			}
-			req, err := DecodeSMSRequest(body, n.now())
-			if err != nil {
-				return nil, err
-			}
-			return n.sendSMS(ctx, c, req)
-		case Email:
-			if err := n.checkDailyLimit(ctx, c, Email); err != nil {
-				return nil, err
-			}
-			req, err := DecodeEmailRequest(body, n.now())
-			if err != nil {
-				return nil, err
-			}
-			return n.sendEmail(ctx, c, req)
-		default:
-			return nil, BadRequest("", fmt.Sprintf("%s notification type is not supported", typ))
-		}
+	nt, replayed, err = n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
+		return n.sendV2Body(ctx, c, typ, body)
 	})
+	if err == nil && typ == Email && nt.SanitisedContent == nil {
+		// Replayed: the report is an answer, not stored; build it again
+		// from the body, which is the first request's.
+		nt.SanitisedContent = sanitisedReportOf(body)
+	}
+	return nt, replayed, err
+}
+
+// sanitisedReportOf is the sanitised_content an email body's
+// sanitise_content_for gives; empty when the body names nothing (or is
+// not an object, which a replayed body never is).
+func sanitisedReportOf(body []byte) map[string]SanitisedValue {
+	obj, err := decodeBodyObject(body, false)
+	if err != nil {
+		return map[string]SanitisedValue{}
+	}
+	var keys []string
+	if list, ok := obj.Get("sanitise_content_for"); ok {
+		items, _ := list.([]any)
+		for _, it := range items {
+			if k, ok := it.(string); ok {
+				keys = append(keys, k)
+			}
+		}
+	}
+	_, report := sanitisePersonalisation(personalisationOf(obj), keys)
+	return report
 }
 
 // canonicalJSON re-encodes a JSON body with sorted keys and no white

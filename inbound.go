@@ -113,10 +113,16 @@ func (n *Notifier) AssignInboundNumber(ctx context.Context, serviceID uuid.UUID,
 		return nil, notFoundAs(fmt.Errorf("notify: %s: %w", op, err))
 	}
 	if ss, ok := storeAs[SenderStore](n.store); ok {
-		if err := n.addInboundSender(ctx, ss, in); err != nil {
+		// The read cache has the ability whatever the Store behind it,
+		// answering ErrUnsupported when that Store lacks it: then the
+		// number goes to Service.SMSSender, below.
+		err := n.addInboundSender(ctx, ss, in)
+		if err == nil {
+			return in, nil
+		}
+		if !errors.Is(err, ErrUnsupported) {
 			return nil, fmt.Errorf("notify: %s: sender: %w", op, err)
 		}
-		return in, nil
 	}
 	svc, err := uncached(n.store).GetService(ctx, serviceID)
 	if err != nil {

@@ -77,7 +77,12 @@ func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType
 	if err := n.checkLimits(ctx, c, typ); err != nil {
 		return nil, err
 	}
-	body = V2Body(body)
+	return n.sendV2Body(ctx, c, typ, V2Body(body))
+}
+
+// sendV2Body is SendJSON after the rate limit: the daily limit, the
+// body's schema, then the send. c is current.
+func (n *Notifier) sendV2Body(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
 	switch typ {
 	case SMS:
 		req, err := DecodeSMSRequest(body, n.now())

@@ -92,11 +92,7 @@ func (s *Store) PutDocument(ctx context.Context, d *notify.Document) (err error)
 	if err != nil {
 		return fmt.Errorf("fsdocs: put document: %w", err)
 	}
-	dir := filepath.Join(s.dir, d.ServiceID.String())
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("fsdocs: put document: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	tmp, err := s.createTemp(d.ServiceID)
 	if err != nil {
 		return fmt.Errorf("fsdocs: put document: %w", err)
 	}
@@ -126,6 +122,24 @@ func (s *Store) PutDocument(ctx context.Context, d *notify.Document) (err error)
 		return fmt.Errorf("fsdocs: put document: %w", err)
 	}
 	return nil
+}
+
+// createTemp creates a temporary file in the service's directory, making
+// the directory first. The retention pass removes service directories it
+// finds empty, possibly between the two steps: then the directory is made
+// again. Once the temporary file exists the directory is not empty, so
+// it stays until the document is linked into place.
+func (s *Store) createTemp(serviceID uuid.UUID) (*os.File, error) {
+	dir := filepath.Join(s.dir, serviceID.String())
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		tmp, err := os.CreateTemp(dir, ".tmp-*")
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 9 {
+			return tmp, err
+		}
+	}
 }
 
 // readHeader reads the header of a document file, leaving r at the

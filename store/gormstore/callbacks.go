@@ -169,28 +169,15 @@ func (s *Store) GetServiceCallback(ctx context.Context, serviceID uuid.UUID, typ
 
 // ListServiceCallbacks returns the service's callbacks ordered by type.
 func (s *Store) ListServiceCallbacks(ctx context.Context, serviceID uuid.UUID) ([]notify.ServiceCallback, error) {
-	const op = "list service callbacks"
-	if err := s.check(ctx, op); err != nil {
-		return nil, err
-	}
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT `+callbackColumns+` FROM service_callback_api
-		WHERE service_id = ? ORDER BY callback_type`, serviceID.String()).Rows()
-	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	defer rows.Close()
-	out := []notify.ServiceCallback{}
-	for rows.Next() {
-		cb, err := scanCallback(rows)
-		if err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		out = append(out, *cb)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	return out, nil
+	return listRows(ctx, s, "list service callbacks", `SELECT `+callbackColumns+` FROM service_callback_api
+		WHERE service_id = ? ORDER BY callback_type`, []any{serviceID.String()},
+		func(rows *sql.Rows) (notify.ServiceCallback, error) {
+			cb, err := scanCallback(rows)
+			if err != nil {
+				return notify.ServiceCallback{}, err
+			}
+			return *cb, nil
+		})
 }
 
 // DeleteServiceCallback deletes the service's callback of type typ.
@@ -213,31 +200,8 @@ func (s *Store) DeleteServiceCallback(ctx context.Context, serviceID uuid.UUID, 
 // resealServiceCallbacks maps every service callback's URL and token with
 // f, inside ResealSecrets' transaction.
 func resealServiceCallbacks(tx *gorm.DB, lock string, f func(string) (string, error)) error {
-	type callback struct {
-		id         uuid.UUID
-		url, token string
-	}
-	cbs, err := readAll(tx, `SELECT id, url, bearer_token FROM service_callback_api ORDER BY id`+lock, func(rows *sql.Rows, c *callback) error {
-		return rows.Scan(&c.id, &c.url, &c.token)
-	})
-	if err != nil {
-		return err
-	}
-	for _, c := range cbs {
-		for _, v := range []*string{&c.url, &c.token} {
-			if *v == "" {
-				continue
-			}
-			if *v, err = f(*v); err != nil {
-				return fmt.Errorf("service callback %s: %w", c.id, err)
-			}
-		}
-		if err := tx.Exec(`UPDATE service_callback_api SET url = ?, bearer_token = ? WHERE id = ?`,
-			c.url, c.token, c.id.String()).Error; err != nil {
-			return fmt.Errorf("service callback %s: %w", c.id, err)
-		}
-	}
-	return nil
+	return resealURLTokens(tx, `SELECT id, url, bearer_token FROM service_callback_api ORDER BY id`+lock,
+		`UPDATE service_callback_api SET url = ?, bearer_token = ? WHERE id = ?`, "service callback", f)
 }
 
 // CreateComplaint stores a complaint; the unique index on ses_feedback_id
@@ -293,28 +257,15 @@ func (s *Store) GetComplaint(ctx context.Context, id uuid.UUID) (*notify.Complai
 
 // ListComplaints returns a service's complaints newest first.
 func (s *Store) ListComplaints(ctx context.Context, serviceID uuid.UUID) ([]notify.Complaint, error) {
-	const op = "list complaints"
-	if err := s.check(ctx, op); err != nil {
-		return nil, err
-	}
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT `+complaintColumns+` FROM complaints
-		WHERE service_id = ? ORDER BY created_at DESC, id DESC`, serviceID.String()).Rows()
-	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	defer rows.Close()
-	out := []notify.Complaint{}
-	for rows.Next() {
-		c, err := scanComplaint(rows)
-		if err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	return out, nil
+	return listRows(ctx, s, "list complaints", `SELECT `+complaintColumns+` FROM complaints
+		WHERE service_id = ? ORDER BY created_at DESC, id DESC`, []any{serviceID.String()},
+		func(rows *sql.Rows) (notify.Complaint, error) {
+			c, err := scanComplaint(rows)
+			if err != nil {
+				return notify.Complaint{}, err
+			}
+			return *c, nil
+		})
 }
 
 // AssignInboundNumber gives a number to a service. The number's unique
@@ -378,32 +329,19 @@ func (s *Store) GetInboundNumber(ctx context.Context, number string) (*notify.In
 
 // ListInboundNumbers returns a service's numbers, oldest first.
 func (s *Store) ListInboundNumbers(ctx context.Context, serviceID uuid.UUID) ([]notify.InboundNumber, error) {
-	const op = "list inbound numbers"
-	if err := s.check(ctx, op); err != nil {
-		return nil, err
-	}
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT id, number, created_at FROM inbound_numbers
-		WHERE service_id = ? ORDER BY created_at, number`, serviceID.String()).Rows()
-	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	defer rows.Close()
-	out := []notify.InboundNumber{}
-	for rows.Next() {
-		var (
-			n       notify.InboundNumber
-			created dbTime
-		)
-		if err := rows.Scan(&n.ID, &n.Number, &created); err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		n.ServiceID, n.CreatedAt = serviceID, created.t
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	return out, nil
+	return listRows(ctx, s, "list inbound numbers", `SELECT id, number, created_at FROM inbound_numbers
+		WHERE service_id = ? ORDER BY created_at, number`, []any{serviceID.String()},
+		func(rows *sql.Rows) (notify.InboundNumber, error) {
+			var (
+				n       = notify.InboundNumber{ServiceID: serviceID}
+				created dbTime
+			)
+			if err := rows.Scan(&n.ID, &n.Number, &created); err != nil {
+				return n, err
+			}
+			n.CreatedAt = created.t
+			return n, nil
+		})
 }
 
 // GetInboundSMS returns a service's received message by id.

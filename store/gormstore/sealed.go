@@ -127,29 +127,36 @@ func resealKeys(tx *gorm.DB, lock string, f func([]byte) ([]byte, error)) error 
 // resealCallbacks maps every service's non-empty callback URL and token
 // with f.
 func resealCallbacks(tx *gorm.DB, lock string, f func(string) (string, error)) error {
-	type callback struct {
+	return resealURLTokens(tx, `SELECT id, callback_url, callback_token FROM services
+		WHERE callback_url <> '' OR callback_token <> '' ORDER BY id`+lock,
+		`UPDATE services SET callback_url = ?, callback_token = ? WHERE id = ?`, "callback of service", f)
+}
+
+// resealURLTokens maps with f the non-empty URL and token of every row
+// that query selects (id, url, token) and writes them back with update
+// (url, token, id). what names a row in errors.
+func resealURLTokens(tx *gorm.DB, query, update, what string, f func(string) (string, error)) error {
+	type row struct {
 		id         uuid.UUID
 		url, token string
 	}
-	cbs, err := readAll(tx, `SELECT id, callback_url, callback_token FROM services
-		WHERE callback_url <> '' OR callback_token <> '' ORDER BY id`+lock, func(rows *sql.Rows, c *callback) error {
-		return rows.Scan(&c.id, &c.url, &c.token)
+	rows, err := readAll(tx, query, func(rows *sql.Rows, r *row) error {
+		return rows.Scan(&r.id, &r.url, &r.token)
 	})
 	if err != nil {
 		return err
 	}
-	for _, c := range cbs {
-		for _, v := range []*string{&c.url, &c.token} {
+	for _, r := range rows {
+		for _, v := range []*string{&r.url, &r.token} {
 			if *v == "" {
 				continue
 			}
 			if *v, err = f(*v); err != nil {
-				return fmt.Errorf("callback of service %s: %w", c.id, err)
+				return fmt.Errorf("%s %s: %w", what, r.id, err)
 			}
 		}
-		if err := tx.Exec(`UPDATE services SET callback_url = ?, callback_token = ? WHERE id = ?`,
-			c.url, c.token, c.id.String()).Error; err != nil {
-			return fmt.Errorf("callback of service %s: %w", c.id, err)
+		if err := tx.Exec(update, r.url, r.token, r.id.String()).Error; err != nil {
+			return fmt.Errorf("%s %s: %w", what, r.id, err)
 		}
 	}
 	return nil

@@ -172,12 +172,19 @@ func (s *Store) archiveSender(ctx context.Context, t senderTable, serviceID, id 
 // oldest first; scan reads one row of the columns cols.
 func listSenders[T any](ctx context.Context, s *Store, t senderTable, serviceID uuid.UUID, cols string,
 	scan func(rows *sql.Rows) (T, error)) ([]T, error) {
-	op := "list " + t.plural
+	return listRows(ctx, s, "list "+t.plural, `SELECT `+cols+` FROM `+t.table+`
+		WHERE service_id = ? AND archived = ? ORDER BY is_default DESC, created_at, id`,
+		[]any{serviceID.String(), false}, scan)
+}
+
+// listRows runs a query on the reader and scans every row with scan; no
+// row is an empty list, not nil.
+func listRows[T any](ctx context.Context, s *Store, op, query string, args []any,
+	scan func(rows *sql.Rows) (T, error)) ([]T, error) {
 	if err := s.check(ctx, op); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.WithContext(ctx).Raw(`SELECT `+cols+` FROM `+t.table+`
-		WHERE service_id = ? AND archived = ? ORDER BY is_default DESC, created_at, id`, serviceID.String(), false).Rows()
+	rows, err := s.r.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
