@@ -2,8 +2,11 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -86,16 +89,8 @@ func (n *Notifier) sendBulkWithKey(ctx context.Context, c *Caller, req *BulkRequ
 	if err := CheckIdempotencyKey(req.IdempotencyKey); err != nil {
 		return nil, err
 	}
-	fp := *req
-	fp.IdempotencyKey = ""
-	if fp.ScheduledFor != nil {
-		t := fp.ScheduledFor.UTC()
-		fp.ScheduledFor = &t
-	}
-	request, err := json.Marshal(fp)
-	if err != nil {
-		return nil, BadRequest("", fmt.Sprintf("the bulk request cannot be encoded: %v", err))
-	}
+	sum := bulkRequestDigest(req)
+	request := append([]byte("go bulk\n"), hex.EncodeToString(sum[:])...)
 	j, _, err := n.bulkWithKey(ctx, c, req.IdempotencyKey, append([]byte("go bulk\n"), request...),
 		func(ctx context.Context) (*JobDetails, error) {
 			if err := checkBulkRequest(req, n.now()); err != nil {
@@ -104,6 +99,64 @@ func (n *Notifier) sendBulkWithKey(ctx context.Context, c *Caller, req *BulkRequ
 			return n.sendBulk(ctx, c, req)
 		})
 	return j, err
+}
+
+// bulkRequestDigest identifies a bulk request built in Go: the SHA-256 of
+// its fields, each length-prefixed, without copying its table.
+func bulkRequestDigest(req *BulkRequest) [sha256.Size]byte {
+	h := sha256.New()
+	var n [8]byte
+	var chunk [4096]byte
+	field := func(s string) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		for len(s) > 0 {
+			k := copy(chunk[:], s)
+			h.Write(chunk[:k])
+			s = s[k:]
+		}
+	}
+	optional := func(set bool, s string) {
+		if !set {
+			h.Write([]byte{0})
+			return
+		}
+		h.Write([]byte{1})
+		field(s)
+	}
+	field(req.Name)
+	field(req.TemplateID.String())
+	binary.BigEndian.PutUint64(n[:], uint64(len(req.Rows)))
+	h.Write(n[:])
+	for _, row := range req.Rows {
+		binary.BigEndian.PutUint64(n[:], uint64(len(row)))
+		h.Write(n[:])
+		for _, c := range row {
+			field(c)
+		}
+	}
+	field(req.CSV)
+	optional(req.Reference != nil, deref(req.Reference))
+	var sched string
+	if req.ScheduledFor != nil {
+		sched = req.ScheduledFor.UTC().Format(time.RFC3339Nano)
+	}
+	optional(req.ScheduledFor != nil, sched)
+	var reply string
+	if req.ReplyToID != nil {
+		reply = req.ReplyToID.String()
+	}
+	optional(req.ReplyToID != nil, reply)
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // SendBulkJSONIdempotent is SendBulkJSON under the idempotency key key:
@@ -130,7 +183,10 @@ func (n *Notifier) SendBulkJSONIdempotent(ctx context.Context, c *Caller, body [
 		return nil, false, err
 	}
 	body = V2Body(body)
-	request := append([]byte("v2 bulk\n"), canonicalJSON(body)...)
+	// The body may be tens of megabytes: its digest is computed as it is
+	// read, without a canonical copy.
+	sum := jsonDigest(body)
+	request := append([]byte("v2 bulk\n"), hex.EncodeToString(sum[:])...)
 	return n.bulkWithKey(ctx, c, key, request, func(ctx context.Context) (*JobDetails, error) {
 		req, err := DecodeBulkRequest(body, n.now())
 		if err != nil {

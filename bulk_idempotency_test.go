@@ -163,3 +163,31 @@ func TestBulkIdempotencyKeyHoldsAcrossARestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, list, 1, "one job, one row")
 }
+
+// A request built in Go is the same request when its fields are: the
+// instant of ScheduledFor counts, not its zone; a reference set to ""
+// is not a reference left out.
+func TestBulkIdempotencyKeyGoRequestFields(t *testing.T) {
+	b := newBulkEnv(t, notify.Service{})
+	n := b.env.Notifier
+	at := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	req := &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: bulkRows, ScheduledFor: &at, IdempotencyKey: "fields"}
+	first, err := n.SendBulk(t.Context(), b.live, req)
+	require.NoError(t, err)
+	elsewhere := at.In(time.FixedZone("UTC+2", 2*60*60))
+	same := *req
+	same.ScheduledFor = &elsewhere
+	again, err := n.SendBulk(t.Context(), b.live, &same)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, again.ID)
+	empty := ""
+	withRef := *req
+	withRef.Reference = &empty
+	_, err = n.SendBulk(t.Context(), b.live, &withRef)
+	assert.ErrorIs(t, err, notify.ErrIdempotencyMismatch)
+	asCSV := *req
+	asCSV.Rows, asCSV.CSV = nil, "email address,name\na@example.com,A\nb@example.com,B\n"
+	_, err = n.SendBulk(t.Context(), b.live, &asCSV)
+	assert.ErrorIs(t, err, notify.ErrIdempotencyMismatch)
+	assert.Equal(t, 2, b.storedCount(t))
+}

@@ -31,6 +31,7 @@
 //	                   delivery lease: a notification or task taken by a
 //	                   worker that died is taken over after D (1m)
 //	-request-timeout D cap on the work of one API request (30s)
+//	-bulk-max-rows N   rows one bulk send may have (100000)
 //	-max-attempts N    deliveries tried before technical-failure (10)
 //	-workers N         with -redis: handlers per queue in a worker process (4)
 //	-batch N           with -redis: delivery tasks one handler takes at once,
@@ -73,6 +74,8 @@
 //	notifyd key create|list|revoke ...       (key create prints the key once)
 //	notifyd template create|update ...
 //	notifyd team add|remove ..., notifyd guest-list set ...
+//	notifyd callback set|list|delete ...     (the bearer token from a file)
+//	notifyd inbound-number assign|list ...
 //
 // notifyd -help lists their flags.
 //
