@@ -11,6 +11,7 @@ import (
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/notifytest"
 	"github.com/notifykit/notify/store/gormstore"
+	"github.com/notifykit/notify/store/memstore"
 )
 
 // bulkStores are the Stores the bulk idempotency tests run on: memory, and
@@ -190,4 +191,40 @@ func TestBulkIdempotencyKeyGoRequestFields(t *testing.T) {
 	_, err = n.SendBulk(t.Context(), b.live, &asCSV)
 	assert.ErrorIs(t, err, notify.ErrIdempotencyMismatch)
 	assert.Equal(t, 2, b.storedCount(t))
+}
+
+// Two processes on one store: a retry on the second while the first is
+// stalled mid-send waits for the lease, then takes the key over and
+// creates the job; the first, when it wakes up, finds that job under the
+// id it reserved. One job in all.
+func TestBulkIdempotencyKeyAcrossProcesses(t *testing.T) {
+	shared := memstore.New()
+	clk := newClock()
+	b := newBulkEnv(t, notify.Service{}, notifytest.WithConfig(func(c *notify.Config) { c.Store = shared; c.Clock = clk.now }))
+	gate := &gateStore{Store: shared, entered: make(chan struct{}), gate: make(chan struct{})}
+	stalled := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) { c.Store = gate; c.Clock = clk.now })).Notifier
+	req := &notify.BulkRequest{Name: "j", TemplateID: b.email.ID, Rows: bulkRows, IdempotencyKey: "stalled"}
+
+	type result struct {
+		j   *notify.JobDetails
+		err error
+	}
+	first := make(chan result, 1)
+	go func() {
+		j, err := stalled.SendBulk(t.Context(), b.live, req)
+		first <- result{j, err}
+	}()
+	<-gate.entered // the key is reserved; the send is stalled
+
+	_, err := b.env.Notifier.SendBulk(t.Context(), b.live, req)
+	assert.ErrorIs(t, err, notify.ErrIdempotencyInFlight)
+	clk.advance(notify.IdempotencyLease + time.Second)
+	retried, err := b.env.Notifier.SendBulk(t.Context(), b.live, req)
+	require.NoError(t, err, "the lease ended: the retry takes the key over")
+
+	close(gate.gate)
+	r := <-first
+	require.NoError(t, r.err, "the stalled send finds the job stored under its id")
+	assert.Equal(t, retried.ID, r.j.ID)
+	assert.Equal(t, 2, b.storedCount(t), "one job of two rows")
 }
