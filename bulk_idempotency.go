@@ -91,7 +91,7 @@ func (n *Notifier) sendBulkWithKey(ctx context.Context, c *Caller, req *BulkRequ
 	}
 	sum := bulkRequestDigest(req)
 	request := append([]byte("go bulk\n"), hex.EncodeToString(sum[:])...)
-	j, _, err := n.bulkWithKey(ctx, c, req.IdempotencyKey, append([]byte("go bulk\n"), request...),
+	j, _, err := n.bulkWithKey(ctx, c, req.IdempotencyKey, request,
 		func(ctx context.Context) (*JobDetails, error) {
 			if err := checkBulkRequest(req, n.now()); err != nil {
 				return nil, err
