@@ -38,6 +38,11 @@ type BulkRequest struct {
 	// ReplyToID names an SMS sender (text messages) or an email reply-to
 	// address (emails) of the service.
 	ReplyToID *uuid.UUID
+	// IdempotencyKey, when not empty, makes a retry safe: the same key
+	// with the same request within IdempotencyKeyTTL returns the job the
+	// first request created, and creates no second one; the same key with
+	// another request is a 409 IdempotencyError (see RunIdempotent).
+	IdempotencyKey string
 }
 
 // BulkScheduleWindow is how far ahead a job may be scheduled.
@@ -240,6 +245,8 @@ func (n *Notifier) SendBulkJSON(ctx context.Context, c *Caller, body []byte) (*J
 // the job is pending (started at once by a worker) or scheduled (started
 // at ScheduledFor). Its notifications are delivered from the bulk lane
 // (QueueBulkSMS, QueueBulkEmail), so that single sends keep their latency.
+// With req.IdempotencyKey, a retry of the same request returns the job
+// the first one created (see SendBulkJSONIdempotent).
 func (n *Notifier) SendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*JobDetails, error) {
 	c, err := n.current(ctx, c)
 	if err != nil {
@@ -251,18 +258,30 @@ func (n *Notifier) SendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if req == nil {
 		return nil, ValidationError("", requiredMessage("template_id"))
 	}
+	if req.IdempotencyKey != "" {
+		return n.sendBulkWithKey(ctx, c, req) // bulk_idempotency.go
+	}
+	if err := checkBulkRequest(req, n.now()); err != nil {
+		return nil, err
+	}
+	return n.sendBulk(ctx, c, req)
+}
+
+// checkBulkRequest is SendBulk's check of a request built in Go: a
+// template, a schedule in the window, rows or CSV.
+func checkBulkRequest(req *BulkRequest, now time.Time) error {
 	if req.TemplateID == uuid.Nil {
-		return nil, ValidationError(FieldTemplate, requiredMessage("template_id"))
+		return ValidationError(FieldTemplate, requiredMessage("template_id"))
 	}
 	if req.ScheduledFor != nil {
-		if msg := bulkScheduleProblem(*req.ScheduledFor, n.now()); msg != "" {
-			return nil, ValidationError("", "scheduled_for "+msg)
+		if msg := bulkScheduleProblem(*req.ScheduledFor, now); msg != "" {
+			return ValidationError("", "scheduled_for "+msg)
 		}
 	}
 	if (len(req.Rows) > 0) == (req.CSV != "") {
-		return nil, BadRequest("", MsgBulkRowsOrCSV)
+		return BadRequest("", MsgBulkRowsOrCSV)
 	}
-	return n.sendBulk(ctx, c, req)
+	return nil
 }
 
 // bulkTable is a parsed table: its header and its data rows, each with its
@@ -385,10 +404,11 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if err := checkSenderIDs(svc, senderID, replyID); err != nil {
 		return nil, err
 	}
-	// Build the job and its notifications.
-	now := n.now()
+	// Build the job and its notifications. The answer's created_at is
+	// the stored one, whatever the Store's precision.
+	now := n.now().Truncate(time.Microsecond)
 	job := &Job{
-		ID: uuid.New(), ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version, TemplateType: typ,
+		ID: newJobID(ctx), ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version, TemplateType: typ,
 		OriginalFileName: req.Name, NotificationCount: len(p.rows), Status: JobPending,
 		CreatedBy: c.Key.ID.String(), CreatedAt: now,
 	}

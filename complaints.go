@@ -187,3 +187,77 @@ func (n *Notifier) Complaints(ctx context.Context, serviceID uuid.UUID) ([]Compl
 	}
 	return list, nil
 }
+
+// ComplaintLister is an optional Store ability: every service's complaints,
+// a page at a time, for the admin API's GET /complaint.
+type ComplaintLister interface {
+	// ListAllComplaints returns up to limit complaints of every service,
+	// newest first (created_at, then id, both descending), after skipping
+	// offset of them, and how many complaints there are in all.
+	ListAllComplaints(ctx context.Context, offset, limit int) ([]Complaint, int, error)
+}
+
+// ComplaintPageSize is the page size of AllComplaints, upstream's
+// PAGE_SIZE.
+const ComplaintPageSize = 50
+
+// maxComplaintPage bounds the page number AllComplaints reads, so that
+// the offset it asks the Store for cannot overflow; a page past the last
+// is empty whatever its number.
+const maxComplaintPage = 1 << 30
+
+// ListedComplaint is a complaint with the name of its service.
+type ListedComplaint struct {
+	Complaint
+	ServiceName string
+}
+
+// ComplaintPage is one page of AllComplaints.
+type ComplaintPage struct {
+	Complaints []ListedComplaint
+	// Page is the page number, from 1; Pages how many pages there are (0
+	// when there are no complaints).
+	Page, Pages int
+	// Total counts every complaint.
+	Total int
+}
+
+// AllComplaints returns page page (from 1) of every service's complaints,
+// ComplaintPageSize a page, newest first, each with its service's name. A
+// page below 1 is a ValidationError; a page past the last is empty. A
+// Store without the ComplaintLister ability is ErrUnsupported.
+func (n *Notifier) AllComplaints(ctx context.Context, page int) (*ComplaintPage, error) {
+	const op = "list all complaints"
+	if page < 1 {
+		return nil, ValidationError("page", "page must be a positive integer")
+	}
+	cl, ok := storeAs[ComplaintLister](n.store)
+	if !ok {
+		return nil, unsupported(op, "ComplaintLister")
+	}
+	list, total, err := cl.ListAllComplaints(ctx, (min(page, maxComplaintPage)-1)*ComplaintPageSize, ComplaintPageSize)
+	if err != nil {
+		return nil, fmt.Errorf("notify: %s: %w", op, err)
+	}
+	out := &ComplaintPage{Complaints: make([]ListedComplaint, len(list)), Page: page, Total: total,
+		Pages: (total + ComplaintPageSize - 1) / ComplaintPageSize}
+	names := map[uuid.UUID]string{}
+	for i, c := range list {
+		name, ok := names[c.ServiceID]
+		if !ok {
+			svc, err := n.store.GetService(ctx, c.ServiceID)
+			switch {
+			case err == nil:
+				name = svc.Name
+			case errors.Is(err, ErrNotFound):
+				// A complaint outlives nothing it refers to in upstream's
+				// schema; here a service removed by hand leaves it nameless.
+			default:
+				return nil, fmt.Errorf("notify: %s: service %s: %w", op, c.ServiceID, err)
+			}
+			names[c.ServiceID] = name
+		}
+		out.Complaints[i] = ListedComplaint{Complaint: c, ServiceName: name}
+	}
+	return out, nil
+}

@@ -118,6 +118,12 @@ func (n *Notifier) SendV1(ctx context.Context, c *Caller, typ NotificationType, 
 	if err := n.checkLimits(ctx, c, typ); err != nil {
 		return nil, err
 	}
+	return n.sendV1(ctx, c, typ, body)
+}
+
+// sendV1 is SendV1 after the rate and daily limits: the body, the
+// recipient, the send.
+func (n *Notifier) sendV1(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
 	req, err := DecodeV1SendRequest(body)
 	if err != nil {
 		return nil, err

@@ -23,17 +23,25 @@ func (h *Handler) bodyLimit(r *http.Request) int64 {
 }
 
 // POST /v2/notifications/bulk: the body is read once authenticated, then
-// handed whole to Notifier.SendBulkJSON; the answer is 201 {"data": job}.
+// handed whole to Notifier.SendBulkJSONIdempotent with the request's
+// Idempotency-Key, if any; the answer is 201 {"data": job}, the job as it
+// was accepted again (with Idempotent-Replayed: true) for a retry.
 func (h *Handler) postBulk(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
 	body, err := readBody(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	j, err := h.n.SendBulkJSON(r.Context(), c, body)
+	key, err := idempotencyKey(r) // idempotency.go
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	j, replayed, err := h.n.SendBulkJSONIdempotent(r.Context(), c, body, key)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	markReplayed(w, replayed)
 	writeJSON(w, http.StatusCreated, jobJSON(j))
 }

@@ -234,6 +234,7 @@ func (h *Handler) routes() {
 	h.downloadRoutes()      // download.go
 	h.adminSenderRoutes()   // adminsenders.go
 	h.adminCallbackRoutes() // admincallbacks.go
+	h.adminComplaintRoutes()
 	h.mux.HandleFunc("/", h.fallback)
 }
 

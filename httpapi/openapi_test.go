@@ -284,6 +284,9 @@ func TestOpenAPIDocumentIsTrue(t *testing.T) {
 	c.expect(400, "POST", "/inbound-number/service/"+newID, map[string]any{"number": "07700900999"}, "admin")
 	c.expect(400, "POST", "/inbound-number/service/"+sid, map[string]any{}, "admin")
 	c.expect(404, "POST", "/inbound-number/service/"+uuid.NewString(), map[string]any{"number": "07700900888"}, "admin")
+	c.expect(200, "GET", "/complaint", nil, "admin")
+	c.expect(200, "GET", "/complaint?page=2", nil, "admin")
+	c.expect(400, "GET", "/complaint?page=x", nil, "admin")
 
 	// The daily SMS limit (2, one text message already counted today) answers 429.
 	c.expect(201, "POST", "/v2/notifications/sms", sms, team)

@@ -89,18 +89,25 @@ func v1Notification(nt *notify.Notification) V1Notification {
 	return out
 }
 
-// POST /notifications/{type}
+// POST /notifications/{type}, with an optional Idempotency-Key as the v2
+// send routes take it.
 func (h *Handler) postNotificationV1(w http.ResponseWriter, r *http.Request, c *notify.Caller) {
 	body, err := readBody(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	nt, err := h.n.SendV1(r.Context(), c, notify.NotificationType(r.PathValue("type")), body)
+	key, err := idempotencyKey(r) // idempotency.go
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	nt, replayed, err := h.n.SendV1Idempotent(r.Context(), c, notify.NotificationType(r.PathValue("type")), body, key)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	markReplayed(w, replayed)
 	data := V1SendData{Notification: V1ID{ID: nt.ID}, Body: nt.Body, TemplateVersion: nt.TemplateVersion}
 	if nt.Type == notify.Email {
 		s := nt.Subject

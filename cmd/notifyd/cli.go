@@ -49,6 +49,12 @@ Commands (run on the server's database; each takes -db, -postgres and -secret-ke
   notifyd sms-sender list|set-default|archive -service ID [-id SENDER_ID]
   notifyd reply-to add -service ID -email ADDRESS [-default] [-id UUID]
   notifyd reply-to list|set-default|archive -service ID [-id REPLY_TO_ID]
+  notifyd callback set -service ID -type delivery_status|complaint|inbound_sms -url URL
+                       -bearer-token-file FILE   (the token is read from the file, never printed)
+  notifyd callback list -service ID
+  notifyd callback delete -service ID -type TYPE
+  notifyd inbound-number assign -service ID -number NUMBER
+  notifyd inbound-number list -service ID
   notifyd rotate-key [-old-key-file FILE] -new-key-file FILE   (re-seals the secrets; stop the servers first)
 `
 
@@ -61,6 +67,9 @@ var commands = map[string][]string{
 	"guest-list": {"set"},
 	"sms-sender": {"add", "list", "set-default", "archive"},
 	"reply-to":   {"add", "list", "set-default", "archive"},
+	// callbacks.go
+	"callback":       {"set", "list", "delete"},
+	"inbound-number": {"assign", "list"},
 }
 
 // isCommand reports whether args start with a command rather than flags.
@@ -123,6 +132,12 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdo
 		"reply-to list":          c.replyToList,
 		"reply-to set-default":   c.replyToSetDefault,
 		"reply-to archive":       c.replyToArchive,
+		// callbacks.go
+		"callback set":          c.callbackSet,
+		"callback list":         c.callbackList,
+		"callback delete":       c.callbackDelete,
+		"inbound-number assign": c.inboundNumberAssign,
+		"inbound-number list":   c.inboundNumberList,
 	}[name]
 	return run(ctx, args[2:])
 }

@@ -32,6 +32,7 @@
 //	                   delivery lease: a notification or task taken by a
 //	                   worker that died is taken over after D (1m)
 //	-request-timeout D cap on the work of one API request (30s)
+//	-bulk-max-rows N   rows one bulk send may have (100000)
 //	-max-attempts N    deliveries tried before technical-failure (10)
 //	-workers N         with -redis: handlers per queue in a worker process (4)
 //	-batch N           with -redis: delivery tasks one handler takes at once,
@@ -76,6 +77,8 @@
 //	notifyd team add|remove ..., notifyd guest-list set ...
 //	notifyd sms-sender add|list|set-default|archive ...
 //	notifyd reply-to add|list|set-default|archive ...
+//	notifyd callback set|list|delete ...     (the bearer token from a file)
+//	notifyd inbound-number assign|list ...
 //
 // notifyd -help lists their flags.
 //
@@ -148,6 +151,8 @@ type options struct {
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
 	maxAttempts, workers, batch                   int
+	// bulkMaxRows caps the rows of one bulk send (notify.Config.BulkMaxRows).
+	bulkMaxRows int
 	// smsRate is the price of one SMS fragment in pounds.
 	smsRate float64
 	// sweepAfterSet says -sweep-after was given.
@@ -183,6 +188,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
+	fs.IntVar(&o.bulkMaxRows, "bulk-max-rows", notify.DefaultBulkMaxRows,
+		"rows one POST /v2/notifications/bulk may send; a larger table is refused whole (its body is capped at 64 MiB whatever this is)")
 	fs.Float64Var(&o.smsRate, "sms-rate", httpapi.DefaultSMSRate,
 		"price in pounds of one text message fragment: cost_in_pounds is fragments × the international rate multiplier × this")
 	o.providers.register(fs)
@@ -209,6 +216,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	}
 	if o.sweepAfter <= 0 || o.visibilityTimeout <= 0 || o.requestTimeout < 0 || o.maxAttempts <= 0 || o.workers <= 0 || o.batch <= 0 {
 		return nil, errors.New("-sweep-after, -visibility-timeout, -max-attempts, -workers and -batch must be positive, -request-timeout not negative")
+	}
+	if o.bulkMaxRows <= 0 {
+		return nil, errors.New("-bulk-max-rows must be positive")
 	}
 	if !(o.smsRate > 0) {
 		return nil, errors.New("-sms-rate must be a positive number of pounds")
@@ -315,6 +325,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxDeliveryAttempts:    o.maxAttempts,
 		AllowInsecureCallbacks: o.security.allowInsecureCallbacks,
 		RecordSentGrace:        o.security.recordSentGrace,
+		BulkMaxRows:            o.bulkMaxRows,
 	}
 	var mq *memqueue.Queue
 	var rq *redisQueue

@@ -46,7 +46,7 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
 		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
-		maxAttempts: 10, workers: 4, batch: 64, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"},
+		maxAttempts: 10, workers: 4, batch: 64, bulkMaxRows: 100000, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"},
 		security: securityOptions{maxConns: 1024, shutdownGrace: 10 * time.Second, recordSentGrace: 5 * time.Second}}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
@@ -56,6 +56,9 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8125", o.statsd)
 	assert.Equal(t, 0.0197, o.smsRate)
+	o, err = parseFlags([]string{"-bulk-max-rows", "2500"}, env, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 2500, o.bulkMaxRows)
 	o, err = parseFlags([]string{"-redis", "127.0.0.1:6379", "-sweep-after", "3s", "-visibility-timeout", "4s",
 		"-sandbox-fail-rate", "0.5", "-sandbox-permanent-fail-suffix", "99", "-sandbox-latency", "5ms",
 		"-sandbox-log", "/tmp/x", "-retry-backoff", "100ms"}, env, io.Discard)
@@ -74,7 +77,7 @@ func TestFlags(t *testing.T) {
 	for _, args := range [][]string{{"-smtp", "nohost"}, {"-smtp", "h:1", "-smtp-tls", "maybe"}, {"-receipt-token", "mmg"},
 		{"-role", "boss"}, {"extra"}, {"-sweep-after", "0s"}, {"-visibility-timeout", "-1s"},
 		{"-sandbox-fail-rate", "1.5"}, {"-max-attempts", "0"}, {"-workers", "0"}, {"-batch", "0"}, {"-sandbox-latency", "-1ms"}, {"-request-timeout", "-1s"},
-		{"-sms-rate", "0"}, {"-sms-rate", "-0.01"}, {"-sms-rate", "NaN"}} {
+		{"-bulk-max-rows", "0"}, {"-bulk-max-rows", "-1"}, {"-sms-rate", "0"}, {"-sms-rate", "-0.01"}, {"-sms-rate", "NaN"}} {
 		_, err := parseFlags(args, env, io.Discard)
 		assert.Error(t, err, args)
 	}

@@ -91,6 +91,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"JobsScheduledAndCancelled", testJobsScheduledAndCancelled},
 		{"ServiceCallbacks", testServiceCallbacks},
 		{"Complaints", testComplaints},
+		{"ComplaintLister", testComplaintLister}, // complaintlist.go
 		{"InboundNumbers", testInboundNumbers},
 	}
 	for _, tc := range tests {
