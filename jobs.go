@@ -243,7 +243,9 @@ func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) erro
 	if job.ScheduledFor != nil && len(ids) > 0 {
 		// A scheduled job counts on the day it starts.
 		if c, err := n.jobCaller(ctx, job); err == nil && c != nil {
-			n.countBulk(ctx, c, job.TemplateType, len(ids), 0, n.now())
+			if intl, err := n.jobInternational(ctx, c, job); err == nil {
+				n.countBulk(ctx, c, job.TemplateType, len(ids), intl, n.now())
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -329,7 +331,8 @@ func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
 }
 
 // refuseOverLimit checks, as upstream's process-job does, that a scheduled
-// job fits in the day's limits of the day it starts (n = its rows). One
+// job fits in the day's limits of the day it starts: its rows in the
+// channel's limit, its rows outside +44 in the international_sms one. One
 // that does not becomes sending limits exceeded and its notifications
 // cancelled; it reports whether it was refused. A job that fits is
 // counted when it starts (startJob).
@@ -338,7 +341,14 @@ func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, j *Job, now
 	if err != nil || c == nil {
 		return false, err
 	}
+	intl, err := n.jobInternational(ctx, c, j)
+	if err != nil {
+		return false, err
+	}
 	err = n.checkBulkRemaining(ctx, c, n.dailyCounters(c, j.TemplateType, false, now), j.NotificationCount)
+	if err == nil && intl > 0 {
+		err = n.checkBulkRemaining(ctx, c, []dailyCounter{channelCounter(c.Service, DailyLimitInternationalSMS, now)}, intl)
+	}
 	if err == nil {
 		return false, nil
 	}
@@ -370,4 +380,33 @@ func (n *Notifier) jobCaller(ctx context.Context, j *Job) (*Caller, error) {
 		return nil, fmt.Errorf("notify: job %s: load a notification: %w", j.ID, err)
 	}
 	return &Caller{Service: svc, Key: &APIKey{ID: first.APIKeyID, ServiceID: svc.ID, KeyType: first.KeyType}}, nil
+}
+
+// jobInternational counts the job's notifications still created that the
+// international_sms limit counts: text messages to numbers outside +44, the
+// rule of that limit's count (a Jersey number is not one). It reads them
+// only when that limit applies to c, and is 0 otherwise.
+func (n *Notifier) jobInternational(ctx context.Context, c *Caller, j *Job) (int, error) {
+	if j.TemplateType != SMS || n.cfg.DailyLimitModel != PerChannelDailyLimits || !n.countsDaily(c) {
+		return 0, nil
+	}
+	f := NotificationFilter{ServiceID: j.ServiceID, JobID: &j.ID, IncludeJobs: true, Types: []NotificationType{SMS},
+		Statuses: []Status{StatusCreated}, Limit: listingPage}
+	count := 0
+	for {
+		page, err := uncached(n.store).ListNotifications(ctx, f)
+		if err != nil {
+			return 0, fmt.Errorf("notify: job %s: count international rows: %w", j.ID, err)
+		}
+		for i := range page {
+			if internationalSMS(&page[i]) {
+				count++
+			}
+		}
+		if len(page) < listingPage {
+			return count, nil
+		}
+		last := page[len(page)-1].ID
+		f.OlderThan = &last
+	}
 }
