@@ -43,7 +43,8 @@ type Job struct {
 	OriginalFileName  string
 	NotificationCount int
 	// NotificationsSent counts the notifications handed to the delivery
-	// queues when the job started.
+	// queues when the job started; those whose enqueue failed are not
+	// counted (Sweep queues them later).
 	NotificationsSent int
 	Status            JobStatus
 	// ScheduledFor, when set, is when the job starts; until then it is
@@ -332,23 +333,31 @@ func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID, run 
 			for i, nid := range part {
 				tasks[i] = QueuedTask{Queue: q, Task: Task{Name: name, NotificationID: nid}}
 			}
-			for _, e := range be.EnqueueBatch(ctx, tasks) {
+			errs := be.EnqueueBatch(ctx, tasks)
+			if errs == nil {
+				sent += len(part)
+			}
+			for _, e := range errs {
 				if e != nil {
 					err = e
+				} else {
+					sent++
 				}
 			}
 		} else {
 			for _, nid := range part {
 				if e := n.queue.Enqueue(ctx, q, Task{Name: name, NotificationID: nid}); e != nil {
 					err = e
+				} else {
+					sent++
 				}
 			}
 		}
-		sent += len(part)
 	}
 	if err != nil {
+		// The rows not queued stay created: Sweep queues them.
 		n.log.WarnContext(ctx, "process job: enqueue failed; the sweeper will queue the notifications again",
-			slog.String("job_id", job.ID.String()), slog.Any("error", err))
+			slog.String("job_id", job.ID.String()), slog.Int("failed", len(ids)-sent), slog.Any("error", err))
 	}
 	if err := js.FinishJob(ctx, job.ID, sent, n.now()); err != nil && !errors.Is(err, ErrConflict) {
 		return fmt.Errorf("notify: process job %s: finish: %w", job.ID, err)
