@@ -605,7 +605,9 @@ func (n *Notifier) planBulk(ctx context.Context, c *Caller, tpl *Template, t *bu
 			}
 			continue
 		}
-		if br.international {
+		if internationalSMS(&Notification{Type: typ, PhonePrefix: br.prefix}) {
+			// The international_sms limit's rule: not +44, so that crown
+			// dependencies count as they do in single sends.
 			plan.international++
 		}
 		plan.rows = append(plan.rows, br)

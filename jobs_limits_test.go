@@ -106,3 +106,33 @@ func TestScheduledJobCountsEveryPageOfInternationalRows(t *testing.T) {
 		})
 	}
 }
+
+// Crown dependency numbers (+44) do not count against the
+// international_sms limit, in bulk as in single sends.
+func TestBulkCrownDependencyRowsAreNotInternational(t *testing.T) {
+	for _, s := range jobStores() {
+		t.Run(s.name, func(t *testing.T) {
+			clk := newClock()
+			b := newBulkEnv(t, notify.Service{InternationalSMSMessageLimit: 1}, withStore(s.open(t)),
+				notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
+			ctx := t.Context()
+			rows := [][]string{{"phone number", "name"}, {"07797 712345", "A"}, {"07797 712346", "B"}, {"07700 900311", "C"}}
+			_, err := b.env.Notifier.SendBulk(ctx, b.live, &notify.BulkRequest{Name: "j", TemplateID: b.sms.ID, Rows: rows})
+			require.NoError(t, err, "two Jersey numbers with an international limit of 1")
+			at := clk.now().Add(time.Minute)
+			job, err := b.env.Notifier.SendBulk(ctx, b.live, &notify.BulkRequest{Name: "j", TemplateID: b.sms.ID, Rows: rows, ScheduledFor: &at})
+			require.NoError(t, err)
+			clk.advance(time.Minute)
+			_, err = b.env.Notifier.Sweep(ctx)
+			require.NoError(t, err)
+			j, err := b.env.Notifier.GetJob(ctx, b.live, job.ID)
+			require.NoError(t, err)
+			assert.Equal(t, notify.JobFinished, j.Status)
+			for range 2 {
+				_, err := b.env.Notifier.SendSMS(ctx, b.live, &notify.SMSRequest{PhoneNumber: "07797 712347",
+					TemplateID: b.sms.ID, Personalisation: map[string]any{"name": "x"}})
+				require.NoError(t, err, "as single sends")
+			}
+		})
+	}
+}
