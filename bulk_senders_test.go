@@ -37,8 +37,8 @@ func jobStores() []struct {
 	}
 }
 
-// withStore makes an Env run on st.
-func withStore(st notify.Store) notifytest.Options {
+// onJobStore makes an Env run on st.
+func onJobStore(st notify.Store) notifytest.Options {
 	return notifytest.Options{Config: func(c *notify.Config) { c.Store = st }}
 }
 
@@ -61,7 +61,7 @@ func jobRows(t *testing.T, n *notify.Notifier, c *notify.Caller, jobID uuid.UUID
 func TestBulkSendersAreChosenAsForSingleSends(t *testing.T) {
 	for _, s := range jobStores() {
 		t.Run(s.name, func(t *testing.T) {
-			b := newBulkEnv(t, notify.Service{SMSSender: "Legacy"}, withStore(s.open(t)))
+			b := newBulkEnv(t, notify.Service{SMSSender: "Legacy"}, onJobStore(s.open(t)))
 			n := b.env.Notifier
 			ctx := t.Context()
 			smsRows := [][]string{{"phone number", "name"}, {"07700 900311", "A"}, {"07700 900322", "B"}}

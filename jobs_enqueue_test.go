@@ -15,7 +15,7 @@ import (
 	"github.com/notifykit/notify/queue/memqueue"
 )
 
-var errQueueDown = errors.New("queue down")
+var errBulkQueueDown = errors.New("queue down")
 
 // failingBulkQueue refuses, while failing is set, every other task put on
 // the bulk lane (the 1st, 3rd...); everything else goes to the memqueue.
@@ -44,26 +44,26 @@ func (q *failingBulkQueue) setFailing(on bool) {
 
 func (q *failingBulkQueue) Enqueue(ctx context.Context, queue string, t notify.Task) error {
 	if q.refuse(queue) {
-		return errQueueDown
+		return errBulkQueueDown
 	}
 	return q.Queue.Enqueue(ctx, queue, t)
 }
 
-// plainQueue hides the memqueue's EnqueueBatch: tasks are queued one by one.
-type plainQueue struct{ q *failingBulkQueue }
+// oneByOneBulkQueue hides the memqueue's EnqueueBatch: tasks are queued one by one.
+type oneByOneBulkQueue struct{ q *failingBulkQueue }
 
-func (p plainQueue) Enqueue(ctx context.Context, queue string, t notify.Task) error {
+func (p oneByOneBulkQueue) Enqueue(ctx context.Context, queue string, t notify.Task) error {
 	return p.q.Enqueue(ctx, queue, t)
 }
 
-func (p plainQueue) Consume(ctx context.Context, queue string, h notify.Handler) error {
+func (p oneByOneBulkQueue) Consume(ctx context.Context, queue string, h notify.Handler) error {
 	return p.q.Consume(ctx, queue, h)
 }
 
-// batchQueue queues in batches, with the same failures.
-type batchQueue struct{ *failingBulkQueue }
+// batchingBulkQueue queues in batches, with the same failures.
+type batchingBulkQueue struct{ *failingBulkQueue }
 
-func (b batchQueue) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []error {
+func (b batchingBulkQueue) EnqueueBatch(ctx context.Context, tasks []notify.QueuedTask) []error {
 	errs := make([]error, len(tasks))
 	failed := false
 	for i, t := range tasks {
@@ -87,11 +87,11 @@ func TestJobCountsOnlyTheRowsItQueued(t *testing.T) {
 				clk := newClock()
 				fq := &failingBulkQueue{Queue: memqueue.New(memqueue.Options{Backoff: func(int) time.Duration { return 5 * time.Millisecond }})}
 				t.Cleanup(func() { _ = fq.Close() })
-				var q notify.Queue = plainQueue{fq}
+				var q notify.Queue = oneByOneBulkQueue{fq}
 				if mode == "batched" {
-					q = batchQueue{fq}
+					q = batchingBulkQueue{fq}
 				}
-				b := newBulkEnv(t, notify.Service{}, withStore(s.open(t)), notifytest.Options{Config: func(c *notify.Config) {
+				b := newBulkEnv(t, notify.Service{}, onJobStore(s.open(t)), notifytest.Options{Config: func(c *notify.Config) {
 					c.Clock = clk.now
 					c.Queue = q
 				}})

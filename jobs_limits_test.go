@@ -17,7 +17,7 @@ import (
 func intlJobEnv(t *testing.T, st notify.Store, clk *clock) *bulkEnv {
 	return newBulkEnv(t, notify.Service{InternationalSMSMessageLimit: 3,
 		Permissions: []notify.Permission{notify.PermissionSMS, notify.PermissionEmail, notify.PermissionInternationalSMS}},
-		withStore(st), notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
+		onJobStore(st), notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
 }
 
 // intlRows are two numbers outside +44, one UK number and one of Jersey,
@@ -89,7 +89,7 @@ func TestScheduledJobCountsEveryPageOfInternationalRows(t *testing.T) {
 			clk := newClock()
 			b := newBulkEnv(t, notify.Service{InternationalSMSMessageLimit: 1202,
 				Permissions: []notify.Permission{notify.PermissionSMS, notify.PermissionInternationalSMS}},
-				withStore(s.open(t)), notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
+				onJobStore(s.open(t)), notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
 			ctx := t.Context()
 			rows := [][]string{{"phone number", "name"}}
 			for i := range 1201 {
@@ -113,7 +113,7 @@ func TestBulkCrownDependencyRowsAreNotInternational(t *testing.T) {
 	for _, s := range jobStores() {
 		t.Run(s.name, func(t *testing.T) {
 			clk := newClock()
-			b := newBulkEnv(t, notify.Service{InternationalSMSMessageLimit: 1}, withStore(s.open(t)),
+			b := newBulkEnv(t, notify.Service{InternationalSMSMessageLimit: 1}, onJobStore(s.open(t)),
 				notifytest.Options{Config: func(c *notify.Config) { c.Clock = clk.now }})
 			ctx := t.Context()
 			rows := [][]string{{"phone number", "name"}, {"07797 712345", "A"}, {"07797 712346", "B"}, {"07700 900311", "C"}}
