@@ -36,7 +36,9 @@ type BulkRequest struct {
 	// BulkScheduleWindow ahead, never in the past.
 	ScheduledFor *time.Time
 	// ReplyToID names an SMS sender (text messages) or an email reply-to
-	// address (emails) of the service.
+	// address (emails) of the service; without it the service's default
+	// applies, as for a single send. An id that names no live one of the
+	// right kind is refused with the single sends' message.
 	ReplyToID *uuid.UUID
 	// IdempotencyKey, when not empty, makes a retry safe: the same key
 	// with the same request within IdempotencyKeyTTL returns the job the
@@ -394,14 +396,17 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	// Sender and reply-to: services have only their default ones.
-	var senderID, replyID *uuid.UUID
+	// Sender and reply-to, chosen as a single send chooses them:
+	// reply_to_id names an SMS sender of a text message template, a
+	// reply-to address of an email one; without it the default applies.
+	d := &draft{c: c, typ: typ}
 	if typ == SMS {
-		senderID = req.ReplyToID
+		d.senderID = req.ReplyToID
 	} else {
-		replyID = req.ReplyToID
+		d.replyID = req.ReplyToID
 	}
-	if err := checkSenderIDs(svc, senderID, replyID); err != nil {
+	from, replyTo, err := n.chooseSenders(ctx, d)
+	if err != nil {
 		return nil, err
 	}
 	// Build the job and its notifications. The answer's created_at is
@@ -421,7 +426,6 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if simulated(c) {
 		queue = QueueResearchMode
 	}
-	from := n.senderOf(svc, typ)
 	held := HeldUntil
 	ns := make([]*Notification, len(p.rows))
 	for i, r := range p.rows {
@@ -430,7 +434,7 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 			ID: uuid.New(), ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version,
 			APIKeyID: c.Key.ID, KeyType: c.Key.KeyType, Type: typ, To: r.to, NormalisedTo: r.normalised,
 			ClientReference: req.Reference, Personalisation: r.values, Body: r.body, Subject: r.subject,
-			From: from, Status: StatusCreated, Queue: queue, International: r.international,
+			From: from, ReplyTo: replyTo, Status: StatusCreated, Queue: queue, International: r.international,
 			PhonePrefix: r.prefix, RateMultiplier: r.rateMultiplier, JobID: &job.ID, JobRowNumber: &row,
 			ClaimedUntil: &held, CreatedAt: now,
 		}
@@ -621,7 +625,9 @@ func (n *Notifier) planBulk(ctx context.Context, c *Caller, tpl *Template, t *bu
 			}
 			continue
 		}
-		if br.international {
+		if internationalSMS(&Notification{Type: typ, PhonePrefix: br.prefix}) {
+			// The international_sms limit's rule: not +44, so that crown
+			// dependencies count as they do in single sends.
 			plan.international++
 		}
 		plan.rows = append(plan.rows, br)

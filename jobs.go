@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,7 +43,8 @@ type Job struct {
 	OriginalFileName  string
 	NotificationCount int
 	// NotificationsSent counts the notifications handed to the delivery
-	// queues when the job started.
+	// queues when the job started; those whose enqueue failed are not
+	// counted (Sweep queues them later).
 	NotificationsSent int
 	Status            JobStatus
 	// ScheduledFor, when set, is when the job starts; until then it is
@@ -213,47 +215,113 @@ func (n *Notifier) CancelJob(ctx context.Context, c *Caller, id uuid.UUID) (*Job
 
 // processJob starts the job of a process-job task and hands its
 // notifications to the bulk lane. Of several workers given the same job
-// only one starts it; the others find it started and do nothing.
+// only one starts it; the others find it started and do nothing. A job
+// whose start fails before it began is left as it was: the task is tried
+// again, and sweepJobs starts it if the task is lost.
 func (n *Notifier) processJob(ctx context.Context, t Task) error {
 	js, ok := storeAs[JobStore](n.store)
 	if !ok {
 		return Permanent(unsupported("process job", "JobStore"))
 	}
-	err := n.startJob(ctx, js, t.NotificationID)
+	err := n.runJob(ctx, js, t.NotificationID, nil, n.now())
 	if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	return err
 }
 
-// startJob starts a job and queues its notifications on the bulk lane.
+// jobRun is what starting a job needs to know of its notifications. It is
+// read before the job starts, so that a failing read leaves the job
+// pending or scheduled, to be started again, rather than started without
+// being counted against the day's limits.
+type jobRun struct {
+	// job is the job as read before its start; nil when it has no
+	// notifications left and was not given.
+	job *Job
+	// ids are its notifications still created, in row order.
+	ids []uuid.UUID
+	// caller is its service with the key type of its notifications, for
+	// the daily limits; nil when it has no notifications left.
+	caller *Caller
+	// queue is the queue of its notifications.
+	queue string
+	// international counts its rows the international_sms limit counts,
+	// for a scheduled job when that limit applies.
+	international int
+}
+
+// prepareJob reads what starting job id needs (j, when known, is the
+// job). The rows it lists are those the start releases: held until then,
+// nothing else changes them, and a job cancelled meanwhile does not start.
+func (n *Notifier) prepareJob(ctx context.Context, js JobStore, id uuid.UUID, j *Job) (*jobRun, error) {
+	ids, err := js.ListJobNotificationIDs(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("notify: process job %s: list notifications: %w", id, err)
+	}
+	run := &jobRun{job: j, ids: ids}
+	if len(ids) == 0 {
+		return run, nil
+	}
+	first, err := n.store.GetNotification(ctx, ids[0])
+	if err != nil {
+		return nil, fmt.Errorf("notify: process job %s: load a notification: %w", id, err)
+	}
+	if run.job == nil {
+		if run.job, err = js.GetJob(ctx, first.ServiceID, id); err != nil {
+			return nil, fmt.Errorf("notify: process job %s: %w", id, err)
+		}
+	}
+	svc, err := n.store.GetService(ctx, run.job.ServiceID)
+	if err != nil {
+		return nil, fmt.Errorf("notify: process job %s: load service: %w", id, err)
+	}
+	run.caller = &Caller{Service: svc, Key: &APIKey{ID: first.APIKeyID, ServiceID: svc.ID, KeyType: first.KeyType}}
+	// Every notification of a job is on the same queue.
+	run.queue = cmp.Or(first.Queue, bulkQueue(run.job.TemplateType))
+	if run.job.ScheduledFor != nil {
+		if run.international, err = n.jobInternational(ctx, run.caller, run.job); err != nil {
+			return nil, err
+		}
+	}
+	return run, nil
+}
+
+// runJob starts job id (j, when known, is the job) once what its start
+// needs is read: a scheduled one after refuseOverLimit, which may refuse
+// it instead.
+func (n *Notifier) runJob(ctx context.Context, js JobStore, id uuid.UUID, j *Job, now time.Time) error {
+	run, err := n.prepareJob(ctx, js, id, j)
+	if err != nil {
+		return err
+	}
+	if run.job != nil && run.job.Status == JobScheduled {
+		refused, err := n.refuseOverLimit(ctx, js, run, now)
+		if err != nil || refused {
+			return err
+		}
+	}
+	return n.startJob(ctx, js, id, run)
+}
+
+// startJob starts a job and queues its notifications (run, read before)
+// on the bulk lane; a scheduled job counts against the day's limits then.
 // The release of the notifications is one step with the start: if this
 // process dies while queuing, the rows are created and unheld, and Sweep
 // queues them; sweepJobs then marks the job finished.
-func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) error {
+func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID, run *jobRun) error {
 	job, err := js.StartJob(ctx, id, n.now())
 	if err != nil {
 		return err
 	}
-	ids, err := js.ListJobNotificationIDs(ctx, job.ID)
-	if err != nil {
-		// The rows are released: Sweep queues them.
-		return fmt.Errorf("notify: process job %s: list notifications: %w", job.ID, err)
-	}
-	if job.ScheduledFor != nil && len(ids) > 0 {
+	ids := run.ids
+	if job.ScheduledFor != nil && len(ids) > 0 && run.caller != nil {
 		// A scheduled job counts on the day it starts.
-		if c, err := n.jobCaller(ctx, job); err == nil && c != nil {
-			n.countBulk(ctx, c, job.TemplateType, len(ids), 0, n.now())
-		}
+		n.countBulk(ctx, run.caller, job.TemplateType, len(ids), run.international, n.now())
 	}
 	if len(ids) == 0 {
 		return js.FinishJob(ctx, job.ID, 0, n.now())
 	}
-	// Every notification of a job is on the same queue.
-	q := bulkQueue(job.TemplateType)
-	if first, err := n.store.GetNotification(ctx, ids[0]); err == nil && first.Queue != "" {
-		q = first.Queue
-	}
+	q := cmp.Or(run.queue, bulkQueue(job.TemplateType))
 	name := deliverTaskName(job.TemplateType)
 	const chunk = 1000
 	sent := 0
@@ -265,23 +333,31 @@ func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) erro
 			for i, nid := range part {
 				tasks[i] = QueuedTask{Queue: q, Task: Task{Name: name, NotificationID: nid}}
 			}
-			for _, e := range be.EnqueueBatch(ctx, tasks) {
+			errs := be.EnqueueBatch(ctx, tasks)
+			if errs == nil {
+				sent += len(part)
+			}
+			for _, e := range errs {
 				if e != nil {
 					err = e
+				} else {
+					sent++
 				}
 			}
 		} else {
 			for _, nid := range part {
 				if e := n.queue.Enqueue(ctx, q, Task{Name: name, NotificationID: nid}); e != nil {
 					err = e
+				} else {
+					sent++
 				}
 			}
 		}
-		sent += len(part)
 	}
 	if err != nil {
+		// The rows not queued stay created: Sweep queues them.
 		n.log.WarnContext(ctx, "process job: enqueue failed; the sweeper will queue the notifications again",
-			slog.String("job_id", job.ID.String()), slog.Any("error", err))
+			slog.String("job_id", job.ID.String()), slog.Int("failed", len(ids)-sent), slog.Any("error", err))
 	}
 	if err := js.FinishJob(ctx, job.ID, sent, n.now()); err != nil && !errors.Is(err, ErrConflict) {
 		return fmt.Errorf("notify: process job %s: finish: %w", job.ID, err)
@@ -292,7 +368,8 @@ func (n *Notifier) startJob(ctx context.Context, js JobStore, id uuid.UUID) erro
 // sweepJobs starts the jobs that are due: scheduled ones whose time has
 // come, and pending ones whose process-job task was lost; and finishes the
 // jobs whose worker died after starting them (their notifications were
-// released when they started, and Sweep queues them).
+// released when they started, and Sweep queues them). A job whose start
+// fails before it began stays due for the next sweep.
 func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
 	js, ok := storeAs[JobStore](n.store)
 	if !ok {
@@ -311,17 +388,7 @@ func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
 			}
 			continue
 		}
-		if j.Status == JobScheduled {
-			refused, err := n.refuseOverLimit(ctx, js, j, now)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if refused {
-				continue
-			}
-		}
-		if err := n.startJob(ctx, js, j.ID); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+		if err := n.runJob(ctx, js, j.ID, j, now); err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
 			errs = append(errs, err)
 		}
 	}
@@ -329,16 +396,20 @@ func (n *Notifier) sweepJobs(ctx context.Context, now time.Time) error {
 }
 
 // refuseOverLimit checks, as upstream's process-job does, that a scheduled
-// job fits in the day's limits of the day it starts (n = its rows). One
+// job fits in the day's limits of the day it starts: its rows in the
+// channel's limit, its rows outside +44 in the international_sms one. One
 // that does not becomes sending limits exceeded and its notifications
 // cancelled; it reports whether it was refused. A job that fits is
 // counted when it starts (startJob).
-func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, j *Job, now time.Time) (bool, error) {
-	c, err := n.jobCaller(ctx, j)
-	if err != nil || c == nil {
-		return false, err
+func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, run *jobRun, now time.Time) (bool, error) {
+	c, j := run.caller, run.job
+	if c == nil {
+		return false, nil
 	}
-	err = n.checkBulkRemaining(ctx, c, n.dailyCounters(c, j.TemplateType, false, now), j.NotificationCount)
+	err := n.checkBulkRemaining(ctx, c, n.dailyCounters(c, j.TemplateType, false, now), j.NotificationCount)
+	if err == nil && run.international > 0 {
+		err = n.checkBulkRemaining(ctx, c, []dailyCounter{channelCounter(c.Service, DailyLimitInternationalSMS, now)}, run.international)
+	}
 	if err == nil {
 		return false, nil
 	}
@@ -353,21 +424,31 @@ func (n *Notifier) refuseOverLimit(ctx context.Context, js JobStore, j *Job, now
 	return true, nil
 }
 
-// jobCaller is the service of a job with the key type of its
-// notifications, for the daily limits; nil when the job has none left.
-func (n *Notifier) jobCaller(ctx context.Context, j *Job) (*Caller, error) {
-	svc, err := n.store.GetService(ctx, j.ServiceID)
-	if err != nil {
-		return nil, fmt.Errorf("notify: job %s: load service: %w", j.ID, err)
+// jobInternational counts the job's notifications still created that the
+// international_sms limit counts: text messages to numbers outside +44, the
+// rule of that limit's count (a Jersey number is not one). It reads them
+// only when that limit applies to c, and is 0 otherwise.
+func (n *Notifier) jobInternational(ctx context.Context, c *Caller, j *Job) (int, error) {
+	if j.TemplateType != SMS || n.cfg.DailyLimitModel != PerChannelDailyLimits || !n.countsDaily(c) {
+		return 0, nil
 	}
-	js, _ := storeAs[JobStore](n.store)
-	ids, err := js.ListJobNotificationIDs(ctx, j.ID)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	f := NotificationFilter{ServiceID: j.ServiceID, JobID: &j.ID, IncludeJobs: true, Types: []NotificationType{SMS},
+		Statuses: []Status{StatusCreated}, Limit: listingPage}
+	count := 0
+	for {
+		page, err := uncached(n.store).ListNotifications(ctx, f)
+		if err != nil {
+			return 0, fmt.Errorf("notify: job %s: count international rows: %w", j.ID, err)
+		}
+		for i := range page {
+			if internationalSMS(&page[i]) {
+				count++
+			}
+		}
+		if len(page) < listingPage {
+			return count, nil
+		}
+		last := page[len(page)-1].ID
+		f.OlderThan = &last
 	}
-	first, err := n.store.GetNotification(ctx, ids[0])
-	if err != nil {
-		return nil, fmt.Errorf("notify: job %s: load a notification: %w", j.ID, err)
-	}
-	return &Caller{Service: svc, Key: &APIKey{ID: first.APIKeyID, ServiceID: svc.ID, KeyType: first.KeyType}}, nil
 }
