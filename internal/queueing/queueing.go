@@ -7,6 +7,8 @@ package queueing
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,10 +17,10 @@ import (
 )
 
 // Stamp returns t as a queue accepts it: with a new ID when its ID is
-// empty, and EnqueuedAt now when it is zero.
+// empty (NewTaskID), and EnqueuedAt now when it is zero.
 func Stamp(t notify.Task, now time.Time) notify.Task {
 	if t.ID == "" {
-		t.ID = uuid.NewString()
+		t.ID = NewTaskID()
 	}
 	if t.EnqueuedAt.IsZero() {
 		t.EnqueuedAt = now
@@ -50,4 +52,19 @@ func Fail(n int, err error) []error {
 		errs[i] = err
 	}
 	return errs
+}
+
+// taskIDPrefix is random per process, so that ids made by several
+// processes sharing a queue never meet.
+var (
+	taskIDPrefix = uuid.NewString()
+	taskIDSeq    atomic.Uint64
+)
+
+// NewTaskID returns an id no other task of any process gets: the process's
+// random prefix and a counter. Task ids need to be unique, not
+// unpredictable, so no random bytes are read per task (reading them costs
+// more than the rest of an in-memory enqueue).
+func NewTaskID() string {
+	return taskIDPrefix + "-" + strconv.FormatUint(taskIDSeq.Add(1), 36)
 }

@@ -47,3 +47,21 @@ func TestRunBatch(t *testing.T) {
 		}
 	}
 }
+
+func TestNewTaskIDsAreUnique(t *testing.T) {
+	seen := make(map[string]bool)
+	for range 10000 {
+		id := queueing.NewTaskID()
+		if seen[id] {
+			t.Fatalf("id %s given twice", id)
+		}
+		seen[id] = true
+	}
+	stamped := queueing.Stamp(notify.Task{Name: "x"}, time.Now())
+	if stamped.ID == "" || seen[stamped.ID] {
+		t.Fatalf("Stamp gave %q", stamped.ID)
+	}
+	if given := queueing.Stamp(notify.Task{ID: "given"}, time.Now()); given.ID != "given" {
+		t.Fatalf("Stamp replaced a given id with %q", given.ID)
+	}
+}
