@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"slices"
@@ -178,9 +179,18 @@ func (c *cli) set(name string) bool {
 // open opens the database and a Notifier on it that sends nothing.
 func (c *cli) open(ctx context.Context) (*notify.Notifier, func(), error) {
 	o := &options{db: c.db, postgres: c.postgres, secretKey: c.secret}
+	fresh := false
+	if o.postgres == "" && o.db != ":memory:" && !strings.HasPrefix(o.db, "file:") {
+		_, statErr := os.Stat(o.db)
+		fresh = errors.Is(statErr, fs.ErrNotExist)
+	}
 	store, err := openStore(ctx, o)
 	if err != nil {
 		return nil, nil, err
+	}
+	if fresh {
+		// A mistyped -db would otherwise go unnoticed: say so.
+		fmt.Fprintf(c.stderr, "notifyd: %s did not exist: created a new, empty database there\n", o.db)
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	key, err := secretKey(ctx, o, store, log)

@@ -203,3 +203,16 @@ func TestAdminFlags(t *testing.T) {
 		assert.Equal(t, tc.want, o.admin, tc.args)
 	}
 }
+
+// TestCLISaysWhenItCreatesADatabase checks that a command run on a -db file
+// that does not exist says it created one (a mistyped path shows), and
+// that a command on an existing database says nothing of the kind.
+func TestCLISaysWhenItCreatesADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo.db")
+	_, errOut, err := notifyd(t, db, "service", "list")
+	require.NoError(t, err)
+	assert.Contains(t, errOut, db+" did not exist: created a new, empty database there")
+	_, errOut, err = notifyd(t, db, "service", "list")
+	require.NoError(t, err)
+	assert.NotContains(t, errOut, "did not exist")
+}
