@@ -183,10 +183,9 @@ func (n *Notifier) SendBulkJSONIdempotent(ctx context.Context, c *Caller, body [
 		return nil, false, err
 	}
 	body = V2Body(body)
-	// The body may be tens of megabytes: its digest is computed as it is
-	// read, without a canonical copy.
-	sum := jsonDigest(body)
-	request := append([]byte("v2 bulk\n"), hex.EncodeToString(sum[:])...)
+	// The body may be tens of megabytes: jsonDigest reads it without a
+	// canonical copy.
+	request := jsonRequest("v2 bulk", body)
 	return n.bulkWithKey(ctx, c, key, request, func(ctx context.Context) (*JobDetails, error) {
 		req, err := DecodeBulkRequest(body, n.now())
 		if err != nil {

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -455,7 +454,7 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 		return nil, false, err
 	}
 	body = V2Body(body)
-	request := append([]byte("v2 "+string(typ)+"\n"), canonicalJSON(body)...)
+	request := jsonRequest("v2 "+string(typ), body)
 	nt, replayed, err = n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
 		return n.sendV2Body(ctx, c, typ, body)
 	})
@@ -465,6 +464,14 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 		nt.SanitisedContent = sanitisedReportOf(body)
 	}
 	return nt, replayed, err
+}
+
+// jsonRequest identifies a JSON request for RunIdempotent: the operation
+// and the digest of the body's canonical form (jsonDigest), so that two
+// bodies differing only in key order or white space are the same request.
+func jsonRequest(op string, body []byte) []byte {
+	sum := jsonDigest(body)
+	return append([]byte(op+"\n"), hex.EncodeToString(sum[:])...)
 }
 
 // sanitisedReportOf is the sanitised_content an email body's
@@ -486,23 +493,6 @@ func sanitisedReportOf(body []byte) map[string]SanitisedValue {
 	}
 	_, report := sanitisePersonalisation(personalisationOf(obj), keys)
 	return report
-}
-
-// canonicalJSON re-encodes a JSON body with sorted keys and no white
-// space, numbers kept as written; a body that is not JSON is returned as
-// it is.
-func canonicalJSON(body []byte) []byte {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return body
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return body
-	}
-	return out
 }
 
 // Metric names of the idempotency-key purge.

@@ -33,7 +33,7 @@ func (n *Notifier) SendV1Idempotent(ctx context.Context, c *Caller, typ Notifica
 	if err := n.checkRateLimit(ctx, c); err != nil {
 		return nil, false, err
 	}
-	request := append([]byte("v1 "+string(typ)+"\n"), canonicalJSON(body)...)
+	request := jsonRequest("v1 "+string(typ), body)
 	return n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
 		if err := n.checkDailyLimit(ctx, c, typ); err != nil {
 			return nil, err

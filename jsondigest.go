@@ -17,10 +17,10 @@ import (
 // as it is read, without building the form: two documents that differ only
 // in the order of object keys, insignificant white space or how strings
 // are escaped ("A" and "\u0041") have the same digest; numbers are
-// compared as written. It is canonicalJSON's equivalence at a fraction of
-// its cost, for bodies of many megabytes (a bulk send's CSV): the strings
-// are hashed where they lie, and only object keys and one digest per
-// member are held. A body that is not one JSON value is hashed as it is,
+// compared as written. It costs a fraction of re-encoding the document,
+// also for bodies of many megabytes (a bulk send's CSV): the strings are
+// hashed where they lie, and only object keys and one digest per member
+// are held. A body that is not one JSON value is hashed as it is,
 // under another prefix, so it never matches a JSON one.
 func jsonDigest(body []byte) [sha256.Size]byte {
 	d := &digester{in: body}

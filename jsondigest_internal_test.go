@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -67,4 +68,21 @@ func TestJSONDigestMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "allocated bytes for an %d-byte body", len(body))
 	assert.Equal(t, sum, jsonDigest(canonicalJSON(body)))
+}
+
+// canonicalJSON is the reference jsonDigest is checked against: it
+// re-encodes a JSON body with sorted keys and no white space, numbers kept
+// as written; a body that is not JSON is returned as it is.
+func canonicalJSON(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
