@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,12 +26,7 @@ type jobIDKey struct{}
 
 // newJobID is the id of the job a bulk send builds: the one its
 // idempotency key reserved, or a new one.
-func newJobID(ctx context.Context) uuid.UUID {
-	if id, ok := ctx.Value(jobIDKey{}).(uuid.UUID); ok {
-		return id
-	}
-	return uuid.New()
-}
+func newJobID(ctx context.Context) uuid.UUID { return reservedID(ctx, jobIDKey{}) }
 
 // acceptedJob is job as SendBulk answered it when it was accepted.
 func acceptedJob(job *Job) *JobDetails {
@@ -55,32 +49,15 @@ func (n *Notifier) bulkWithKey(ctx context.Context, c *Caller, key string, reque
 	if err != nil {
 		return nil, false, err
 	}
-	var out *JobDetails
-	id, replayed, err := n.RunIdempotent(ctx, IdempotentCall{
-		ServiceID: c.Service.ID,
-		Key:       key,
-		Request:   request,
-		Create: func(ctx context.Context, id uuid.UUID) error {
-			var err error
-			out, err = create(context.WithValue(ctx, jobIDKey{}, id))
-			return err
-		},
-		Find: func(ctx context.Context, id uuid.UUID) error {
-			job, err := js.GetJob(ctx, c.Service.ID, id)
-			if err != nil {
-				return err
-			}
-			out = acceptedJob(job)
-			return nil
-		},
-	})
-	if err != nil {
-		return nil, false, err
+	find := func(ctx context.Context, id uuid.UUID) (*JobDetails, error) {
+		job, err := js.GetJob(ctx, c.Service.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		return acceptedJob(job), nil
 	}
-	if out == nil || out.ID != id {
-		return nil, false, fmt.Errorf("notify: idempotency key: no job %s", id)
-	}
-	return out, replayed, nil
+	return runWithKey(ctx, n, c.Service.ID, key, request, "job", jobIDKey{}, create, find,
+		func(j *JobDetails) uuid.UUID { return j.ID })
 }
 
 // sendBulkWithKey is SendBulk under req.IdempotencyKey; c is current and
@@ -172,14 +149,7 @@ func (n *Notifier) SendBulkJSONIdempotent(ctx context.Context, c *Caller, body [
 		j, err := n.SendBulkJSON(ctx, c, body)
 		return j, false, err
 	}
-	c, err = n.current(ctx, c)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := CheckIdempotencyKey(key); err != nil {
-		return nil, false, err
-	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
+	if c, err = n.keyedCaller(ctx, c, key); err != nil {
 		return nil, false, err
 	}
 	body = V2Body(body)

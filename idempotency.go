@@ -340,48 +340,88 @@ func (n *Notifier) endLease(ctx context.Context, st IdempotencyStore, rec *Idemp
 // notificationIDKey carries the id a send gives its notification.
 type notificationIDKey struct{}
 
-// newNotificationID is the id of the notification a send builds: the one
-// its idempotency key reserved, or a new one.
-func newNotificationID(ctx context.Context) uuid.UUID {
-	if id, ok := ctx.Value(notificationIDKey{}).(uuid.UUID); ok {
+// reservedID is the id the idempotency key reserved, carried in ctx under
+// key by runWithKey, or a new one.
+func reservedID(ctx context.Context, key any) uuid.UUID {
+	if id, ok := ctx.Value(key).(uuid.UUID); ok {
 		return id
 	}
 	return uuid.New()
+}
+
+// newNotificationID is the id of the notification a send builds: the one
+// its idempotency key reserved, or a new one.
+func newNotificationID(ctx context.Context) uuid.UUID { return reservedID(ctx, notificationIDKey{}) }
+
+// runWithKey runs create under the service's idempotency key (see
+// RunIdempotent): create must build what it makes (a what, such as
+// "notification") with the id carried in its context under ctxKey
+// (reservedID); find loads what an earlier attempt made under an id; idOf
+// is the id of what either returns. replayed says the answer came from an
+// earlier request.
+func runWithKey[T any](ctx context.Context, n *Notifier, serviceID uuid.UUID, key string, request []byte, what string, ctxKey any,
+	create func(ctx context.Context) (*T, error), find func(ctx context.Context, id uuid.UUID) (*T, error),
+	idOf func(*T) uuid.UUID) (*T, bool, error) {
+	var out *T
+	id, replayed, err := n.RunIdempotent(ctx, IdempotentCall{
+		ServiceID: serviceID,
+		Key:       key,
+		Request:   request,
+		Create: func(ctx context.Context, id uuid.UUID) error {
+			var err error
+			out, err = create(context.WithValue(ctx, ctxKey, id))
+			return err
+		},
+		Find: func(ctx context.Context, id uuid.UUID) error {
+			got, err := find(ctx, id)
+			if err == nil {
+				out = got
+			}
+			return err
+		},
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if out == nil || idOf(out) != id {
+		return nil, false, fmt.Errorf("notify: idempotency key: no %s %s", what, id)
+	}
+	return out, replayed, nil
 }
 
 // sendWithKey runs send under the caller's service and key: send must
 // build its notification with the id in its context.
 func (n *Notifier) sendWithKey(ctx context.Context, c *Caller, key string, request []byte,
 	send func(ctx context.Context) (*Notification, error)) (*Notification, bool, error) {
-	var nt *Notification
-	id, replayed, err := n.RunIdempotent(ctx, IdempotentCall{
-		ServiceID: c.Service.ID,
-		Key:       key,
-		Request:   request,
-		Create: func(ctx context.Context, id uuid.UUID) error {
-			var err error
-			nt, err = send(context.WithValue(ctx, notificationIDKey{}, id))
-			return err
-		},
-		Find: func(ctx context.Context, id uuid.UUID) error {
-			got, err := n.store.GetNotification(ctx, id)
-			if err != nil {
-				return err
-			}
-			if got.ServiceID != c.Service.ID {
-				return fmt.Errorf("notify: notification %s belongs to another service: %w", id, ErrNotFound)
-			}
-			nt = got
-			return nil
-		},
-	})
+	find := func(ctx context.Context, id uuid.UUID) (*Notification, error) {
+		got, err := n.store.GetNotification(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if got.ServiceID != c.Service.ID {
+			return nil, fmt.Errorf("notify: notification %s belongs to another service: %w", id, ErrNotFound)
+		}
+		return got, nil
+	}
+	return runWithKey(ctx, n, c.Service.ID, key, request, "notification", notificationIDKey{}, send, find,
+		func(nt *Notification) uuid.UUID { return nt.ID })
+}
+
+// keyedCaller is the start of every send under an idempotency key, before
+// the request is read: the caller as it is now, the key checked (400), and
+// the rate limit taken once for the request, replayed or not.
+func (n *Notifier) keyedCaller(ctx context.Context, c *Caller, key string) (*Caller, error) {
+	c, err := n.current(ctx, c)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if nt == nil || nt.ID != id {
-		return nil, false, fmt.Errorf("notify: idempotency key: no notification %s", id)
+	if err := CheckIdempotencyKey(key); err != nil {
+		return nil, err
 	}
-	return nt, replayed, nil
+	if err := n.checkRateLimit(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // sendSMSWithKey is SendSMS under req.IdempotencyKey; c is current and
@@ -443,14 +483,7 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 		nt, err := n.SendJSON(ctx, c, typ, body)
 		return nt, false, err
 	}
-	c, err = n.current(ctx, c)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := CheckIdempotencyKey(key); err != nil {
-		return nil, false, err
-	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
+	if c, err = n.keyedCaller(ctx, c, key); err != nil {
 		return nil, false, err
 	}
 	body = V2Body(body)

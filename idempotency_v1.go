@@ -18,19 +18,12 @@ func (n *Notifier) SendV1Idempotent(ctx context.Context, c *Caller, typ Notifica
 		nt, err := n.SendV1(ctx, c, typ, body)
 		return nt, false, err
 	}
-	c, err = n.current(ctx, c)
-	if err != nil {
-		return nil, false, err
-	}
 	if typ != SMS && typ != Email {
 		// SendV1 has the refusal and its message.
 		nt, err := n.SendV1(ctx, c, typ, body)
 		return nt, false, err
 	}
-	if err := CheckIdempotencyKey(key); err != nil {
-		return nil, false, err
-	}
-	if err := n.checkRateLimit(ctx, c); err != nil {
+	if c, err = n.keyedCaller(ctx, c, key); err != nil {
 		return nil, false, err
 	}
 	request := jsonRequest("v1 "+string(typ), body)
