@@ -126,9 +126,19 @@ func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *
 	if _, ok, err := n.callbackTargetOf(ctx, svc, CallbackDeliveryStatus); err == nil && !ok {
 		return
 	}
-	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {
+	if err := n.enqueueDetached(ctx, QueueServiceCallbacks, Task{Name: TaskServiceCallback, NotificationID: nt.ID}); err != nil {
 		n.log.WarnContext(ctx, "service callback: enqueue failed", slog.String("notification_id", nt.ID.String()), slog.Any("error", err))
 	}
+}
+
+// enqueueDetached queues a task that follows something already stored (a
+// status, a received text message, a complaint). The caller going away
+// must not lose it: the request's cancellation does not reach the queue,
+// which gets ten seconds of its own.
+func (n *Notifier) enqueueDetached(ctx context.Context, queue string, t Task) error {
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return n.queue.Enqueue(qctx, queue, t)
 }
 
 // sendServiceCallback POSTs the notification's current status to its

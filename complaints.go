@@ -123,7 +123,7 @@ func (n *Notifier) queueComplaintCallback(ctx context.Context, c *Complaint) {
 		}
 	}
 	payload, _ := json.Marshal(complaintTask{ComplaintID: c.ID})
-	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskComplaintCallback, NotificationID: c.NotificationID, Payload: payload}); err != nil {
+	if err := n.enqueueDetached(ctx, QueueServiceCallbacks, Task{Name: TaskComplaintCallback, NotificationID: c.NotificationID, Payload: payload}); err != nil {
 		n.log.WarnContext(ctx, "complaint callback: not queued", slog.String("complaint_id", c.ID.String()), slog.Any("error", err))
 	}
 }

@@ -228,7 +228,7 @@ func (n *Notifier) queueInboundCallback(ctx context.Context, m *InboundSMS) {
 		}
 	}
 	payload, _ := json.Marshal(inboundTask{ServiceID: m.ServiceID, InboundID: m.ID})
-	if err := n.queue.Enqueue(ctx, QueueServiceCallbacks, Task{Name: TaskInboundSMSCallback, Payload: payload}); err != nil {
+	if err := n.enqueueDetached(ctx, QueueServiceCallbacks, Task{Name: TaskInboundSMSCallback, Payload: payload}); err != nil {
 		n.log.WarnContext(ctx, "inbound sms callback: not queued", slog.String("inbound_sms_id", m.ID.String()), slog.Any("error", err))
 	}
 }

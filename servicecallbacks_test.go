@@ -236,3 +236,41 @@ func TestInboundNumberBecomesASender(t *testing.T) {
 	assert.True(t, list[0].IsDefault, "the number is the default of a service without a sender")
 	assert.Equal(t, "447700900222", list[0].FromNumber())
 }
+
+// cancelAfterInbound cancels the request's context as soon as a received
+// message is stored, as a provider hanging up at that moment would.
+type cancelAfterInbound struct {
+	*memstore.Store
+	cancel context.CancelFunc
+}
+
+func (s *cancelAfterInbound) CreateInboundSMS(ctx context.Context, m *notify.InboundSMS) error {
+	err := s.Store.CreateInboundSMS(ctx, m)
+	s.cancel()
+	return err
+}
+
+// A provider that goes away once its message is stored does not cost the
+// service its inbound_sms callback: the callback is queued all the same.
+func TestInboundCallbackQueuedAfterTheProviderLeft(t *testing.T) {
+	t.Parallel()
+	sink := newCallbackSink(t)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	env := notifytest.New(t, notifytest.WithConfig(func(c *notify.Config) {
+		c.AllowInsecureCallbacks = true
+		c.Store = &cancelAfterInbound{Store: c.Store.(*memstore.Store), cancel: cancel}
+	}))
+	n := env.Notifier
+	env.Start()
+	svc := env.Service(t, notify.Service{})
+	_, err := n.SetCallback(ctx, svc.ID, notify.CallbackInboundSMS, notify.CallbackChange{URL: sink.srv.URL + "/in", BearerToken: "inbound-token"})
+	require.NoError(t, err)
+	_, err = n.AssignInboundNumber(ctx, svc.ID, "40604")
+	require.NoError(t, err)
+	m, err := n.ReceiveInboundSMS(rctx, notify.InboundSMS{NotifyNumber: "40604", UserNumber: "07700900123", Content: "Hi"})
+	require.NoError(t, err)
+	require.Error(t, rctx.Err(), "the provider has gone")
+	require.Eventually(t, func() bool { return len(sink.received()) == 1 }, 10*time.Second, 5*time.Millisecond)
+	assert.Equal(t, m.ID.String(), sink.received()[0]["id"])
+}
