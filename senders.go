@@ -93,7 +93,10 @@ type SenderStore interface {
 
 	// CreateEmailReplyTo, UpdateEmailReplyTo, ArchiveEmailReplyTo and
 	// ListEmailReplyTo are the same for reply-to addresses (UpdateEmailReplyTo
-	// replaces EmailAddress, IsDefault and UpdatedAt).
+	// replaces EmailAddress, IsDefault and UpdatedAt). CreateEmailReplyTo
+	// also refuses an address the service already has among its live ones,
+	// compared case-insensitively, with an error wrapping ErrDuplicate:
+	// of two concurrent adds of one address, one succeeds.
 	CreateEmailReplyTo(ctx context.Context, r *EmailReplyTo) error
 	UpdateEmailReplyTo(ctx context.Context, r *EmailReplyTo) error
 	ArchiveEmailReplyTo(ctx context.Context, serviceID, id uuid.UUID, at time.Time) error
@@ -406,6 +409,10 @@ func (n *Notifier) AddEmailReplyTo(ctx context.Context, r EmailReplyTo) (*EmailR
 	if err := st.CreateEmailReplyTo(ctx, &r); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return nil, ErrNoResult
+		}
+		if errors.Is(err, ErrDuplicate) {
+			// Added meanwhile by another request.
+			return nil, &Error{Name: NameBadRequest, Status: http.StatusConflict, Message: fmt.Sprintf(msgReplyToAddressInUse, v)}
 		}
 		return nil, fmt.Errorf("notify: add email reply-to address: %w", err)
 	}

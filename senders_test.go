@@ -3,6 +3,7 @@ package notify_test
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -270,4 +271,34 @@ func TestSendersThroughInstrumentedStore(t *testing.T) {
 	nt, err := env.Notifier.SendSMS(ctx, caller, &notify.SMSRequest{PhoneNumber: "07700 900333", TemplateID: tpl.ID, SMSSenderID: &s.ID})
 	require.NoError(t, err)
 	assert.Equal(t, "GOVUK", nt.From)
+}
+
+// Concurrent adds of one address: one is stored, the others get the 409
+// a sequential second add gets.
+func TestEmailReplyToConcurrentAdds(t *testing.T) {
+	env := notifytest.New(t)
+	n := env.Notifier
+	svc := env.Service(t, notify.Service{Name: "Replies"})
+	const adds = 8
+	errs := make([]error, adds)
+	var wg sync.WaitGroup
+	for i := range adds {
+		wg.Go(func() {
+			_, errs[i] = n.AddEmailReplyTo(ctx, notify.EmailReplyTo{ServiceID: svc.ID, EmailAddress: "race@example.gov.uk"})
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		requireRefusal(t, err, http.StatusConflict, notify.NameBadRequest,
+			"Your service already uses ‘race@example.gov.uk’ as an email reply-to address.")
+	}
+	assert.Equal(t, 1, ok)
+	list, err := n.ListEmailReplyTo(ctx, svc.ID)
+	require.NoError(t, err)
+	assert.Len(t, list, 1)
 }

@@ -25,11 +25,13 @@ var _ notify.SenderStore = (*Store)(nil)
 // senderTable names the table of a kind of sender and its value column.
 type senderTable struct {
 	table, value, what, plural string
+	// distinct: a live value appears once per service (case-insensitively).
+	distinct bool
 }
 
 var (
 	smsSenderTable = senderTable{table: "service_sms_senders", value: "sms_sender", what: "SMS sender", plural: "SMS senders"}
-	replyToTable   = senderTable{table: "service_email_reply_to", value: "email_address", what: "email reply-to address", plural: "email reply-to addresses"}
+	replyToTable   = senderTable{table: "service_email_reply_to", value: "email_address", what: "email reply-to address", plural: "email reply-to addresses", distinct: true}
 )
 
 // errSenderRule is the ErrConflict of a write the default rule refuses.
@@ -65,6 +67,16 @@ func (s *Store) createSender(ctx context.Context, t senderTable, id, serviceID u
 		if err := tx.Raw(`SELECT COUNT(*) FROM `+t.table+` WHERE service_id = ? AND archived = ?`,
 			serviceID.String(), false).Row().Scan(&live); err != nil {
 			return err
+		}
+		if t.distinct && live > 0 {
+			var same int
+			if err := tx.Raw(`SELECT COUNT(*) FROM `+t.table+` WHERE service_id = ? AND archived = ? AND LOWER(`+t.value+`) = LOWER(?)`,
+				serviceID.String(), false, value).Row().Scan(&same); err != nil {
+				return err
+			}
+			if same > 0 {
+				return fmt.Errorf("%s %q is in use: %w", t.what, value, notify.ErrDuplicate)
+			}
 		}
 		if live == 0 {
 			isDefault = true

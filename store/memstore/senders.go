@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -194,6 +195,11 @@ func (s *Store) CreateEmailReplyTo(ctx context.Context, in *notify.EmailReplyTo)
 	defer s.mu.Unlock()
 	if s.senders.replyTo == nil {
 		s.senders.replyTo = map[uuid.UUID]*notify.EmailReplyTo{}
+	}
+	for _, have := range s.senders.replyTo {
+		if have.ServiceID == in.ServiceID && !have.Archived && strings.EqualFold(have.EmailAddress, in.EmailAddress) {
+			return fmt.Errorf("memstore: email reply-to address %q is in use: %w", in.EmailAddress, notify.ErrDuplicate)
+		}
 	}
 	c := copyReplyTo(in)
 	if err := createSender(s, s.senders.replyTo, in.ID, c, "email reply-to address"); err != nil {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,7 +71,8 @@ var senderKinds = []senderKind{
 	{
 		name: "EmailReplyTo",
 		value: func(i int) string {
-			return []string{"a@example.gov.uk", "b@example.gov.uk", "c@example.gov.uk", "d@example.gov.uk", "e@example.gov.uk"}[i%5]
+			// Distinct: a service's live addresses are.
+			return fmt.Sprintf("%c@example.gov.uk", 'a'+i)
 		},
 		create: func(ctx context.Context, st notify.SenderStore, r *senderRow) error {
 			v := &notify.EmailReplyTo{ID: r.ID, ServiceID: r.ServiceID, EmailAddress: r.Value, IsDefault: r.IsDefault,
@@ -318,4 +320,51 @@ func testSenderRace(t *testing.T, k senderKind, newStore func(t *testing.T) noti
 		require.NoError(t, err, "making a sender the default succeeds whatever the others do")
 	}
 	assert.Len(t, defaults(f.list(f.svc.ID)), 1, "one default after concurrent updates")
+}
+
+// testReplyToDistinct: a service's live reply-to addresses are distinct,
+// whatever the case, even when added concurrently; an archived address,
+// or another service's, can be added again.
+func testReplyToDistinct(t *testing.T, newStore func(t *testing.T) notify.Store) {
+	var k senderKind
+	for _, sk := range senderKinds {
+		if sk.name == "EmailReplyTo" {
+			k = sk
+		}
+	}
+	f := newSenderFixture(t, k, newStore)
+	const n = 8
+	created := make([]senderRow, n)
+	errs := race(n, func(i int) error {
+		value := "Same@Example.gov.uk"
+		if i%2 == 1 {
+			value = "same@example.gov.uk"
+		}
+		created[i] = senderRow{ID: uuid.New(), ServiceID: f.svc.ID, Value: value, CreatedAt: at(time.Duration(i) * time.Second)}
+		return k.create(f.ctx, f.st, &created[i])
+	})
+	won := -1
+	for i, err := range errs {
+		if err == nil {
+			assert.Equal(t, -1, won, "a second add of the address succeeded")
+			won = i
+			continue
+		}
+		assert.ErrorIs(t, err, notify.ErrDuplicate)
+	}
+	require.NotEqual(t, -1, won, "one add succeeds")
+	list := f.list(f.svc.ID)
+	require.Len(t, list, 1, "the refused adds stored nothing")
+	assert.Equal(t, created[won].ID, list[0].ID)
+
+	// Another service may use the address.
+	o := senderRow{ID: uuid.New(), ServiceID: f.other.svc.ID, Value: "same@example.gov.uk", CreatedAt: at(0)}
+	require.NoError(t, k.create(f.ctx, f.st, &o))
+
+	// Archived, it may be added again.
+	second := f.add(f.svc.ID, 1, true, time.Minute)
+	require.NoError(t, k.archive(f.ctx, f.st, f.svc.ID, created[won].ID, at(2*time.Minute)))
+	again := senderRow{ID: uuid.New(), ServiceID: f.svc.ID, Value: "SAME@example.gov.uk", CreatedAt: at(3 * time.Minute)}
+	require.NoError(t, k.create(f.ctx, f.st, &again))
+	assert.ElementsMatch(t, []uuid.UUID{second.ID, again.ID}, ids(f.list(f.svc.ID)))
 }

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"CountByStatus", testCountByStatus},
 		{"DataRetention", testDataRetention},
 		{"Senders", testSenders},
+		{"ReplyToDistinct", testReplyToDistinct},
 		{"ArchiveNotifications", testArchiveNotifications},
 		{"SealedStore", testSealed},
 		{"BatchDelivery", testBatchDelivery},
