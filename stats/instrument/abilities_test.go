@@ -1,0 +1,89 @@
+package instrument_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/queue/memqueue"
+	"github.com/notifykit/notify/stats/instrument"
+	"github.com/notifykit/notify/stats/instrument/abilitytest"
+)
+
+// Every method of every optional ability is counted and timed, once, under
+// dao.{method in snake case}, and still reaches the wrapped store.
+func TestStoreWrapsEveryAbilityMethod(t *testing.T) {
+	t.Parallel()
+	mem, calls := abilitytest.Calls(t)
+	abilitytest.CheckCovered(t, calls)
+	rec := &recorder{}
+	w, ok := instrument.Store(mem, rec).(interface{ WrapAbility(p any) })
+	require.True(t, ok)
+	for _, c := range calls {
+		t.Run(c.Ability.Name()+"."+c.Method, func(t *testing.T) {
+			rec.Reset()
+			c.Run(t, t.Context(), w.WrapAbility)
+			name := "dao." + c.Name()
+			assert.Equal(t, []event{{"incr", name}, {"timing", name}}, rec.Events(""))
+		})
+	}
+}
+
+// A call that fails is counted like one that succeeds, as the Store's own
+// methods are: the answer ErrNotFound is no store failure, and no .error
+// metric is made up for it.
+func TestAbilityFailuresAreCountedAsCalls(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	mem, _ := abilitytest.Calls(t)
+	w := instrument.Store(mem, rec).(interface{ WrapAbility(p any) })
+	var ds notify.DocumentStore = mem
+	w.WrapAbility(&ds)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := ds.GetDocument(ctx, [16]byte{}, [16]byte{})
+	require.Error(t, err)
+	assert.Equal(t, []event{{"incr", "dao.get_document"}, {"timing", "dao.get_document"}}, rec.Events(""))
+}
+
+// storeOnly hides every optional ability of the store it embeds.
+type storeOnly struct{ notify.Store }
+
+// Wrapping gives the Notifier no ability the store lacks: through
+// instrument.Config a store without them still answers ErrUnsupported,
+// and one with them is measured end to end.
+func TestAbilitiesAreNotMadeUp(t *testing.T) {
+	t.Parallel()
+	mem, _ := abilitytest.Calls(t)
+	for _, tc := range []struct {
+		name  string
+		store notify.Store
+		has   bool
+	}{
+		{"without abilities", storeOnly{mem}, false},
+		{"with abilities", mem, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			q := memqueue.New(memqueue.Options{})
+			t.Cleanup(func() { _ = q.Close() })
+			n, err := notify.New(instrument.Config(notify.Config{Store: tc.store, Queue: q, Stats: rec,
+				SecretKey: []byte("instrument tests: a secret key of 32 bytes or more")}, ""))
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = n.Close(context.Background()) })
+			rec.Reset()
+			_, err = n.ListServices(t.Context())
+			if !tc.has {
+				assert.ErrorIs(t, err, notify.ErrUnsupported)
+				assert.Empty(t, rec.Events("dao.list_services"))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, []event{{"incr", "dao.list_services"}, {"timing", "dao.list_services"}},
+				rec.Events("dao.list_services"))
+		})
+	}
+}
