@@ -2,6 +2,7 @@ package instrument_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,6 +29,11 @@ func TestStoreWrapsEveryAbilityMethod(t *testing.T) {
 			c.Run(t, t.Context(), w.WrapAbility)
 			name := "dao." + c.Name()
 			assert.Equal(t, []event{{"incr", name}, {"timing", name}}, rec.Events(""))
+			for _, e := range rec.Events("") {
+				for _, secret := range abilitytest.Secrets() {
+					assert.NotContains(t, strings.ToLower(e.Name), strings.ToLower(secret))
+				}
+			}
 		})
 	}
 }

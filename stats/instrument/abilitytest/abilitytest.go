@@ -45,6 +45,33 @@ func Abilities() []reflect.Type {
 	}
 }
 
+// Values the calls pass that a wrapper must never record: callback
+// addresses and tokens, idempotency keys, document contents, phone numbers
+// and email addresses.
+const (
+	secretIdempotencyKey = "idempotency-key-4b1d"
+	secretGuest          = "guest-4b1d@example.com"
+	secretTeamMember     = "member-4b1d@example.com"
+	secretReplyTo        = "reply-4b1d@example.com"
+	secretDocument       = "sealed-document-4b1d"
+	secretSender         = "SENDER4B1D"
+	secretToken          = "bearer-token-4b1d-of-enough-length"
+)
+
+var (
+	secretNumbers = []string{"447700900411", "447700900412"}
+	secretURLs    = []string{"https://callback-4b1d.example.com/status", "https://callback-4b1d.example.com/v2"}
+)
+
+// Secrets returns the values the calls pass that a wrapper must never
+// record (in a span attribute, a metric name or a log): callback URLs and
+// bearer tokens, the idempotency key, document contents, phone numbers,
+// email addresses and the SMS sender.
+func Secrets() []string {
+	return append([]string{secretIdempotencyKey, secretGuest, secretTeamMember, secretReplyTo, secretDocument,
+		secretSender, secretToken}, append(secretNumbers, secretURLs...)...)
+}
+
 // Call is one method of an ability, called through a wrapper.
 type Call struct {
 	// Ability is the interface the method belongs to.
@@ -104,13 +131,13 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 	unknown := uuid.New()
 	var (
 		retention = &notify.DataRetention{ID: uuid.New(), ServiceID: sid, Type: notify.SMS, Days: 7, CreatedAt: now}
-		smsSender = &notify.SMSSender{ID: uuid.New(), ServiceID: sid, SMSSender: "GOVUK", CreatedAt: now}
-		replyTo   = &notify.EmailReplyTo{ID: uuid.New(), ServiceID: sid, EmailAddress: "reply@example.com", CreatedAt: now}
+		smsSender = &notify.SMSSender{ID: uuid.New(), ServiceID: sid, SMSSender: secretSender, CreatedAt: now}
+		replyTo   = &notify.EmailReplyTo{ID: uuid.New(), ServiceID: sid, EmailAddress: secretReplyTo, CreatedAt: now}
 		callback  = &notify.ServiceCallback{ID: uuid.New(), ServiceID: sid, Type: notify.CallbackDeliveryStatus,
-			URL: "https://callback.example.com/status", BearerToken: "a-bearer-token-of-enough-length", CreatedAt: now}
+			URL: secretURLs[0], BearerToken: secretToken, CreatedAt: now}
 		job = &notify.Job{ID: uuid.New(), ServiceID: sid, TemplateID: uuid.New(), TemplateVersion: 1,
 			TemplateType: notify.SMS, Status: notify.JobPending, CreatedAt: now}
-		idem = &notify.IdempotencyRecord{ServiceID: sid, Key: "k", ResourceID: uuid.New(), Owner: uuid.New(),
+		idem = &notify.IdempotencyRecord{ServiceID: sid, Key: secretIdempotencyKey, ResourceID: uuid.New(), Owner: uuid.New(),
 			LockedUntil: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	)
 
@@ -143,13 +170,13 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 		}),
 		call(reflect.TypeFor[glr](), "ReplaceGuestList", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			require.NoError(t, as[glr](w, mem).ReplaceGuestList(ctx, sid,
-				[]notify.GuestListEntry{{ServiceID: sid, Recipient: "guest@example.com"}}))
+				[]notify.GuestListEntry{{ServiceID: sid, Recipient: secretGuest}}))
 			got, err := mem.ListGuestList(ctx, sid)
 			require.NoError(t, err)
 			assert.Len(t, got, 1, "the wrapped store replaced the list")
 		}),
 		call(reflect.TypeFor[tmr](), "RemoveTeamMember", sid, func(t *testing.T, ctx context.Context, w func(any)) {
-			err := as[tmr](w, mem).RemoveTeamMember(ctx, notify.TeamMember{ServiceID: sid, EmailAddress: "nobody@example.com"})
+			err := as[tmr](w, mem).RemoveTeamMember(ctx, notify.TeamMember{ServiceID: sid, EmailAddress: secretTeamMember})
 			assert.ErrorIs(t, err, notify.ErrNotFound)
 		}),
 		call(reflect.TypeFor[sc](), "CountNotificationsByStatus", sid, func(t *testing.T, ctx context.Context, w func(any)) {
@@ -196,7 +223,7 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 		}),
 		call(reflect.TypeFor[ds](), "PutDocument", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			require.NoError(t, as[ds](w, mem).PutDocument(ctx, &notify.Document{ID: uuid.New(), ServiceID: sid,
-				MimeType: "text/plain", Ciphertext: []byte("sealed"), ExpiresAt: now, CreatedAt: now}))
+				MimeType: "text/plain", Ciphertext: []byte(secretDocument), ExpiresAt: now, CreatedAt: now}))
 		}),
 		call(reflect.TypeFor[ds](), "GetDocument", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			_, err := as[ds](w, mem).GetDocument(ctx, sid, unknown)
@@ -211,12 +238,12 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 			assert.Equal(t, 1, n, "the document put above has expired")
 		}),
 		call(reflect.TypeFor[ins](), "AssignInboundNumber", uuid.Nil, func(t *testing.T, ctx context.Context, w func(any)) {
-			err := as[ins](w, mem).AssignInboundNumber(ctx, &notify.InboundNumber{ID: uuid.New(), Number: "447700900000",
+			err := as[ins](w, mem).AssignInboundNumber(ctx, &notify.InboundNumber{ID: uuid.New(), Number: secretNumbers[0],
 				ServiceID: unknown, CreatedAt: now})
 			assert.ErrorIs(t, err, notify.ErrNotFound, "no such service")
 		}),
 		call(reflect.TypeFor[ins](), "GetInboundNumber", uuid.Nil, func(t *testing.T, ctx context.Context, w func(any)) {
-			_, err := as[ins](w, mem).GetInboundNumber(ctx, "447700900001")
+			_, err := as[ins](w, mem).GetInboundNumber(ctx, secretNumbers[1])
 			assert.ErrorIs(t, err, notify.ErrNotFound)
 		}),
 		call(reflect.TypeFor[ins](), "ListInboundNumbers", sid, func(t *testing.T, ctx context.Context, w func(any)) {
@@ -233,7 +260,7 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 			assert.True(t, smsSender.IsDefault, "the wrapped store made the first sender the default")
 		}),
 		call(reflect.TypeFor[ss](), "UpdateSMSSender", sid, func(t *testing.T, ctx context.Context, w func(any)) {
-			err := as[ss](w, mem).UpdateSMSSender(ctx, &notify.SMSSender{ID: unknown, ServiceID: sid, SMSSender: "X"})
+			err := as[ss](w, mem).UpdateSMSSender(ctx, &notify.SMSSender{ID: unknown, ServiceID: sid, SMSSender: secretSender})
 			assert.ErrorIs(t, err, notify.ErrNotFound)
 		}),
 		call(reflect.TypeFor[ss](), "ArchiveSMSSender", sid, func(t *testing.T, ctx context.Context, w func(any)) {
@@ -250,7 +277,7 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 			require.NoError(t, as[ss](w, mem).CreateEmailReplyTo(ctx, replyTo))
 		}),
 		call(reflect.TypeFor[ss](), "UpdateEmailReplyTo", sid, func(t *testing.T, ctx context.Context, w func(any)) {
-			err := as[ss](w, mem).UpdateEmailReplyTo(ctx, &notify.EmailReplyTo{ID: unknown, ServiceID: sid, EmailAddress: "x@example.com"})
+			err := as[ss](w, mem).UpdateEmailReplyTo(ctx, &notify.EmailReplyTo{ID: unknown, ServiceID: sid, EmailAddress: secretReplyTo})
 			assert.ErrorIs(t, err, notify.ErrNotFound)
 		}),
 		call(reflect.TypeFor[ss](), "ArchiveEmailReplyTo", sid, func(t *testing.T, ctx context.Context, w func(any)) {
@@ -268,13 +295,13 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 		}),
 		call(reflect.TypeFor[scs](), "UpdateServiceCallback", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			cb := *callback
-			cb.URL, cb.UpdatedAt = "https://callback.example.com/v2", &now
+			cb.URL, cb.UpdatedAt = secretURLs[1], &now
 			require.NoError(t, as[scs](w, mem).UpdateServiceCallback(ctx, &cb))
 		}),
 		call(reflect.TypeFor[scs](), "GetServiceCallback", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			got, err := as[scs](w, mem).GetServiceCallback(ctx, sid, notify.CallbackDeliveryStatus)
 			require.NoError(t, err)
-			assert.Equal(t, "https://callback.example.com/v2", got.URL)
+			assert.Equal(t, secretURLs[1], got.URL)
 		}),
 		call(reflect.TypeFor[scs](), "ListServiceCallbacks", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			got, err := as[scs](w, mem).ListServiceCallbacks(ctx, sid)
