@@ -27,8 +27,15 @@ const (
 // notify.BatchTransitioner under dao.transition_notifications,
 // notify.ChannelCounter under dao.count_notifications_by_channel,
 // notify.IdempotencyStore under a dao.* name per method (idempotency.go),
-// and notify.JobStore method by method (jobs.go). Other abilities are left as
-// they are.
+// and notify.JobStore method by method (jobs.go). These are counted and
+// timed method by method under dao.{method in snake case} too:
+// notify.ServiceLister, GuestListReplacer, TeamMemberRemover,
+// StatusCounter, DataRetentionStore and NotificationArchiver (admin.go),
+// ComplaintStore and ComplaintLister (complaints.go), DocumentStore
+// (documents.go), InboundNumberStore (inbound.go), SenderStore
+// (senders.go) and ServiceCallbackStore (servicecallbacks.go). Other
+// abilities are left as they are. p is only ever given an ability the
+// wrapped store has, so no ability is made up.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
 	case *notify.BatchCreator:
@@ -43,6 +50,30 @@ func (s *store) WrapAbility(p any) {
 		*p = idempotencyStore{store: s, inner: *p} // idempotency.go
 	case *notify.JobStore:
 		*p = jobStore{s: s, inner: *p} // jobs.go
+	case *notify.ServiceLister:
+		*p = serviceLister{s: s, inner: *p} // admin.go
+	case *notify.GuestListReplacer:
+		*p = guestListReplacer{s: s, inner: *p}
+	case *notify.TeamMemberRemover:
+		*p = teamMemberRemover{s: s, inner: *p}
+	case *notify.StatusCounter:
+		*p = statusCounter{s: s, inner: *p}
+	case *notify.DataRetentionStore:
+		*p = dataRetentionStore{s: s, inner: *p}
+	case *notify.NotificationArchiver:
+		*p = notificationArchiver{s: s, inner: *p}
+	case *notify.ComplaintStore:
+		*p = complaintStore{s: s, inner: *p} // complaints.go
+	case *notify.ComplaintLister:
+		*p = complaintLister{s: s, inner: *p}
+	case *notify.DocumentStore:
+		*p = documentStore{s: s, inner: *p} // documents.go
+	case *notify.InboundNumberStore:
+		*p = inboundNumberStore{s: s, inner: *p} // inbound.go
+	case *notify.SenderStore:
+		*p = senderStore{s: s, inner: *p} // senders.go
+	case *notify.ServiceCallbackStore:
+		*p = serviceCallbackStore{s: s, inner: *p} // servicecallbacks.go
 	}
 }
 

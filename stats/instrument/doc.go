@@ -45,7 +45,13 @@
 // and, for the optional abilities the Notifier finds through Unwrap,
 // dao.create_notifications (a group commit; each of its notifications is
 // also counted under dao.create_notification) and
-// dao.count_notifications_by_channel (the per-channel daily count).
+// dao.count_notifications_by_channel (the per-channel daily count). The
+// other optional abilities (bulk jobs, idempotency keys, SMS senders and
+// reply-to addresses, service callbacks, complaints, documents, inbound
+// numbers, data retention, archiving, listing services, replacing guest
+// lists, removing team members, counting by status) are counted and timed
+// method by method under dao.{method} as well, for example
+// dao.list_sms_senders or dao.archive_notifications.
 //
 // Calls are counted whether they succeed or fail: a lookup that finds
 // nothing is an ordinary outcome, not a store failure.

@@ -27,6 +27,17 @@
 //
 // Batch spans carry the ids of their notifications as
 // notify.notification.ids.
+//
+// The calls of the Store's optional abilities (bulk jobs, idempotency
+// keys, senders, service callbacks, complaints, documents, inbound
+// numbers, data retention, archiving, the administration ones) each run in
+// a client span named notify.{method in snake case}, such as
+// notify.create_job or notify.list_sms_senders, with notify.service.id
+// where the call names a service; a call answered with nothing found, a
+// conflict or a duplicate records it as notify.store.result and is not an
+// error. Callback URLs and tokens, idempotency keys, document contents,
+// phone numbers and email addresses are never recorded.
+//
 // Tasks carry no trace context, so a delivery starts a trace of its own:
 // find it by the notification id. A span ends in error when its call
 // failed, except for the outcomes that are part of the flow (a claim that

@@ -43,7 +43,8 @@ type closer interface{ Close() error }
 // CreateNotification (notify.persist), a BatchCreator's
 // CreateNotifications (notify.persist_batch), ClaimNotification
 // (notify.claim) and TransitionNotification (notify.record). Other calls go
-// straight to s. The result has a Close() error method when s has one, and
+// straight to s, except those of the optional abilities the Notifier finds
+// through Unwrap, which WrapAbility traces. The result has a Close() error method when s has one, and
 // Unwrap() notify.Store. A nil s gives nil.
 func Store(s notify.Store, opts Options) notify.Store { return traceStore(s, opts.tracer()) }
 
@@ -122,8 +123,20 @@ func isConflict(err error) bool { return errors.Is(err, notify.ErrConflict) }
 // the Notifier through Unwrap: p points to it and is replaced by a traced
 // version. notify.BatchCreator runs in a notify.persist_batch span,
 // notify.BatchClaimer in notify.claim_batch, notify.BatchTransitioner in
-// notify.record_batch, each with the ids of its notifications. Other
-// abilities are left as they are.
+// notify.record_batch, each with the ids of its notifications. The
+// methods of these run each in a client span named notify.{method in snake
+// case} (notify.list_sms_senders, notify.create_job...), with the
+// service's id where the call names it and no secret, address, key or
+// document contents: notify.ChannelCounter (count.go),
+// notify.IdempotencyStore (idempotency.go), notify.JobStore (jobs.go),
+// notify.ServiceLister, GuestListReplacer, TeamMemberRemover,
+// StatusCounter, DataRetentionStore and NotificationArchiver (admin.go),
+// ComplaintStore and ComplaintLister (complaints.go), DocumentStore
+// (documents.go), InboundNumberStore (inbound.go), SenderStore
+// (senders.go) and ServiceCallbackStore (servicecallbacks.go); nothing
+// found, a conflict or a duplicate is not an error there (see endCall).
+// Other abilities are left as they are. p is only ever given an ability
+// the wrapped store has, so no ability is made up.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
 	case *notify.BatchCreator:
@@ -132,6 +145,36 @@ func (s *store) WrapAbility(p any) {
 		*p = batchClaimer{inner: *p, tr: s.tr}
 	case *notify.BatchTransitioner:
 		*p = batchTransitioner{inner: *p, tr: s.tr}
+	case *notify.ChannelCounter:
+		*p = channelCounter{inner: *p, tr: s.tr} // count.go
+	case *notify.IdempotencyStore:
+		*p = idempotencyStore{inner: *p, tr: s.tr} // idempotency.go
+	case *notify.JobStore:
+		*p = jobStore{inner: *p, tr: s.tr} // jobs.go
+	case *notify.ServiceLister:
+		*p = serviceLister{inner: *p, tr: s.tr} // admin.go
+	case *notify.GuestListReplacer:
+		*p = guestListReplacer{inner: *p, tr: s.tr}
+	case *notify.TeamMemberRemover:
+		*p = teamMemberRemover{inner: *p, tr: s.tr}
+	case *notify.StatusCounter:
+		*p = statusCounter{inner: *p, tr: s.tr}
+	case *notify.DataRetentionStore:
+		*p = dataRetentionStore{inner: *p, tr: s.tr}
+	case *notify.NotificationArchiver:
+		*p = notificationArchiver{inner: *p, tr: s.tr}
+	case *notify.ComplaintStore:
+		*p = complaintStore{inner: *p, tr: s.tr} // complaints.go
+	case *notify.ComplaintLister:
+		*p = complaintLister{inner: *p, tr: s.tr}
+	case *notify.DocumentStore:
+		*p = documentStore{inner: *p, tr: s.tr} // documents.go
+	case *notify.InboundNumberStore:
+		*p = inboundNumberStore{inner: *p, tr: s.tr} // inbound.go
+	case *notify.SenderStore:
+		*p = senderStore{inner: *p, tr: s.tr} // senders.go
+	case *notify.ServiceCallbackStore:
+		*p = serviceCallbackStore{inner: *p, tr: s.tr} // servicecallbacks.go
 	}
 }
 
