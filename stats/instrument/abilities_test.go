@@ -12,7 +12,7 @@ import (
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/stats/instrument"
-	"github.com/notifykit/notify/stats/instrument/abilitytest"
+	"github.com/notifykit/notify/internal/abilitytest"
 )
 
 // Every method of every optional ability is counted and timed, once, under

@@ -19,7 +19,7 @@ import (
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/queue/memqueue"
-	"github.com/notifykit/notify/stats/instrument/abilitytest"
+	"github.com/notifykit/notify/internal/abilitytest"
 	"github.com/notifykit/notify/stats/otel"
 	"github.com/notifykit/notify/store/memstore"
 )

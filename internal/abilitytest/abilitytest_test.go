@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/notifykit/notify/stats/instrument/abilitytest"
+	"github.com/notifykit/notify/internal/abilitytest"
 )
 
 func TestSnakeCase(t *testing.T) {
