@@ -286,7 +286,7 @@ func parseParagraph(lines []string, i int) (string, int) {
 			l := lines[i]
 			_, _, isHeading := heading(l)
 			underlined := i+1 < len(lines) && underline(lines[i+1]) > 0
-			if isHeading || isRule(l) || isQuote(l) || underlined {
+			if isHeading || isRule(l) || isQuote(l) || underlined || breaksParagraph(l) {
 				break
 			}
 		}
@@ -294,6 +294,23 @@ func parseParagraph(lines []string, i int) (string, int) {
 		i++
 	}
 	return strings.Join(para, "\n"), i
+}
+
+// breaksParagraph reports whether line starts with "*", "+", "-" or a
+// number and a dot, then a space: mistune ends a paragraph before such a
+// line (its list pattern before upstream narrowed it), so a list may
+// follow a paragraph's last line directly; "+ " lines, no longer bullets,
+// become paragraphs of their own.
+func breaksParagraph(line string) bool {
+	t := strings.TrimLeft(line, " ")
+	if len(t) >= 2 && strings.IndexByte("*+-", t[0]) >= 0 && t[1] == ' ' {
+		return true
+	}
+	n := 0
+	for n < len(t) && t[n] >= '0' && t[n] <= '9' {
+		n++
+	}
+	return n > 0 && n+1 < len(t) && t[n] == '.' && t[n+1] == ' '
 }
 
 // parseList returns the list starting at lines[i]: whether it is
