@@ -1,6 +1,7 @@
 // Package markdown renders email text as upstream does
-// (notifications-utils markdown.py and formatters.py): the HTML email body
-// from the markdown subset that templates use, and the typography applied
+// (notifications-utils markdown.py and formatters.py): the HTML and the
+// plain-text email bodies from the markdown subset that templates use,
+// with one parser for both, and the typography applied
 // to email subjects and bodies (smart quotes, en dashes, no space before
 // punctuation, GOV.UK unlinked). Input is text with personalisation
 // already filled in.
