@@ -26,8 +26,8 @@ import (
 // and link texts are left alone and whitespace is kept.
 //
 // Unlike upstream (mistune), a bullet must be followed by whitespace,
-// indented code blocks are not recognised, and a blank line ends a list
-// unless another bullet follows.
+// code blocks (indented or fenced) and tables are not recognised (they are
+// paragraphs), and a blank line ends a list unless another bullet follows.
 func EmailHTML(escaped string) string {
 	s := unlinkGovUK(escaped)
 	s = strings.ReplaceAll(s, "\u2028", "")

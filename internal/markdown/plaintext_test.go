@@ -154,3 +154,18 @@ func TestEmailHTMLParagraphEndsBeforeBullet(t *testing.T) {
 	assert.Equal(t, p("You need:<br />• a passport"), EmailHTML("You need:\n• a passport"),
 		"• was never a bullet of mistune's own pattern")
 }
+
+func FuzzPlainText(f *testing.F) {
+	for _, s := range []string{"", " \n ", "# a\n\n* b\n1. c\n\n^ d [e](f 'g') ![h](i)", `\[x\]\(y\) \&lt; \`, "a\r\n---\n\tb", "http://e.com/x\\_y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := PlainText(s)
+		if !strings.HasSuffix(out, "\n") {
+			t.Fatalf("no final newline: %q", out)
+		}
+		if out != "\n" && strings.TrimLeft(out, " \t\r\n") != out {
+			t.Fatalf("leading whitespace: %q", out)
+		}
+	})
+}
