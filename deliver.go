@@ -275,6 +275,7 @@ func (n *Notifier) message(ctx context.Context, nt *Notification, lk *lookups) (
 		return Message{}, fmt.Errorf("load template: %w", err)
 	}
 	m.HTMLBody = RenderEmailHTML(tpl.Content, nt.Personalisation)
+	m.Body = RenderEmailPlainText(tpl.Content, nt.Personalisation)
 	return m, nil
 }
 

@@ -431,3 +431,13 @@ func RenderEmailSubject(subject string, values map[string]any) string {
 func RenderEmailHTML(content string, values map[string]any) string {
 	return markdown.EmailHTML(fill(content, values, fillOptions{markdownLists: true, html: true}))
 }
+
+// RenderEmailPlainText renders the email body as upstream's plain-text
+// email (the text/plain part of a sent email): the same blocks as
+// RenderEmailHTML written as text (headings underlined, lists with "•"
+// or numbers, links as "text: url", images dropped, backslash escapes
+// resolved), the same typography, no leading whitespace and one final
+// newline. The values are not escaped: nothing here is HTML.
+func RenderEmailPlainText(content string, values map[string]any) string {
+	return markdown.PlainText(fill(content, values, fillOptions{markdownLists: true}))
+}

@@ -15,7 +15,8 @@ func TestBackslashEscapes(t *testing.T) {
 		{"escaped image is text", `\!\[x\]\(y\)`, `![x](y)`},
 		{"escaped punctuation", "Mr\\. Smith \\- \\*\\_\\#\\+\\{\\}\\|\\~\\`", "Mr. Smith \u2013 *_#+{}|~`"},
 		{"escaped backslash", `a\\b`, `a\b`},
-		{"other characters keep the backslash", `a\b \: \&lt;`, `a\b \: \&lt;`},
+		{"other characters keep the backslash", `a\b \: \&amp;`, `a\b \: \&amp;`},
+		{"escaped angle brackets", `\&lt;b\&gt;`, `&lt;b&gt;`},
 		{"trailing backslash", `end\`, `end\`},
 	}
 	for _, tc := range tests {

@@ -1,6 +1,7 @@
 // Package markdown renders email text as upstream does
-// (notifications-utils markdown.py and formatters.py): the HTML email body
-// from the markdown subset that templates use, and the typography applied
+// (notifications-utils markdown.py and formatters.py): the HTML and the
+// plain-text email bodies from the markdown subset that templates use,
+// with one parser for both, and the typography applied
 // to email subjects and bodies (smart quotes, en dashes, no space before
 // punctuation, GOV.UK unlinked). Input is text with personalisation
 // already filled in.
@@ -25,8 +26,8 @@ import (
 // and link texts are left alone and whitespace is kept.
 //
 // Unlike upstream (mistune), a bullet must be followed by whitespace,
-// indented code blocks are not recognised, and a blank line ends a list
-// unless another bullet follows.
+// code blocks (indented or fenced) and tables are not recognised (they are
+// paragraphs), and a blank line ends a list unless another bullet follows.
 func EmailHTML(escaped string) string {
 	s := unlinkGovUK(escaped)
 	s = strings.ReplaceAll(s, "\u2028", "")
@@ -57,18 +58,9 @@ const (
 // blocksHTML renders already-escaped text as the markdown subset
 // described at EmailHTML.
 func blocksHTML(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	s = strings.ReplaceAll(s, "\t", "    ")
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if strings.TrimLeft(l, " ") == "" {
-			lines[i] = ""
-		}
-	}
 	var b strings.Builder
 	b.Grow(len(s) * 2)
-	renderBlocks(&b, lines)
+	renderBlocks(&b, splitLines(s), htmlBlocks{})
 	return b.String()
 }
 
@@ -155,14 +147,41 @@ func bullet(line string) (text string, ordered, ok bool) {
 	return strings.TrimLeft(rest, " "), ordered, true
 }
 
-func renderBlocks(b *strings.Builder, lines []string) {
+// blockWriter writes the blocks renderBlocks finds: upstream's HTML for
+// EmailHTML, its plain text for PlainText. Texts are still escaped.
+type blockWriter interface {
+	rule(b *strings.Builder)
+	// quote writes inset text, whose lines (markers removed) are blocks
+	// of their own.
+	quote(b *strings.Builder, inner []string)
+	heading(b *strings.Builder, level int, text string)
+	paragraph(b *strings.Builder, text string)
+	list(b *strings.Builder, ordered bool, items []string)
+}
+
+// splitLines normalises line ends and tabs as mistune's preprocessing
+// does and returns the lines, those of spaces alone made empty.
+func splitLines(s string) []string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = strings.ReplaceAll(s, "\t", "    ")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.TrimLeft(l, " ") == "" {
+			lines[i] = ""
+		}
+	}
+	return lines
+}
+
+func renderBlocks(b *strings.Builder, lines []string, w blockWriter) {
 	for i := 0; i < len(lines); {
 		line := lines[i]
 		switch {
 		case line == "":
 			i++
 		case isRule(line):
-			b.WriteString(ruleHTML)
+			w.rule(b)
 			i++
 		case isQuote(line):
 			var inner []string
@@ -174,32 +193,45 @@ func renderBlocks(b *strings.Builder, lines []string) {
 				inner = append(inner, t)
 				i++
 			}
-			b.WriteString(quoteOpen)
-			renderBlocks(b, inner)
-			b.WriteString("</blockquote>")
+			w.quote(b, inner)
 		default:
 			if level, text, ok := heading(line); ok {
-				writeHeading(b, level, text)
+				w.heading(b, level, text)
 				i++
 				continue
 			}
 			if i+1 < len(lines) {
 				if level := underline(lines[i+1]); level > 0 {
-					writeHeading(b, level, strings.Trim(line, " "))
+					w.heading(b, level, strings.Trim(line, " "))
 					i += 2
 					continue
 				}
 			}
 			if _, _, ok := bullet(line); ok {
-				i = renderList(b, lines, i)
+				ordered, items, next := parseList(lines, i)
+				w.list(b, ordered, items)
+				i = next
 				continue
 			}
-			i = renderParagraph(b, lines, i)
+			text, next := parseParagraph(lines, i)
+			w.paragraph(b, text)
+			i = next
 		}
 	}
 }
 
-func writeHeading(b *strings.Builder, level int, text string) {
+// htmlBlocks writes upstream's HTML email blocks.
+type htmlBlocks struct{}
+
+func (htmlBlocks) rule(b *strings.Builder) { b.WriteString(ruleHTML) }
+
+func (w htmlBlocks) quote(b *strings.Builder, inner []string) {
+	b.WriteString(quoteOpen)
+	renderBlocks(b, inner, w)
+	b.WriteString("</blockquote>")
+}
+
+func (w htmlBlocks) heading(b *strings.Builder, level int, text string) {
 	switch level {
 	case 1:
 		b.WriteString(heading1Open)
@@ -210,44 +242,84 @@ func writeHeading(b *strings.Builder, level int, text string) {
 		b.WriteString(inline(text))
 		b.WriteString("</h3>")
 	default:
-		writeParagraph(b, text)
+		w.paragraph(b, text)
 	}
 }
 
-func writeParagraph(b *strings.Builder, text string) {
-	if strings.TrimSpace(text) == "" {
+// paragraph writes nothing for a paragraph that renders empty (one made
+// of images, say), as upstream's renderer does.
+func (htmlBlocks) paragraph(b *strings.Builder, text string) {
+	rendered := inline(text)
+	if strings.TrimSpace(rendered) == "" {
 		return
 	}
 	b.WriteString(paragraphOpen)
-	b.WriteString(inline(text))
+	b.WriteString(rendered)
 	b.WriteString("</p>")
 }
 
-// renderParagraph renders the paragraph starting at lines[i] and returns
-// the index of the line after it.
-func renderParagraph(b *strings.Builder, lines []string, i int) int {
+func (htmlBlocks) list(b *strings.Builder, ordered bool, items []string) {
+	b.WriteString(listOpen)
+	if ordered {
+		b.WriteString(numbersOpen)
+	} else {
+		b.WriteString(bulletsOpen)
+	}
+	for _, item := range items {
+		b.WriteString(itemOpen)
+		b.WriteString(strings.TrimSpace(inline(item)))
+		b.WriteString("</li>")
+	}
+	if ordered {
+		b.WriteString("</ol>")
+	} else {
+		b.WriteString("</ul>")
+	}
+	b.WriteString(listClose)
+}
+
+// parseParagraph returns the text of the paragraph starting at lines[i]
+// (its lines joined by newlines) and the index of the line after it.
+func parseParagraph(lines []string, i int) (string, int) {
 	var para []string
 	for i < len(lines) && lines[i] != "" {
 		if len(para) > 0 {
 			l := lines[i]
 			_, _, isHeading := heading(l)
 			underlined := i+1 < len(lines) && underline(lines[i+1]) > 0
-			if isHeading || isRule(l) || isQuote(l) || underlined {
+			if isHeading || isRule(l) || isQuote(l) || underlined || breaksParagraph(l) {
 				break
 			}
 		}
 		para = append(para, strings.TrimLeft(lines[i], " "))
 		i++
 	}
-	writeParagraph(b, strings.Join(para, "\n"))
-	return i
+	return strings.Join(para, "\n"), i
 }
 
-// renderList renders the list starting at lines[i] and returns the index
-// of the line after it.
-func renderList(b *strings.Builder, lines []string, i int) int {
-	_, ordered, _ := bullet(lines[i])
-	var items [][]string
+// breaksParagraph reports whether line starts with "*", "+", "-" or a
+// number and a dot, then a space: mistune ends a paragraph before such a
+// line (its list pattern before upstream narrowed it), so a list may
+// follow a paragraph's last line directly; "+ " lines, no longer bullets,
+// become paragraphs of their own.
+func breaksParagraph(line string) bool {
+	t := strings.TrimLeft(line, " ")
+	if len(t) >= 2 && strings.IndexByte("*+-", t[0]) >= 0 && t[1] == ' ' {
+		return true
+	}
+	n := 0
+	for n < len(t) && t[n] >= '0' && t[n] <= '9' {
+		n++
+	}
+	return n > 0 && n+1 < len(t) && t[n] == '.' && t[n+1] == ' '
+}
+
+// parseList returns the list starting at lines[i]: whether it is
+// numbered, the text of each item (its lines joined by newlines) and the
+// index of the line after it.
+func parseList(lines []string, i int) (ordered bool, items []string, next int) {
+	_, ordered, _ = bullet(lines[i])
+	var parts [][]string
 	for i < len(lines) {
 		line := lines[i]
 		if line == "" {
@@ -265,36 +337,56 @@ func renderList(b *strings.Builder, lines []string, i int) int {
 			break
 		}
 		if text, _, ok := bullet(line); ok {
-			items = append(items, []string{text})
+			parts = append(parts, []string{text})
 		} else {
-			last := len(items) - 1
-			items[last] = append(items[last], strings.TrimLeft(line, " "))
+			last := len(parts) - 1
+			parts[last] = append(parts[last], strings.TrimLeft(line, " "))
 		}
 		i++
 	}
-	b.WriteString(listOpen)
-	if ordered {
-		b.WriteString(numbersOpen)
-	} else {
-		b.WriteString(bulletsOpen)
+	items = make([]string, len(parts))
+	for k, p := range parts {
+		items[k] = strings.Join(p, "\n")
 	}
-	for _, item := range items {
-		b.WriteString(itemOpen)
-		b.WriteString(strings.TrimSpace(inline(strings.Join(item, "\n"))))
-		b.WriteString("</li>")
-	}
-	if ordered {
-		b.WriteString("</ol>")
-	} else {
-		b.WriteString("</ul>")
-	}
-	b.WriteString(listClose)
-	return i
+	return ordered, items, i
 }
 
+// inlineWriter writes what renderInline finds in a block's text:
+// upstream's HTML for EmailHTML, its plain text for PlainText.
+type inlineWriter interface {
+	lineBreak() string
+	// link writes [text](url "title"); text is rendered already, url and
+	// title are as written (escaped).
+	link(text, url, title string) string
+	// autolink writes a bare http(s) URL.
+	autolink(url string) string
+}
+
+// htmlInline writes upstream's HTML email links and line breaks.
+type htmlInline struct{}
+
+func (htmlInline) lineBreak() string { return lineBreak }
+
+func (htmlInline) link(text, url, title string) string {
+	if !linkable(url) {
+		return text
+	}
+	s := `<a style="` + linkStyle + `" href="` + quoteEscaper.Replace(url) + `"`
+	if title != "" {
+		s += ` title="` + quoteEscaper.Replace(title) + `"`
+	}
+	return s + ">" + text + "</a>"
+}
+
+func (htmlInline) autolink(url string) string { return autolink(url) }
+
 // inline renders links, images, bare URLs and line breaks in escaped
-// text.
-func inline(s string) string {
+// text as HTML.
+func inline(s string) string { return renderInline(s, htmlInline{}) }
+
+// renderInline renders links, images, bare URLs, backslash escapes and
+// line breaks in escaped text through w.
+func renderInline(s string, w inlineWriter) string {
 	if strings.Contains(s, " \n") {
 		// Spaces before a line break are dropped with it.
 		lines := strings.Split(s, "\n")
@@ -308,13 +400,17 @@ func inline(s string) string {
 	for i := 0; i < len(s); {
 		switch {
 		case s[i] == '\n':
-			b.WriteString(lineBreak)
+			b.WriteString(w.lineBreak())
 			i++
 		case s[i] == '\\' && i+1 < len(s) && strings.IndexByte(escapable, s[i+1]) >= 0:
 			// A backslash escape stands for its character, written as
 			// text: it starts no link, image or URL.
 			b.WriteByte(s[i+1])
 			i += 2
+		case s[i] == '\\' && (strings.HasPrefix(s[i+1:], "&gt;") || strings.HasPrefix(s[i+1:], "&lt;")):
+			// The same for an escaped > or < (escaped again as HTML here).
+			b.WriteString(s[i+1 : i+5])
+			i += 5
 		case s[i] == '[' || s[i] == '!' && i+1 < len(s) && s[i+1] == '[':
 			image := s[i] == '!'
 			start := i
@@ -327,16 +423,8 @@ func inline(s string) string {
 				i++
 				continue
 			}
-			switch {
-			case image:
-			case !linkable(url):
-				b.WriteString(inline(text))
-			default:
-				b.WriteString(`<a style="` + linkStyle + `" href="` + quoteEscaper.Replace(url) + `"`)
-				if title != "" {
-					b.WriteString(` title="` + quoteEscaper.Replace(title) + `"`)
-				}
-				b.WriteString(">" + inline(text) + "</a>")
+			if !image {
+				b.WriteString(w.link(renderInline(text, w), url, title))
 			}
 			i = start + n
 		case strings.HasPrefix(s[i:], "http://") || strings.HasPrefix(s[i:], "https://"):
@@ -346,7 +434,7 @@ func inline(s string) string {
 				i++
 				continue
 			}
-			b.WriteString(autolink(s[i : i+n]))
+			b.WriteString(w.autolink(s[i : i+n]))
 			i += n
 		default:
 			b.WriteByte(s[i])
@@ -357,8 +445,9 @@ func inline(s string) string {
 }
 
 // escapable are the characters a backslash escapes, as mistune's: a
-// backslash before any other character is written as it is. ">" is among
-// them there, but the text is HTML-escaped here, so it never follows one.
+// backslash before any other character is written as it is. The text is
+// HTML-escaped here, so ">" (mistune's) and "<" (which sanitised
+// personalisation escapes too) are handled as "&gt;" and "&lt;".
 const escapable = "\\`*{}[]()#+-.!_~|"
 
 // quoteEscaper escapes the quotes of an attribute value taken from

@@ -16,10 +16,9 @@
 //     escaped with a backslash, so that the value reads as text: no link,
 //     heading, list, emphasis or rule can come from it.
 //
-// The result renders, in the HTML email, as the value's text with its
-// links gone. The body of the API's answer and the subject show the
-// backslashes, as upstream's do; so does the plain-text part of the email,
-// which is that body.
+// The result renders, in the HTML and plain-text parts of the email, as
+// the value's text with its links gone. The body of the API's answer and
+// the subject show the backslashes, as upstream's do.
 package sanitise
 
 import (
