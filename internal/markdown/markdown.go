@@ -151,9 +151,10 @@ func bullet(line string) (text string, ordered, ok bool) {
 // EmailHTML, its plain text for PlainText. Texts are still escaped.
 type blockWriter interface {
 	rule(b *strings.Builder)
-	// quote writes inset text, whose lines (markers removed) are blocks
-	// of their own.
-	quote(b *strings.Builder, inner []string)
+	// quoteStart and quoteEnd enclose inset text, whose lines (markers
+	// removed) are blocks of their own.
+	quoteStart(b *strings.Builder)
+	quoteEnd(b *strings.Builder)
 	heading(b *strings.Builder, level int, text string)
 	paragraph(b *strings.Builder, text string)
 	list(b *strings.Builder, ordered bool, items []string)
@@ -174,7 +175,18 @@ func splitLines(s string) []string {
 	return lines
 }
 
+// maxQuoteDepth is how deeply inset text nests: a "^" deeper than that
+// is text. Templates use one or two levels; without a bound, a value of a
+// million "^ " would make a million nested blocks (upstream's recursive
+// renderer fails long before).
+const maxQuoteDepth = 16
+
 func renderBlocks(b *strings.Builder, lines []string, w blockWriter) {
+	renderBlocksAt(b, lines, w, 0)
+}
+
+// renderBlocksAt renders lines nested in depth inset texts.
+func renderBlocksAt(b *strings.Builder, lines []string, w blockWriter, depth int) {
 	for i := 0; i < len(lines); {
 		line := lines[i]
 		switch {
@@ -183,7 +195,7 @@ func renderBlocks(b *strings.Builder, lines []string, w blockWriter) {
 		case isRule(line):
 			w.rule(b)
 			i++
-		case isQuote(line):
+		case isQuote(line) && depth < maxQuoteDepth:
 			var inner []string
 			for i < len(lines) && (lines[i] != "" || i+1 < len(lines) && isQuote(lines[i+1])) {
 				t := strings.TrimLeft(lines[i], " ")
@@ -193,7 +205,9 @@ func renderBlocks(b *strings.Builder, lines []string, w blockWriter) {
 				inner = append(inner, t)
 				i++
 			}
-			w.quote(b, inner)
+			w.quoteStart(b)
+			renderBlocksAt(b, inner, w, depth+1)
+			w.quoteEnd(b)
 		default:
 			if level, text, ok := heading(line); ok {
 				w.heading(b, level, text)
@@ -225,11 +239,8 @@ type htmlBlocks struct{}
 
 func (htmlBlocks) rule(b *strings.Builder) { b.WriteString(ruleHTML) }
 
-func (w htmlBlocks) quote(b *strings.Builder, inner []string) {
-	b.WriteString(quoteOpen)
-	renderBlocks(b, inner, w)
-	b.WriteString("</blockquote>")
-}
+func (htmlBlocks) quoteStart(b *strings.Builder) { b.WriteString(quoteOpen) }
+func (htmlBlocks) quoteEnd(b *strings.Builder)   { b.WriteString("</blockquote>") }
 
 func (w htmlBlocks) heading(b *strings.Builder, level int, text string) {
 	switch level {

@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,4 +72,19 @@ func TestEmailHTMLNesting(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Equal(t, paragraphOpen+"a"+lineBreak+"b</p>", EmailHTML("a\u2028\nb"))
 	assert.Equal(t, "", EmailHTML(" \n\t\n"))
+}
+
+// Inset text nests at most maxQuoteDepth deep: deeper markers are text,
+// so a huge run of "^ " costs its length, not its length squared.
+func TestQuoteDepthBounded(t *testing.T) {
+	deep := strings.Repeat("^ ", maxQuoteDepth+3) + "hi"
+	html := EmailHTML(deep)
+	assert.Equal(t, maxQuoteDepth, strings.Count(html, "<blockquote"))
+	assert.Contains(t, html, "^ ^ ^ hi")
+	assert.Equal(t, "^ ^ ^ hi\n", PlainText(deep))
+
+	huge := strings.Repeat("^ ", 1_000_000) + "x"
+	out := EmailHTML(huge)
+	assert.Less(t, len(out), 3*len(huge), "the output stays in proportion to the input")
+	assert.Less(t, len(PlainText(huge)), 2*len(huge))
 }

@@ -94,9 +94,8 @@ func (plainBlocks) rule(b *strings.Builder) {
 	writePlainParagraph(b, strings.Repeat("=-", plainColumns/2)+"=")
 }
 
-func (w plainBlocks) quote(b *strings.Builder, inner []string) {
-	renderBlocks(b, inner, w)
-}
+func (plainBlocks) quoteStart(*strings.Builder) {}
+func (plainBlocks) quoteEnd(*strings.Builder)   {}
 
 func (plainBlocks) list(b *strings.Builder, ordered bool, items []string) {
 	b.WriteString("\n")
