@@ -40,6 +40,10 @@ const maxHeader = 64 << 10
 // staleTemp is how old a temporary file must be before it is removed.
 const staleTemp = time.Hour
 
+// quietDir is how long an empty service directory must have been left
+// unchanged before it is removed.
+const quietDir = time.Minute
+
 // Store is a notify.DocumentStore in a directory. Create it with New.
 type Store struct {
 	dir string
@@ -241,7 +245,13 @@ func (s *Store) DeleteExpiredDocuments(ctx context.Context, now time.Time) (int,
 			}
 			deleted++
 		}
-		_ = os.Remove(dir) // fails, harmlessly, unless empty
+		// Only a directory untouched for a while: one just made (by a
+		// PutDocument about to write into it) or just emptied is left for a
+		// later pass, so a put does not keep losing its directory to a
+		// busy sweep. Its age is by the wall clock, as file times are.
+		if info, err := os.Stat(dir); err == nil && time.Since(info.ModTime()) > quietDir {
+			_ = os.Remove(dir) // fails, harmlessly, unless empty
+		}
 	}
 	return deleted, nil
 }

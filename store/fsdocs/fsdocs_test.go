@@ -64,7 +64,17 @@ func TestDeleteExpiredRemovesStaleTempFilesAndEmptyDirs(t *testing.T) {
 	n, err := s.DeleteExpiredDocuments(t.Context(), time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	_, err = os.Stat(filepath.Join(dir, svc.String()))
+	svcDir := filepath.Join(dir, svc.String())
+	entries, err := os.ReadDir(svcDir)
+	require.NoError(t, err, "a directory just emptied is left for a later pass")
+	assert.Empty(t, entries, "the expired document and the stale temporary file are gone")
+
+	// Left alone for a while, the empty directory goes.
+	require.NoError(t, os.Chtimes(svcDir, old, old))
+	n, err = s.DeleteExpiredDocuments(t.Context(), time.Now())
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	_, err = os.Stat(svcDir)
 	assert.True(t, os.IsNotExist(err), "the empty service directory stayed")
 	_, err = os.Stat(stranger)
 	assert.NoError(t, err, "a file that is not a document was deleted")
