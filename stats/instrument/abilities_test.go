@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/notifykit/notify"
+	"github.com/notifykit/notify/internal/abilitytest"
 	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/stats/instrument"
-	"github.com/notifykit/notify/internal/abilitytest"
 )
 
 // Every method of every optional ability is counted and timed, once, under

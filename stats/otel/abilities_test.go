@@ -18,8 +18,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/notifykit/notify"
-	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/internal/abilitytest"
+	"github.com/notifykit/notify/queue/memqueue"
 	"github.com/notifykit/notify/stats/otel"
 	"github.com/notifykit/notify/store/memstore"
 )
