@@ -1,6 +1,6 @@
 // Package gormstore is the notify.Store on a real database through gorm:
 // PostgreSQL (gorm.io/driver/postgres, pgx underneath) for production and
-// SQLite (github.com/glebarez/sqlite, pure Go, no cgo) for a laptop or a
+// SQLite (modernc.org/sqlite, pure Go, no cgo) for a laptop or a
 // small single-machine deployment.
 //
 // # Opening

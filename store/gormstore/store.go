@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -133,10 +132,11 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 
 // OpenSQLite opens (creating if needed, with mode 0600) the SQLite
 // database file at path, migrates the schema and returns the Store. It uses the pure-Go driver
-// github.com/glebarez/sqlite (no cgo) in WAL mode with foreign keys on and a
+// modernc.org/sqlite (no cgo) in WAL mode with foreign keys on and a
 // busy timeout; writes go through one connection that begins IMMEDIATE
-// transactions, reads through a pool of read-only connections. path is a
-// file name; it must not contain '?'.
+// transactions, reads through a pool of read-only connections. Each
+// connection compiles a statement once and keeps it for later runs. path is
+// a file name; it must not contain '?'.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	return openSQLite(ctx, path, opts, 0)
 }
@@ -160,7 +160,7 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	q.Add("_pragma", "synchronous("+syncMode+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_txlock", "immediate")
-	w, err := gorm.Open(sqlite.Open(path+"?"+q.Encode()), gormConfig(opts))
+	w, err := openSQLiteGorm(path+"?"+q.Encode(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: open sqlite %s: %w", path, err)
 	}
@@ -176,7 +176,7 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	rq := url.Values{}
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 	rq.Add("_pragma", "query_only(1)")
-	r, err := gorm.Open(sqlite.Open(path+"?"+rq.Encode()), gormConfig(opts))
+	r, err := openSQLiteGorm(path+"?"+rq.Encode(), opts)
 	if err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("gormstore: open sqlite %s (readers): %w", path, err)
@@ -187,6 +187,20 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 		return nil, err
 	}
 	return s, nil
+}
+
+// openSQLiteGorm opens a gorm handle on a new SQLite pool for dsn.
+func openSQLiteGorm(dsn string, opts Options) (*gorm.DB, error) {
+	sqlDB, err := openSQLiteDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(sqliteDialector{conn: sqlDB}, gormConfig(opts))
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func gormConfig(opts Options) *gorm.Config {
