@@ -13,10 +13,11 @@ import (
 var _ notify.BatchCreator = (*Store)(nil)
 
 // Rows of one INSERT statement. On PostgreSQL, 1,000 rows of 31
-// parameters stay below its 65,535 bound parameters. On SQLite the driver
-// matches every parameter against every argument, a cost that grows with
-// the square of the statement's parameters: statements of 16 rows, all in
-// one write transaction, insert fastest.
+// parameters stay below its 65,535 bound parameters. On SQLite a batch is
+// one write transaction of statements of at most 16 rows: each statement
+// size is compiled once per connection and kept (stmtcache.go), so a small
+// fixed size keeps the kept shapes few while a large batch still runs one
+// already compiled statement per 16 rows.
 const (
 	postgresInsertRows = 1000
 	sqliteInsertRows   = 16
