@@ -82,7 +82,7 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 	insert := func(db *gorm.DB) error {
 		for start := 0; start < len(rows); start += per {
 			chunk := rows[start:min(start+per, len(rows))]
-			if err := insertChunk(db, ns, args, chunk, inserted); err != nil {
+			if err := s.insertChunk(ctx, db, ns, args, chunk, inserted); err != nil {
 				return err
 			}
 		}
@@ -123,7 +123,7 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 
 // insertChunk runs one multi-row INSERT of the rows of ns at indexes chunk
 // and counts the ids it returns in inserted.
-func insertChunk(db *gorm.DB, ns []*notify.Notification, args [][]any, chunk []int, inserted map[string]int) error {
+func (s *Store) insertChunk(ctx context.Context, db *gorm.DB, ns []*notify.Notification, args [][]any, chunk []int, inserted map[string]int) error {
 	var q strings.Builder
 	q.WriteString(`INSERT INTO notifications (` + notificationColumns + `) VALUES `)
 	vals := make([]any, 0, notificationColumnCount*len(chunk))
@@ -135,7 +135,7 @@ func insertChunk(db *gorm.DB, ns []*notify.Notification, args [][]any, chunk []i
 		vals = append(vals, args[i]...)
 	}
 	q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
-	res, err := db.Raw(q.String(), vals...).Rows()
+	res, err := s.queryRows(ctx, db, q.String(), vals...)
 	if err != nil {
 		return err
 	}
