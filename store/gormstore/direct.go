@@ -13,17 +13,18 @@ import (
 // conditional UPDATE … RETURNING of claims and transitions) have many
 // arguments, and gorm's Raw copies a statement's text byte by byte to find
 // its placeholders and box each argument again, then runs its callbacks:
-// a few percent of a SQLite server's CPU. When every argument is a plain
-// value, gorm would send the text and the arguments unchanged, so the
-// Store sends them to the connection pool (or transaction) itself. A
-// statement with a slice argument (expanded for IN ?) or anything else
-// goes through gorm as before, and so does everything when a query logger
-// is set, so that it sees every statement.
+// a few percent of a SQLite server's CPU. On SQLite, when every argument
+// is a plain value, gorm would send the text and the arguments unchanged,
+// so the Store sends them to the connection pool (or transaction) itself.
+// A statement with a slice argument (expanded for IN ?) or anything else
+// goes through gorm as before, and so does everything on PostgreSQL
+// (where gorm numbers the placeholders) and when a query logger is set,
+// so that it sees every statement.
 
-// directOK reports whether queries may bypass gorm: only when no query
-// logger would miss them.
-func directOK(opts Options) bool {
-	return opts.Logger == logger.Discard
+// directOK reports whether queries may bypass gorm: on SQLite, and only
+// when no query logger would miss them.
+func directOK(d dialect, opts Options) bool {
+	return d == dialectSQLite && opts.Logger == logger.Discard
 }
 
 // queryRows runs a query that returns rows on db (a pool or one of its

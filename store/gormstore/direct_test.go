@@ -74,4 +74,5 @@ func TestQueryLoggerSeesEveryStatement(t *testing.T) {
 
 	quiet := newSQLite(t)
 	assert.True(t, quiet.direct, "no logger: plain statements bypass gorm")
+	assert.False(t, directOK(dialectPostgres, Options{}.withDefaults()), "gorm numbers PostgreSQL's placeholders")
 }

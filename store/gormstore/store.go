@@ -126,7 +126,7 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 		_ = sqlDB.Close()
 		return nil, err
 	}
-	s := &Store{dialect: dialectPostgres, w: db, r: db, direct: directOK(opts)}
+	s := &Store{dialect: dialectPostgres, w: db, r: db}
 	if err := s.start(ctx, target); err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: open sqlite %s: %w", path, err)
 	}
-	s := &Store{dialect: dialectSQLite, w: w, direct: directOK(opts)}
+	s := &Store{dialect: dialectSQLite, w: w, direct: directOK(dialectSQLite, opts)}
 	if err := configurePool(w, 1, 1, opts); err != nil {
 		_ = s.closePools()
 		return nil, err
