@@ -90,6 +90,8 @@ type Store struct {
 	// direct lets plain statements bypass gorm's placeholder rewriting
 	// (direct.go).
 	direct bool
+	// ck checkpoints the WAL beside the writer (SQLite only).
+	ck *checkpointer
 }
 
 var _ notify.Store = (*Store)(nil)
@@ -162,6 +164,8 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+syncMode+")")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "wal_autocheckpoint(0)") // the checkpointer's job
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", sqliteWALSizeLimit))
 	q.Add("_txlock", "immediate")
 	w, err := openSQLiteGorm(path+"?"+q.Encode(), opts)
 	if err != nil {
@@ -188,6 +192,13 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	if err := configurePool(r, opts.MaxOpenConns, opts.MaxIdleConns, opts); err != nil {
 		_ = s.Close()
 		return nil, err
+	}
+	cq := url.Values{}
+	cq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	cq.Add("_pragma", "synchronous("+syncMode+")")
+	if s.ck, err = startCheckpointer(path + "?" + cq.Encode()); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("gormstore: open sqlite %s (checkpointer): %w", path, err)
 	}
 	return s, nil
 }
@@ -246,6 +257,12 @@ func (s *Store) Close() error {
 
 func (s *Store) closePools() error {
 	var errs []error
+	if s.ck != nil {
+		// Before the writer, whose closing checkpoints the rest.
+		if err := s.ck.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	pools := []*gorm.DB{s.w}
 	if s.r != s.w {
 		pools = append(pools, s.r)
