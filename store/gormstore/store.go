@@ -140,8 +140,10 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 // modernc.org/sqlite (no cgo) in WAL mode with foreign keys on and a
 // busy timeout; writes go through one connection that begins IMMEDIATE
 // transactions, reads through a pool of read-only connections. Each
-// connection compiles a statement once and keeps it for later runs. path is
-// a file name; it must not contain '?'.
+// connection compiles a statement once and keeps it for later runs, and a
+// goroutine with a connection of its own copies the WAL back into the
+// database (checkpoints) so that the writer never does. path is a file
+// name; it must not contain '?'.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	return openSQLite(ctx, path, opts, 0)
 }
