@@ -1,6 +1,6 @@
 // Package gormstore is the notify.Store on a real database through gorm:
 // PostgreSQL (gorm.io/driver/postgres, pgx underneath) for production and
-// SQLite (github.com/glebarez/sqlite, pure Go, no cgo) for a laptop or a
+// SQLite (modernc.org/sqlite, pure Go, no cgo) for a laptop or a
 // small single-machine deployment.
 //
 // # Opening
@@ -67,7 +67,10 @@
 // one conditional UPDATE … RETURNING each; only when it matches no row does
 // a second query tell ErrConflict from ErrNotFound. On PostgreSQL pgx caches
 // prepared statements per connection, so after a statement's first use each
-// of these is one round trip (TestPostgresRoundTrips counts them).
+// of these is one round trip (TestPostgresRoundTrips counts them). On
+// SQLite each connection keeps, by their text, up to 128 statements it has
+// compiled, so that SQLite parses and plans a statement once per
+// connection, not on every run.
 //
 // When a context ends mid-statement on PostgreSQL the store asks the server
 // to cancel the statement (pgconn's CancelRequestContextWatcherHandler)
@@ -83,7 +86,9 @@
 // process), and a pool of read-only connections that read beside it in WAL
 // mode. busy_timeout (Options.BusyTimeout) covers other processes sharing
 // the file. synchronous=NORMAL by default (Options.SQLiteSynchronousFull for
-// FULL).
+// FULL). The writer does not checkpoint the WAL on commit: a goroutine with
+// its own connection runs PASSIVE checkpoints every 250 ms, which block
+// neither the writer nor the readers.
 //
 // # Errors
 //

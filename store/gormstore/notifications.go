@@ -370,7 +370,7 @@ func (s *Store) queryOne(ctx context.Context, op string, db *gorm.DB, query stri
 
 // queryList runs a query returning notification rows.
 func (s *Store) queryList(ctx context.Context, op string, db *gorm.DB, query string, args ...any) ([]notify.Notification, error) {
-	rows, err := db.WithContext(ctx).Raw(query, args...).Rows()
+	rows, err := s.queryRows(ctx, db, query, args...)
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -88,6 +87,11 @@ type Store struct {
 	// read-only connections that run beside it thanks to WAL.
 	w, r   *gorm.DB
 	closed atomic.Bool
+	// direct lets plain statements bypass gorm's placeholder rewriting
+	// (direct.go).
+	direct bool
+	// ck checkpoints the WAL beside the writer (SQLite only).
+	ck *checkpointer
 }
 
 var _ notify.Store = (*Store)(nil)
@@ -133,10 +137,13 @@ func openPostgres(ctx context.Context, dsn string, opts Options, target int) (*S
 
 // OpenSQLite opens (creating if needed, with mode 0600) the SQLite
 // database file at path, migrates the schema and returns the Store. It uses the pure-Go driver
-// github.com/glebarez/sqlite (no cgo) in WAL mode with foreign keys on and a
+// modernc.org/sqlite (no cgo) in WAL mode with foreign keys on and a
 // busy timeout; writes go through one connection that begins IMMEDIATE
-// transactions, reads through a pool of read-only connections. path is a
-// file name; it must not contain '?'.
+// transactions, reads through a pool of read-only connections. Each
+// connection compiles a statement once and keeps it for later runs, and a
+// goroutine with a connection of its own copies the WAL back into the
+// database (checkpoints) so that the writer never does. path is a file
+// name; it must not contain '?'.
 func OpenSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	return openSQLite(ctx, path, opts, 0)
 }
@@ -159,12 +166,14 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+syncMode+")")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "wal_autocheckpoint(0)") // the checkpointer's job
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", sqliteWALSizeLimit))
 	q.Add("_txlock", "immediate")
-	w, err := gorm.Open(sqlite.Open(path+"?"+q.Encode()), gormConfig(opts))
+	w, err := openSQLiteGorm(path+"?"+q.Encode(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("gormstore: open sqlite %s: %w", path, err)
 	}
-	s := &Store{dialect: dialectSQLite, w: w}
+	s := &Store{dialect: dialectSQLite, w: w, direct: directOK(dialectSQLite, opts)}
 	if err := configurePool(w, 1, 1, opts); err != nil {
 		_ = s.closePools()
 		return nil, err
@@ -176,7 +185,7 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 	rq := url.Values{}
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 	rq.Add("_pragma", "query_only(1)")
-	r, err := gorm.Open(sqlite.Open(path+"?"+rq.Encode()), gormConfig(opts))
+	r, err := openSQLiteGorm(path+"?"+rq.Encode(), opts)
 	if err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("gormstore: open sqlite %s (readers): %w", path, err)
@@ -186,7 +195,28 @@ func openSQLite(ctx context.Context, path string, opts Options, target int) (*St
 		_ = s.Close()
 		return nil, err
 	}
+	cq := url.Values{}
+	cq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+	cq.Add("_pragma", "synchronous("+syncMode+")")
+	if s.ck, err = startCheckpointer(path + "?" + cq.Encode()); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("gormstore: open sqlite %s (checkpointer): %w", path, err)
+	}
 	return s, nil
+}
+
+// openSQLiteGorm opens a gorm handle on a new SQLite pool for dsn.
+func openSQLiteGorm(dsn string, opts Options) (*gorm.DB, error) {
+	sqlDB, err := openSQLiteDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(sqliteDialector{conn: sqlDB}, gormConfig(opts))
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func gormConfig(opts Options) *gorm.Config {
@@ -229,6 +259,12 @@ func (s *Store) Close() error {
 
 func (s *Store) closePools() error {
 	var errs []error
+	if s.ck != nil {
+		// Before the writer, whose closing checkpoints the rest.
+		if err := s.ck.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	pools := []*gorm.DB{s.w}
 	if s.r != s.w {
 		pools = append(pools, s.r)
