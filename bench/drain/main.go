@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,10 +29,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
 )
 
 // notFinalSQL counts the notifications that are not final yet.
@@ -59,27 +58,23 @@ func main() {
 		loadEnd = time.UnixMilli(*endMS)
 	}
 
-	var dial gorm.Dialector
-	if *pg != "" {
-		dial = postgres.Open(*pg)
-	} else {
-		dial = sqlite.Open(*file + "?_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	driver, dsn := "pgx", *pg
+	if *pg == "" {
+		driver, dsn = "sqlite", *file+"?_pragma=busy_timeout(10000)&_pragma=query_only(1)"
 	}
-	db, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "drain:", err)
 		os.Exit(1)
 	}
-	if sqlDB, err := db.DB(); err == nil {
-		sqlDB.SetMaxOpenConns(1)
-		defer sqlDB.Close()
-	}
+	db.SetMaxOpenConns(1)
+	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 
 	count := func(q string) (int64, error) {
 		var n int64
-		err := db.WithContext(ctx).Raw(q).Scan(&n).Error
+		err := db.QueryRowContext(ctx, q).Scan(&n)
 		return n, err
 	}
 	backlog := int64(-1)
@@ -116,14 +111,8 @@ func main() {
 
 	// The final tally, outside the timeout.
 	ctx = context.Background()
-	type row struct {
-		Status        string
-		International bool
-		N             int64
-	}
-	var rows []row
-	if err := db.WithContext(ctx).Raw(`SELECT status, international, count(*) AS n FROM notifications
-		GROUP BY status, international`).Scan(&rows).Error; err != nil {
+	rows, err := tally(ctx, db)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "drain: tally:", err)
 		os.Exit(1)
 	}
@@ -169,4 +158,30 @@ func main() {
 	if timedOut {
 		os.Exit(3)
 	}
+}
+
+// row is one line of the final tally.
+type row struct {
+	Status        string
+	International bool
+	N             int64
+}
+
+// tally counts the notifications by status and whether international.
+func tally(ctx context.Context, db *sql.DB) ([]row, error) {
+	rs, err := db.QueryContext(ctx, `SELECT status, international, count(*) AS n FROM notifications
+		GROUP BY status, international`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.Status, &r.International, &r.N); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
 }

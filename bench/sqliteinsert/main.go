@@ -1,8 +1,9 @@
 // Command sqliteinsert measures the SQLite floor of the benchmark: single-row
 // INSERTs, each its own transaction, into bench_notifications, a copy
 // (columns and indexes) of the notifications table of a notifyd SQLite
-// database, opened as the server opens it (pure-Go driver, WAL, synchronous
-// NORMAL, one writer connection beginning IMMEDIATE transactions) and driven
+// database, opened as the server opens it (pure-Go driver modernc.org/sqlite,
+// WAL, synchronous NORMAL, one writer connection beginning IMMEDIATE
+// transactions, the statement prepared once) and driven
 // by the same number of clients as the loader. It is to SQLite what pgbench
 // is to PostgreSQL in bench/run.sh.
 //
@@ -14,6 +15,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"net/url"
@@ -24,10 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/google/uuid"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
 )
 
 const copyName = "bench_notifications"
@@ -65,22 +65,25 @@ func run(file string, clients int, duration time.Duration) error {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_txlock", "immediate")
-	db, err := gorm.Open(sqlite.Open(file+"?"+q.Encode()), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	db, err := sql.Open("sqlite", file+"?"+q.Encode())
 	if err != nil {
 		return err
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return err
-	}
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
-	sqlDB.SetMaxIdleConns(1)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
 
 	if err := makeCopy(db); err != nil {
 		return err
 	}
-	defer db.Exec(`DROP TABLE IF EXISTS ` + copyName)
+	defer db.Exec(`DROP TABLE IF EXISTS ` + copyName) //nolint:errcheck // best effort at exit
+	// Prepared once, as the server's statements are: the driver keeps the
+	// compiled statement on the one connection.
+	stmt, err := db.Prepare(insertSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
 
 	service, template, key := uuid.New().String(), uuid.New().String(), uuid.New().String()
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
@@ -94,7 +97,7 @@ func run(file string, clients int, duration time.Duration) error {
 			for ctx.Err() == nil {
 				// Each statement is its own (autocommit) transaction, as
 				// the server's CreateNotification.
-				err := db.Exec(insertSQL, uuid.New().String(), service, template, key, time.Now().UnixMicro()).Error
+				_, err := stmt.Exec(uuid.New().String(), service, template, key, time.Now().UnixMicro())
 				if err != nil {
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
@@ -122,16 +125,29 @@ var onNotifications = regexp.MustCompile(`\sON\s+notifications(\s|\()`)
 
 // makeCopy creates bench_notifications with the columns and indexes of
 // notifications, from the statements SQLite keeps in sqlite_master.
-func makeCopy(db *gorm.DB) error {
-	if err := db.Exec(`DROP TABLE IF EXISTS ` + copyName).Error; err != nil {
+func makeCopy(db *sql.DB) error {
+	if _, err := db.Exec(`DROP TABLE IF EXISTS ` + copyName); err != nil {
 		return err
 	}
 	type obj struct {
 		Type, Name, SQL string
 	}
 	var objs []obj
-	if err := db.Raw(`SELECT type, name, sql FROM sqlite_master
-		WHERE tbl_name = 'notifications' AND sql IS NOT NULL ORDER BY type DESC`).Scan(&objs).Error; err != nil {
+	rows, err := db.Query(`SELECT type, name, sql FROM sqlite_master
+		WHERE tbl_name = 'notifications' AND sql IS NOT NULL ORDER BY type DESC`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var o obj
+		if err := rows.Scan(&o.Type, &o.Name, &o.SQL); err != nil {
+			rows.Close()
+			return err
+		}
+		objs = append(objs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	if len(objs) == 0 || objs[0].Type != "table" {
@@ -149,7 +165,7 @@ func makeCopy(db *gorm.DB) error {
 				return fmt.Errorf("cannot copy index %s: %s", o.Name, o.SQL)
 			}
 		}
-		if err := db.Exec(stmt).Error; err != nil {
+		if _, err := db.Exec(stmt); err != nil {
 			return fmt.Errorf("copy %s %s: %w", o.Type, o.Name, err)
 		}
 	}
