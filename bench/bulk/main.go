@@ -14,6 +14,9 @@
 //     beforehand, into bench_copy, a copy (columns and indexes) of the
 //     notifications table, in one transaction: the floor of the store step.
 //
+// With -cpuprofile FILE, each bulk send's CPU profile goes to FILE.run
+// (go tool pprof -top FILE.* merges them).
+//
 // Each run prints a line of key=value pairs; the last line has the medians:
 // bulk_rows_per_s, copy_rows_per_s, bulk_seconds, copy_seconds.
 //
@@ -31,6 +34,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +63,7 @@ func main() {
 	singles := flag.Int("singles", 300, "-lane: single sends")
 	rate := flag.Float64("rate", 50, "-lane: single sends a second")
 	latency := flag.Duration("latency", 2*time.Millisecond, "-lane: the sandbox's latency per send")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each bulk send (not of the COPY runs) to FILE.1 ... FILE.n")
 	flag.Parse()
 	if *laneMode {
 		lane(*rows, *singles, *rate, *latency)
@@ -123,12 +128,16 @@ func main() {
 
 	var bulkS, copyS []float64
 	for run := 1; run <= *runs; run++ {
+		if *cpuprofile != "" {
+			startProfile(fmt.Sprintf("%s.%d", *cpuprofile, run))
+		}
 		start := time.Now()
 		job, err := n.SendBulk(ctx, caller, &notify.BulkRequest{Name: "bench.csv", TemplateID: tpl.ID, CSV: csv.String()})
 		if err != nil {
 			fail(err)
 		}
 		bulk := time.Since(start).Seconds()
+		pprof.StopCPUProfile()
 		if job.NotificationCount != *rows {
 			fail(fmt.Errorf("job has %d rows, want %d", job.NotificationCount, *rows))
 		}
@@ -162,6 +171,18 @@ func main() {
 	mb, mc := median(bulkS), median(copyS)
 	fmt.Printf("median rows=%d runs=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f\n",
 		*rows, *runs, mb, float64(*rows)/mb, mc, float64(*rows)/mc)
+}
+
+// startProfile starts a CPU profile into a new file at path; the caller
+// stops it with pprof.StopCPUProfile, which flushes it.
+func startProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fail(err)
+	}
 }
 
 func median(v []float64) float64 {

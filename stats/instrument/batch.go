@@ -27,8 +27,8 @@ const (
 // notify.BatchTransitioner under dao.transition_notifications,
 // notify.ChannelCounter under dao.count_notifications_by_channel,
 // notify.IdempotencyStore under a dao.* name per method (idempotency.go),
-// and notify.JobStore method by method (jobs.go). Other abilities are left as
-// they are.
+// notify.JobStore method by method (jobs.go) and notify.JobStreamer under
+// dao.stream_job (jobstream.go). Other abilities are left as they are.
 func (s *store) WrapAbility(p any) {
 	switch p := p.(type) {
 	case *notify.BatchCreator:
@@ -43,6 +43,8 @@ func (s *store) WrapAbility(p any) {
 		*p = idempotencyStore{store: s, inner: *p} // idempotency.go
 	case *notify.JobStore:
 		*p = jobStore{s: s, inner: *p} // jobs.go
+	case *notify.JobStreamer:
+		*p = jobStreamer{s: s, inner: *p} // jobstream.go
 	}
 }
 
