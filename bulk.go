@@ -431,7 +431,7 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 		queue = QueueResearchMode
 	}
 	held := HeldUntil
-	p := &bulkProducer{ctx: ctx, rc: rc, ids: newIDSource(), proto: Notification{
+	p := &bulkProducer{ctx: ctx, rc: rc, ids: sortedIDs(len(table.rows)), proto: Notification{
 		ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version,
 		APIKeyID: c.Key.ID, KeyType: c.Key.KeyType, Type: typ, ClientReference: req.Reference,
 		From: from, ReplyTo: replyTo, Status: StatusCreated, Queue: queue, JobID: &job.ID,
@@ -699,7 +699,8 @@ type bulkProducer struct {
 	rc  *bulkChecker
 	// proto holds the fields every notification of the job shares.
 	proto Notification
-	ids   *idSource
+	// ids are the notifications' ids, taken in order.
+	ids []uuid.UUID
 	// reuse says next may return the same Notification (and
 	// personalisation map) each time, as StreamJob allows.
 	reuse bool
@@ -755,7 +756,7 @@ func (p *bulkProducer) next() (*Notification, error) {
 		}
 		*nt = p.proto
 		*row = br.number
-		nt.ID = p.ids.next()
+		nt.ID, p.ids = p.ids[0], p.ids[1:]
 		nt.To, nt.NormalisedTo, nt.Personalisation = br.to, br.normalised, br.values
 		nt.Body, nt.Subject = br.body, br.subject
 		nt.International, nt.PhonePrefix, nt.RateMultiplier = br.international, br.prefix, br.rateMultiplier

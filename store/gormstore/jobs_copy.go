@@ -3,6 +3,7 @@ package gormstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,30 +72,20 @@ type copySource struct {
 	err     error
 }
 
-// copyRow is a notification as the columns of copyColumns take it, with
-// the types pgx encodes without conversion.
+// copyRow is a notification as the columns of copyColumns take it, each
+// value of a pgtype type whose pointer pgx encodes directly (no
+// reflection, no allocation).
 type copyRow struct {
-	id, serviceID, templateID    pgtype.UUID
-	templateVersion              int32
-	apiKeyID                     pgtype.UUID
-	keyType, typ, to, normalised string
-	clientReference              pgtype.Text
-	personalisation              []byte
-	body, subject, from, replyTo string
-	unsubscribeURL               pgtype.Text
-	status, queue                string
-	international                bool
-	phonePrefix                  string
-	rateMultiplier               float64
-	billableUnits                int32
-	sentBy                       string
-	sentAt                       pgtype.Timestamptz
-	providerReference            pgtype.Text
-	jobID                        pgtype.UUID
-	jobRowNumber                 pgtype.Int4
-	claimedUntil                 pgtype.Timestamptz
-	deliveryAttempts             int32
-	createdAt, updatedAt         pgtype.Timestamptz
+	id, serviceID, templateID, apiKeyID, jobID         pgtype.UUID
+	templateVersion, billableUnits, deliveryAttempts   pgtype.Int4
+	jobRowNumber                                       pgtype.Int4
+	keyType, typ, to, normalised, clientReference      pgtype.Text
+	personalisation, body, subject, from, replyTo      pgtype.Text
+	unsubscribeURL, status, queue, phonePrefix, sentBy pgtype.Text
+	providerReference                                  pgtype.Text
+	international                                      pgtype.Bool
+	rateMultiplier                                     pgtype.Float8
+	sentAt, claimedUntil, createdAt, updatedAt         pgtype.Timestamptz
 }
 
 func newCopySource(created time.Time, next func() (*notify.Notification, error)) *copySource {
@@ -137,26 +128,34 @@ func (c *copySource) Err() error { return c.err }
 
 // set fills r with n; created is its created_at when n has none.
 func (r *copyRow) set(n *notify.Notification, created time.Time) error {
-	pers, err := appendJSONText(r.personalisation[:0], n.Personalisation)
+	pers, err := jsonText(n.Personalisation)
 	if err != nil {
 		return fmt.Errorf("personalisation: %w", err)
 	}
 	if !n.CreatedAt.IsZero() {
 		created = n.CreatedAt
 	}
+	for _, v := range [...]int{n.TemplateVersion, n.BillableUnits, n.DeliveryAttempts, derefInt(n.JobRowNumber)} {
+		if v < math.MinInt32 || v > math.MaxInt32 {
+			return fmt.Errorf("%d is out of range for an integer column", v)
+		}
+	}
 	r.id = pgtype.UUID{Bytes: n.ID, Valid: true}
 	r.serviceID = pgtype.UUID{Bytes: n.ServiceID, Valid: true}
 	r.templateID = pgtype.UUID{Bytes: n.TemplateID, Valid: true}
-	r.templateVersion = int32(n.TemplateVersion)
+	r.templateVersion = pgInt(n.TemplateVersion)
 	r.apiKeyID = pgUUID(n.APIKeyID)
-	r.keyType, r.typ, r.to, r.normalised = string(n.KeyType), string(n.Type), n.To, n.NormalisedTo
+	r.keyType, r.typ = pgText(string(n.KeyType)), pgText(string(n.Type))
+	r.to, r.normalised = pgText(n.To), pgText(n.NormalisedTo)
 	r.clientReference = pgTextPtr(n.ClientReference)
-	r.personalisation = pers
-	r.body, r.subject, r.from, r.replyTo = n.Body, n.Subject, n.From, n.ReplyTo
+	r.personalisation = pgText(pers)
+	r.body, r.subject, r.from, r.replyTo = pgText(n.Body), pgText(n.Subject), pgText(n.From), pgText(n.ReplyTo)
 	r.unsubscribeURL = pgTextPtr(n.UnsubscribeURL)
-	r.status, r.queue = string(n.Status), n.Queue
-	r.international, r.phonePrefix, r.rateMultiplier = n.International, n.PhonePrefix, n.RateMultiplier
-	r.billableUnits, r.sentBy = int32(n.BillableUnits), n.SentBy
+	r.status, r.queue = pgText(string(n.Status)), pgText(n.Queue)
+	r.international = pgtype.Bool{Bool: n.International, Valid: true}
+	r.phonePrefix = pgText(n.PhonePrefix)
+	r.rateMultiplier = pgtype.Float8{Float64: n.RateMultiplier, Valid: true}
+	r.billableUnits, r.sentBy = pgInt(n.BillableUnits), pgText(n.SentBy)
 	r.sentAt = pgTime(n.SentAt)
 	r.providerReference = pgtype.Text{String: n.ProviderReference, Valid: n.ProviderReference != ""}
 	r.jobID = pgtype.UUID{}
@@ -165,13 +164,25 @@ func (r *copyRow) set(n *notify.Notification, created time.Time) error {
 	}
 	r.jobRowNumber = pgtype.Int4{}
 	if n.JobRowNumber != nil {
-		r.jobRowNumber = pgtype.Int4{Int32: int32(*n.JobRowNumber), Valid: true}
+		r.jobRowNumber = pgInt(*n.JobRowNumber)
 	}
 	r.claimedUntil = pgTime(n.ClaimedUntil)
-	r.deliveryAttempts = int32(n.DeliveryAttempts)
+	r.deliveryAttempts = pgInt(n.DeliveryAttempts)
 	r.createdAt = pgTime(&created)
 	r.updatedAt = pgTime(n.UpdatedAt)
 	return nil
+}
+
+func pgText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: true} }
+
+// pgInt is i for an integer column; set has checked its range.
+func pgInt(i int) pgtype.Int4 { return pgtype.Int4{Int32: int32(i), Valid: true} } //nolint:gosec // checked by set
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // pgUUID is id for a nullable uuid column: the nil UUID is NULL, as
@@ -193,13 +204,4 @@ func pgTime(t *time.Time) pgtype.Timestamptz {
 		return pgtype.Timestamptz{}
 	}
 	return pgtype.Timestamptz{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
-}
-
-// appendJSONText appends v encoded as jsonText encodes it.
-func appendJSONText(dst []byte, v any) ([]byte, error) {
-	s, err := jsonText(v)
-	if err != nil {
-		return nil, err
-	}
-	return append(dst, s...), nil
 }
