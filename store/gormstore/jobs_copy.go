@@ -86,6 +86,9 @@ type copyRow struct {
 	international                                      pgtype.Bool
 	rateMultiplier                                     pgtype.Float8
 	sentAt, claimedUntil, createdAt, updatedAt         pgtype.Timestamptz
+	// buf and keys are reused by appendPersonalisation.
+	buf  []byte
+	keys []string
 }
 
 func newCopySource(created time.Time, next func() (*notify.Notification, error)) *copySource {
@@ -128,9 +131,16 @@ func (c *copySource) Err() error { return c.err }
 
 // set fills r with n; created is its created_at when n has none.
 func (r *copyRow) set(n *notify.Notification, created time.Time) error {
-	pers, err := jsonText(n.Personalisation)
-	if err != nil {
-		return fmt.Errorf("personalisation: %w", err)
+	var pers string
+	var ok bool
+	r.buf, r.keys, ok = appendPersonalisation(r.buf[:0], n.Personalisation, r.keys)
+	if ok {
+		pers = string(r.buf)
+	} else {
+		var err error
+		if pers, err = jsonText(n.Personalisation); err != nil {
+			return fmt.Errorf("personalisation: %w", err)
+		}
 	}
 	if !n.CreatedAt.IsZero() {
 		created = n.CreatedAt
