@@ -501,6 +501,10 @@ type bulkChecker struct {
 	// intlAllowed and landlines are the service's permissions.
 	intlAllowed, landlines bool
 	simulated              bool
+	// subject, when subjectFixed, is the rendered subject of every row: the
+	// template's has no placeholder.
+	subject      string
+	subjectFixed bool
 	// intlLimit says the international_sms daily limit applies; when
 	// intlCounted, intlCount is today's count of it (or intlCountErr the
 	// failure to count it), read before the rows were stored.
@@ -600,6 +604,9 @@ func (n *Notifier) prepareBulk(ctx context.Context, c *Caller, tpl *Template, t 
 	for i, k := range keys {
 		rc.placeholder[i] = placeholderKeys[k]
 	}
+	if typ == Email && len(appendPlaceholders(nil, nil, tpl.Subject)) == 0 {
+		rc.subject, rc.subjectFixed = RenderEmailSubject(tpl.Subject, nil), true
+	}
 	// The international_sms limit is checked once the rows are, before
 	// the job is stored; it is counted now, while no row is being stored.
 	rc.intlLimit = typ == SMS && n.cfg.DailyLimitModel == PerChannelDailyLimits && n.countsDaily(c)
@@ -666,6 +673,9 @@ func (rc *bulkChecker) check(ri int, values map[string]any) (bulkRow, []string) 
 		problems = slices.Insert(problems, at, "`"+t.header[rc.recipientCol]+"`: "+recipientProblem)
 	}
 	if len(problems) == 0 {
+		if rc.subjectFixed {
+			br.subject = rc.subject
+		}
 		if e := renderBulkRow(rc.tpl, &br); e != nil {
 			problems = append(problems, strings.TrimSuffix(e.Message, "."))
 		}
@@ -787,13 +797,17 @@ func (p *bulkProducer) collect(keep bool) ([]*Notification, error) {
 	}
 }
 
-// renderBulkRow renders a checked row and applies the length rules.
+// renderBulkRow renders a checked row and applies the length rules. An
+// email row's subject already set (the template's subject has no
+// placeholder) is kept.
 func renderBulkRow(tpl *Template, br *bulkRow) *Error {
 	if tpl.Type == SMS {
 		br.body = RenderSMS(tpl.Content, br.values, "")
 	} else {
 		br.body = RenderEmailBody(tpl.Content, br.values)
-		br.subject = RenderEmailSubject(tpl.Subject, br.values)
+		if br.subject == "" {
+			br.subject = RenderEmailSubject(tpl.Subject, br.values)
+		}
 	}
 	if strings.TrimSpace(br.body) == "" {
 		return refusal(CodeMessageEmpty, FieldContent, MsgMessageEmpty)
