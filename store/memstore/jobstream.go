@@ -3,6 +3,9 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/notifykit/notify"
 )
@@ -16,7 +19,15 @@ func (s *Store) StreamJob(ctx context.Context, job *notify.Job, next func() (*no
 	if err := checkCtx(ctx); err != nil {
 		return err
 	}
-	var copies []*notify.Notification
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	jc := copyJob(job)
+	if jc.CreatedAt.IsZero() {
+		jc.CreatedAt = now
+	}
+	// The job's count sizes the copies; the rows themselves decide.
+	hint := min(max(job.NotificationCount, 0), 1<<20)
+	copies := make([]*notify.Notification, 0, hint)
+	seen := make(map[uuid.UUID]bool, hint)
 	for {
 		n, err := next()
 		if err != nil {
@@ -25,10 +36,14 @@ func (s *Store) StreamJob(ctx context.Context, job *notify.Job, next func() (*no
 		if n == nil {
 			break
 		}
-		copies = append(copies, copyNotification(n))
-		if err := checkCtx(ctx); err != nil {
-			return err
+		if seen[n.ID] {
+			return duplicate("notification", n.ID)
 		}
+		seen[n.ID] = true
+		copies = append(copies, copyNotification(n))
 	}
-	return s.CreateJob(ctx, job, copies)
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	return s.storeJob(job, jc, copies)
 }
