@@ -20,6 +20,12 @@
 //     another copy of the table: the floor of the store step as SendBulk
 //     now takes it.
 //
+// Each run also prints bulk_go_cpu_s, the CPU time this process used
+// during the bulk send (every goroutine), and native_pg_cpu_s, the CPU time
+// PostgreSQL's backend used for the copy_native run (from /proc; -1 when
+// the server runs elsewhere): on a busy machine these say more than the
+// wall times of what each side costs.
+//
 // After each bulk send (untimed) it counts the job's rows in the database,
 // so that a send that stored less than it answered fails the run.
 //
@@ -48,6 +54,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -140,17 +147,23 @@ func main() {
 		"recipient", "normalised_recipient", "personalisation", "body", "subject", "sender", "status", "queue",
 		"job_id", "job_row_number", "claimed_until", "created_at"}
 
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		fail(err)
+	}
 	var bulkS, copyS, nativeS []float64
 	for run := 1; run <= *runs; run++ {
 		if *cpuprofile != "" {
 			startProfile(fmt.Sprintf("%s.%d", *cpuprofile, run))
 		}
+		cpu0 := processCPU()
 		start := time.Now()
 		job, err := n.SendBulk(ctx, caller, &notify.BulkRequest{Name: "bench.csv", TemplateID: tpl.ID, CSV: csv.String()})
 		if err != nil {
 			fail(err)
 		}
 		bulk := time.Since(start).Seconds()
+		goCPU := processCPU() - cpu0
 		pprof.StopCPUProfile()
 		if job.NotificationCount != *rows {
 			fail(fmt.Errorf("job has %d rows, want %d", job.NotificationCount, *rows))
@@ -188,11 +201,16 @@ func main() {
 				fmt.Sprintf("Hello Person %d, your reference is REF-%08d.", i, i), "Your reference", "bench@notifications.service.gov.uk",
 				"created", notify.QueueBulkEmail, pg(jobID), int32(i), notify.HeldUntil, now} //nolint:gosec // i < rows
 		}
+		pg0 := backendCPU(backend)
 		nat := copyRows(ctx, conn, "bench_copy_native", cols, src)
+		pgCPU := backendCPU(backend) - pg0
+		if pg0 < 0 {
+			pgCPU = -1
+		}
 
 		bulkS, copyS, nativeS = append(bulkS, bulk), append(copyS, cp), append(nativeS, nat)
-		fmt.Printf("run=%d rows=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f native_seconds=%.3f native_rows_per_s=%.0f\n",
-			run, *rows, bulk, float64(*rows)/bulk, cp, float64(*rows)/cp, nat, float64(*rows)/nat)
+		fmt.Printf("run=%d rows=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f native_seconds=%.3f native_rows_per_s=%.0f bulk_go_cpu_s=%.2f native_pg_cpu_s=%.2f\n",
+			run, *rows, bulk, float64(*rows)/bulk, cp, float64(*rows)/cp, nat, float64(*rows)/nat, goCPU, pgCPU)
 	}
 	mb, mc, mn := median(bulkS), median(copyS), median(nativeS)
 	fmt.Printf("median rows=%d runs=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f native_seconds=%.3f native_rows_per_s=%.0f\n",
@@ -214,6 +232,39 @@ func copyRows(ctx context.Context, conn *pgx.Conn, table string, cols []string, 
 		fail(err)
 	}
 	return time.Since(start).Seconds()
+}
+
+// processCPU is the CPU time (user and system) this process has used, in
+// seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// backendCPU is the CPU time (user and system) PostgreSQL's backend pid
+// has used, in seconds, read from /proc when the server runs on this
+// machine; -1 when it cannot be read.
+func backendCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	var utime, stime float64
+	if _, err := fmt.Sscan(f[11], &utime); err != nil {
+		return -1
+	}
+	if _, err := fmt.Sscan(f[12], &stime); err != nil {
+		return -1
+	}
+	return (utime + stime) / 100 // USER_HZ
 }
 
 // startProfile starts a CPU profile into a new file at path; the caller
