@@ -456,6 +456,9 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 			err = js.CreateJob(ctx, job, ns)
 		}
 	}
+	if p.panicked != nil {
+		panic(p.panicked)
+	}
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -724,11 +727,29 @@ type bulkProducer struct {
 	// any.
 	finished bool
 	err      error
+	// panicked is what the checks panicked with, raised again by sendBulk.
+	panicked any
 }
 
 // next returns the job's next notification, nil at the end, or the
-// refusal of the job once a row has failed and the others are checked.
-func (p *bulkProducer) next() (*Notification, error) {
+// refusal of the job once a row has failed and the others are checked. A
+// Store may call it from a goroutine of its own (pgx's COPY does): a panic
+// of the checks is caught there, ends the rows with an error, and is
+// raised again by sendBulk on the caller's goroutine, where a server's
+// recovery finds it.
+func (p *bulkProducer) next() (nt *Notification, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.panicked, p.finished = r, true
+			p.err = fmt.Errorf("notify: send bulk: panic while checking row %d: %v", p.i, r)
+			nt, err = nil, p.err
+		}
+	}()
+	return p.produce()
+}
+
+// produce is next without the recovery.
+func (p *bulkProducer) produce() (*Notification, error) {
 	if p.finished {
 		return nil, p.err
 	}
@@ -778,8 +799,8 @@ func (p *bulkProducer) next() (*Notification, error) {
 	return nil, p.err
 }
 
-// collect checks the rows left and returns their notifications, or the
-// refusal of the job.
+// collect checks the rows left, on the caller's goroutine, and returns
+// their notifications (when keep), or the refusal of the job.
 func (p *bulkProducer) collect(keep bool) ([]*Notification, error) {
 	p.reuse = false
 	var ns []*Notification
@@ -788,6 +809,9 @@ func (p *bulkProducer) collect(keep bool) ([]*Notification, error) {
 	}
 	for {
 		nt, err := p.next()
+		if p.panicked != nil {
+			panic(p.panicked) // on the caller's goroutine
+		}
 		if err != nil || nt == nil {
 			return ns, err
 		}
