@@ -31,7 +31,7 @@ func (s *Store) StreamJob(ctx context.Context, job *notify.Job, next func() (*no
 	}
 	job.CreatedAt = job.CreatedAt.UTC().Truncate(time.Microsecond)
 	if s.dialect != dialectPostgres {
-		var rows [][]any
+		rows := make([][]any, 0, min(max(job.NotificationCount, 0), 1<<20))
 		for {
 			n, err := next()
 			if err != nil {
@@ -62,8 +62,8 @@ func (s *Store) StreamJob(ctx context.Context, job *notify.Job, next func() (*no
 
 // copySource is a pgx.CopyFromSource of notification rows that next
 // produces. Its Values are pointers into one row, refilled at each Next:
-// pgx encodes a row before it asks for the next one, so a job of any size
-// costs no allocation a row here.
+// pgx encodes a row before it asks for the next one, so a row costs one
+// allocation here (its personalisation's text), whatever the job's size.
 type copySource struct {
 	next    func() (*notify.Notification, error)
 	created time.Time
