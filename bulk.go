@@ -356,6 +356,12 @@ func cell(row []string, i int) string {
 }
 
 // sendBulk runs the bulk checks in upstream's order, then stores the job.
+// The checks that need the whole table (column headers, daily limits, row
+// count, trial mode) run first; the rows are then checked and rendered one
+// by one as the Store takes them: with its JobStreamer ability it stores
+// each row while the next is checked, in one transaction that a refused
+// row abandons; without it the rows are all checked first, then stored
+// with CreateJob. Either way the refusal is the same and nothing is stored.
 func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*JobDetails, error) {
 	if !n.life.enter() {
 		return nil, errNotifierClosed
@@ -392,29 +398,27 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 	if table.tooMany {
 		return nil, BadRequest("", fmt.Sprintf(msgBulkTooManyRows, n.cfg.BulkMaxRows))
 	}
-	p, err := n.planBulk(ctx, c, tpl, table)
+	rc, err := n.prepareBulk(ctx, c, tpl, table)
 	if err != nil {
 		return nil, err
 	}
 	// Sender and reply-to, chosen as a single send chooses them:
 	// reply_to_id names an SMS sender of a text message template, a
 	// reply-to address of an email one; without it the default applies.
+	// Their refusal comes after the rows'.
 	d := &draft{c: c, typ: typ}
 	if typ == SMS {
 		d.senderID = req.ReplyToID
 	} else {
 		d.replyID = req.ReplyToID
 	}
-	from, replyTo, err := n.chooseSenders(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	// Build the job and its notifications. The answer's created_at is
-	// the stored one, whatever the Store's precision.
+	from, replyTo, sendersErr := n.chooseSenders(ctx, d)
+	// The job and its notifications. The answer's created_at is the
+	// stored one, whatever the Store's precision.
 	now := n.now().Truncate(time.Microsecond)
 	job := &Job{
 		ID: newJobID(ctx), ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version, TemplateType: typ,
-		OriginalFileName: req.Name, NotificationCount: len(p.rows), Status: JobPending,
+		OriginalFileName: req.Name, NotificationCount: len(table.rows), Status: JobPending,
 		CreatedBy: c.Key.ID.String(), CreatedAt: now,
 	}
 	if req.ScheduledFor != nil {
@@ -427,24 +431,43 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 		queue = QueueResearchMode
 	}
 	held := HeldUntil
-	ns := make([]*Notification, len(p.rows))
-	for i, r := range p.rows {
-		row := r.number
-		ns[i] = &Notification{
-			ID: uuid.New(), ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version,
-			APIKeyID: c.Key.ID, KeyType: c.Key.KeyType, Type: typ, To: r.to, NormalisedTo: r.normalised,
-			ClientReference: req.Reference, Personalisation: r.values, Body: r.body, Subject: r.subject,
-			From: from, ReplyTo: replyTo, Status: StatusCreated, Queue: queue, International: r.international,
-			PhonePrefix: r.prefix, RateMultiplier: r.rateMultiplier, JobID: &job.ID, JobRowNumber: &row,
-			ClaimedUntil: &held, CreatedAt: now,
+	p := &bulkProducer{ctx: ctx, rc: rc, ids: sortedIDs(len(table.rows)), proto: Notification{
+		ServiceID: svc.ID, TemplateID: tpl.ID, TemplateVersion: tpl.Version,
+		APIKeyID: c.Key.ID, KeyType: c.Key.KeyType, Type: typ, ClientReference: req.Reference,
+		From: from, ReplyTo: replyTo, Status: StatusCreated, Queue: queue, JobID: &job.ID,
+		ClaimedUntil: &held, CreatedAt: now,
+	}}
+	if sendersErr != nil {
+		if _, err := p.collect(false); err != nil {
+			return nil, err
+		}
+		return nil, sendersErr
+	}
+	if st, ok := storeAs[JobStreamer](n.store); ok {
+		err = st.StreamJob(ctx, job, p.next)
+		if err != nil && !p.finished {
+			// The Store failed before every row was checked: a refusal
+			// of the rows still comes first.
+			_, _ = p.collect(false)
+		}
+	} else {
+		var ns []*Notification
+		if ns, err = p.collect(true); err == nil {
+			err = js.CreateJob(ctx, job, ns)
 		}
 	}
-	if err := js.CreateJob(ctx, job, ns); err != nil {
+	if p.panicked != nil {
+		panic(p.panicked)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err != nil {
 		return nil, fmt.Errorf("notify: send bulk: store job: %w", err)
 	}
 	if job.Status == JobPending {
 		// A scheduled job counts when it starts.
-		n.countBulk(ctx, c, typ, len(ns), p.international, now)
+		n.countBulk(ctx, c, typ, job.NotificationCount, p.international, now)
 		// The job is stored: queue it even if the client has gone. A lost
 		// task is found by sweepJobs.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -454,7 +477,7 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 				slog.String("job_id", job.ID.String()), slog.Any("error", err))
 		}
 	}
-	return &JobDetails{Job: *job, Statistics: []StatusCount{{Status: StatusCreated, Count: len(ns)}}}, nil
+	return &JobDetails{Job: *job, Statistics: []StatusCount{{Status: StatusCreated, Count: job.NotificationCount}}}, nil
 }
 
 // bulkRow is a checked row, ready to become a notification.
@@ -468,16 +491,36 @@ type bulkRow struct {
 	rateMultiplier float64
 }
 
-// bulkPlan is a checked table.
-type bulkPlan struct {
-	rows          []bulkRow
-	international int
+// bulkChecker checks the rows of a table whose column headers, daily
+// limits, row count and recipients (trial mode, team keys) have passed.
+type bulkChecker struct {
+	n   *Notifier
+	c   *Caller
+	tpl *Template
+	t   *bulkTable
+	// placeholder says which columns fill a placeholder of the template.
+	placeholder  []bool
+	recipientCol int
+	// intlAllowed and landlines are the service's permissions.
+	intlAllowed, landlines bool
+	simulated              bool
+	// subject, when subjectFixed, is the rendered subject of every row: the
+	// template's has no placeholder.
+	subject      string
+	subjectFixed bool
+	// intlLimit says the international_sms daily limit applies; when
+	// intlCounted, intlCount is today's count of it (or intlCountErr the
+	// failure to count it), read before the rows were stored.
+	intlLimit, intlCounted bool
+	intlCounter            dailyCounter
+	intlCount              int64
+	intlCountErr           error
 }
 
-// planBulk checks the table against the template and the service, in
-// upstream's order: the column headers, the daily limits for every row,
-// the row count, trial mode and team keys, then each row.
-func (n *Notifier) planBulk(ctx context.Context, c *Caller, tpl *Template, t *bulkTable) (*bulkPlan, error) {
+// prepareBulk runs the checks of the whole table, in upstream's order: the
+// column headers, the daily limits for every row, the row count, trial
+// mode and team keys. The rows are checked next, by the bulkChecker.
+func (n *Notifier) prepareBulk(ctx context.Context, c *Caller, tpl *Template, t *bulkTable) (*bulkChecker, error) {
 	svc := c.Service
 	typ := tpl.Type
 	recipientName := "phone number"
@@ -559,98 +602,236 @@ func (n *Notifier) planBulk(ctx context.Context, c *Caller, tpl *Template, t *bu
 			}
 		}
 	}
-	// Each row as one send.
-	intlAllowed, landlines := svc.Can(PermissionInternationalSMS), svc.Can(PermissionUKLandlines)
-	plan := &bulkPlan{rows: make([]bulkRow, 0, total)}
-	var rowErrors []string
-	for ri, row := range t.rows {
-		var problems []string
-		values := make(map[string]any, len(t.header))
-		for i, h := range t.header {
-			if i == recipientCol || h == "" {
-				continue
-			}
-			v := cell(row, i)
-			values[h] = v
-			if placeholderKeys[keys[i]] && strings.TrimSpace(v) == "" {
-				problems = append(problems, "`"+h+"`: "+msgBulkMissing)
+	rc := &bulkChecker{n: n, c: c, tpl: tpl, t: t, placeholder: make([]bool, len(keys)), recipientCol: recipientCol,
+		intlAllowed: svc.Can(PermissionInternationalSMS), landlines: svc.Can(PermissionUKLandlines), simulated: simulated(c)}
+	for i, k := range keys {
+		rc.placeholder[i] = placeholderKeys[k]
+	}
+	if typ == Email && len(appendPlaceholders(nil, nil, tpl.Subject)) == 0 {
+		rc.subject, rc.subjectFixed = RenderEmailSubject(tpl.Subject, nil), true
+	}
+	// The international_sms limit is checked once the rows are, before
+	// the job is stored; it is counted now, while no row is being stored.
+	rc.intlLimit = typ == SMS && n.cfg.DailyLimitModel == PerChannelDailyLimits && n.countsDaily(c)
+	if rc.intlLimit && rc.intlAllowed {
+		rc.intlCounter = channelCounter(svc, DailyLimitInternationalSMS, now)
+		rc.intlCount, rc.intlCountErr = n.todaysCount(ctx, svc.ID, rc.intlCounter)
+		rc.intlCounted = true
+	}
+	return rc, nil
+}
+
+// check checks and renders row ri as one send, filling values (empty) with
+// its personalisation. It returns the row and its problems, in column
+// order; a row with problems is not rendered.
+func (rc *bulkChecker) check(ri int, values map[string]any) (bulkRow, []string) {
+	t, typ := rc.t, rc.tpl.Type
+	row := t.rows[ri]
+	var problems []string
+	for i, h := range t.header {
+		if i == rc.recipientCol || h == "" {
+			continue
+		}
+		v := cell(row, i)
+		values[h] = v
+		if rc.placeholder[i] && strings.TrimSpace(v) == "" {
+			problems = append(problems, "`"+h+"`: "+msgBulkMissing)
+		}
+	}
+	br := bulkRow{number: t.index[ri], to: strings.TrimSpace(cell(row, rc.recipientCol)), values: values}
+	recipientProblem := ""
+	switch {
+	case br.to == "":
+		recipientProblem = msgBulkMissing
+	case typ == SMS:
+		pn, err := ParsePhoneNumber(br.to)
+		if err == nil {
+			err = pn.Validate(rc.intlAllowed, rc.landlines)
+		}
+		if err != nil {
+			recipientProblem = msgBulkInvalidRecipient
+			break
+		}
+		br.normalised, br.international, br.prefix = pn.Normalised, pn.International, pn.Prefix
+		br.rateMultiplier = RateMultiplier(pn)
+	default:
+		addr, err := ValidateEmail(br.to)
+		if err != nil {
+			recipientProblem = msgBulkInvalidRecipient
+			break
+		}
+		br.normalised = strings.ToLower(addr)
+	}
+	if recipientProblem == "" && !rc.simulated && rc.n.simulatedRecipient(typ, br.normalised) {
+		recipientProblem = msgBulkSimulatedRecipient
+	}
+	if recipientProblem != "" {
+		// Problems are listed in column order.
+		at := 0
+		for i := range t.header[:rc.recipientCol] {
+			if rc.placeholder[i] && strings.TrimSpace(cell(row, i)) == "" {
+				at++
 			}
 		}
-		br := bulkRow{number: t.index[ri], to: strings.TrimSpace(cell(row, recipientCol)), values: values}
-		recipientProblem := ""
-		switch {
-		case br.to == "":
-			recipientProblem = msgBulkMissing
-		case typ == SMS:
-			pn, err := ParsePhoneNumber(br.to)
-			if err == nil {
-				err = pn.Validate(intlAllowed, landlines)
-			}
-			if err != nil {
-				recipientProblem = msgBulkInvalidRecipient
-				break
-			}
-			br.normalised, br.international, br.prefix = pn.Normalised, pn.International, pn.Prefix
-			br.rateMultiplier = RateMultiplier(pn)
-		default:
-			addr, err := ValidateEmail(br.to)
-			if err != nil {
-				recipientProblem = msgBulkInvalidRecipient
-				break
-			}
-			br.normalised = strings.ToLower(addr)
+		problems = slices.Insert(problems, at, "`"+t.header[rc.recipientCol]+"`: "+recipientProblem)
+	}
+	if len(problems) == 0 {
+		if rc.subjectFixed {
+			br.subject = rc.subject
 		}
-		if recipientProblem == "" && !simulated(c) && n.simulatedRecipient(typ, br.normalised) {
-			recipientProblem = msgBulkSimulatedRecipient
+		if e := renderBulkRow(rc.tpl, &br); e != nil {
+			problems = append(problems, strings.TrimSuffix(e.Message, "."))
 		}
-		if recipientProblem != "" {
-			// Problems are listed in column order.
-			at := 0
-			for i := range t.header[:recipientCol] {
-				if placeholderKeys[keys[i]] && strings.TrimSpace(cell(row, i)) == "" {
-					at++
-				}
-			}
-			problems = slices.Insert(problems, at, "`"+t.header[recipientCol]+"`: "+recipientProblem)
+	}
+	return br, problems
+}
+
+// finish is the verdict on the checked rows: the refusal of the rows with
+// errors, else of the international_sms limit, else nil.
+func (rc *bulkChecker) finish(ctx context.Context, rowErrors []string, international int) error {
+	if len(rowErrors) > 0 {
+		return BadRequest("", fmt.Sprintf(msgBulkRowErrors, strings.Join(rowErrors, ". ")))
+	}
+	if international == 0 || !rc.intlLimit {
+		return nil
+	}
+	if !rc.intlCounted {
+		cs := []dailyCounter{channelCounter(rc.c.Service, DailyLimitInternationalSMS, rc.n.now())}
+		return rc.n.checkBulkRemaining(ctx, rc.c, cs, international)
+	}
+	if rc.intlCountErr != nil {
+		return rc.intlCountErr
+	}
+	return bulkRemaining(rc.intlCount, rc.intlCounter.limit, international)
+}
+
+// bulkProducer turns the rows of a bulkChecker into the job's
+// notifications, one at a time, as JobStreamer.StreamJob asks for them.
+type bulkProducer struct {
+	ctx context.Context
+	rc  *bulkChecker
+	// proto holds the fields every notification of the job shares.
+	proto Notification
+	// ids are the notifications' ids, taken in order.
+	ids []uuid.UUID
+	// reuse says next may return the same Notification (and
+	// personalisation map) each time, as StreamJob allows.
+	reuse bool
+	cur   Notification
+	row   int
+	// i is the next row to check.
+	i             int
+	rowErrors     []string
+	international int
+	// finished says every row was checked; err is then the refusal, if
+	// any.
+	finished bool
+	err      error
+	// panicked is what the checks panicked with, raised again by sendBulk.
+	panicked any
+}
+
+// next returns the job's next notification, nil at the end, or the
+// refusal of the job once a row has failed and the others are checked. A
+// Store may call it from a goroutine of its own (pgx's COPY does): a panic
+// of the checks is caught there, ends the rows with an error, and is
+// raised again by sendBulk on the caller's goroutine, where a server's
+// recovery finds it.
+func (p *bulkProducer) next() (nt *Notification, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.panicked, p.finished = r, true
+			p.err = fmt.Errorf("notify: send bulk: panic while checking row %d: %v", p.i, r)
+			nt, err = nil, p.err
 		}
-		if len(problems) == 0 {
-			if e := renderBulkRow(tpl, &br); e != nil {
-				problems = append(problems, strings.TrimSuffix(e.Message, "."))
-			}
+	}()
+	return p.produce()
+}
+
+// produce is next without the recovery.
+func (p *bulkProducer) produce() (*Notification, error) {
+	if p.finished {
+		return nil, p.err
+	}
+	rc := p.rc
+	for p.i < len(rc.t.rows) {
+		ri := p.i
+		p.i++
+		var values map[string]any
+		if p.reuse && p.cur.Personalisation != nil {
+			values = p.cur.Personalisation
+			clear(values)
+		} else {
+			values = make(map[string]any, len(rc.t.header))
 		}
+		br, problems := rc.check(ri, values)
 		if len(problems) > 0 {
-			rowErrors = append(rowErrors, fmt.Sprintf("Row %d - %s", br.number, strings.Join(problems, ",")))
-			if len(rowErrors) == bulkErrorRows {
+			p.rowErrors = append(p.rowErrors, fmt.Sprintf("Row %d - %s", br.number, strings.Join(problems, ",")))
+			if len(p.rowErrors) == bulkErrorRows {
 				break
 			}
 			continue
 		}
-		if internationalSMS(&Notification{Type: typ, PhonePrefix: br.prefix}) {
+		if len(p.rowErrors) > 0 {
+			// The job is refused: its other rows are only checked.
+			continue
+		}
+		if internationalSMS(&Notification{Type: rc.tpl.Type, PhonePrefix: br.prefix}) {
 			// The international_sms limit's rule: not +44, so that crown
 			// dependencies count as they do in single sends.
-			plan.international++
+			p.international++
 		}
-		plan.rows = append(plan.rows, br)
-	}
-	if len(rowErrors) > 0 {
-		return nil, BadRequest("", fmt.Sprintf(msgBulkRowErrors, strings.Join(rowErrors, ". ")))
-	}
-	if plan.international > 0 && n.cfg.DailyLimitModel == PerChannelDailyLimits && n.countsDaily(c) {
-		cs := []dailyCounter{channelCounter(svc, DailyLimitInternationalSMS, now)}
-		if err := n.checkBulkRemaining(ctx, c, cs, plan.international); err != nil {
-			return nil, err
+		nt, row := &p.cur, &p.row
+		if !p.reuse {
+			nt, row = new(Notification), new(int)
 		}
+		*nt = p.proto
+		*row = br.number
+		nt.ID, p.ids = p.ids[0], p.ids[1:]
+		nt.To, nt.NormalisedTo, nt.Personalisation = br.to, br.normalised, br.values
+		nt.Body, nt.Subject = br.body, br.subject
+		nt.International, nt.PhonePrefix, nt.RateMultiplier = br.international, br.prefix, br.rateMultiplier
+		nt.JobRowNumber = row
+		return nt, nil
 	}
-	return plan, nil
+	p.finished = true
+	p.err = rc.finish(p.ctx, p.rowErrors, p.international)
+	return nil, p.err
 }
 
-// renderBulkRow renders a checked row and applies the length rules.
+// collect checks the rows left, on the caller's goroutine, and returns
+// their notifications (when keep), or the refusal of the job.
+func (p *bulkProducer) collect(keep bool) ([]*Notification, error) {
+	p.reuse = false
+	var ns []*Notification
+	if keep {
+		ns = make([]*Notification, 0, len(p.rc.t.rows)-p.i)
+	}
+	for {
+		nt, err := p.next()
+		if p.panicked != nil {
+			panic(p.panicked) // on the caller's goroutine
+		}
+		if err != nil || nt == nil {
+			return ns, err
+		}
+		if keep {
+			ns = append(ns, nt)
+		}
+	}
+}
+
+// renderBulkRow renders a checked row and applies the length rules. An
+// email row's subject already set (the template's subject has no
+// placeholder) is kept.
 func renderBulkRow(tpl *Template, br *bulkRow) *Error {
 	if tpl.Type == SMS {
 		br.body = RenderSMS(tpl.Content, br.values, "")
 	} else {
 		br.body = RenderEmailBody(tpl.Content, br.values)
-		br.subject = RenderEmailSubject(tpl.Subject, br.values)
+		if br.subject == "" {
+			br.subject = RenderEmailSubject(tpl.Subject, br.values)
+		}
 	}
 	if strings.TrimSpace(br.body) == "" {
 		return refusal(CodeMessageEmpty, FieldContent, MsgMessageEmpty)
@@ -669,12 +850,21 @@ func (n *Notifier) checkBulkRemaining(ctx context.Context, c *Caller, cs []daily
 		if err != nil {
 			return err
 		}
-		if count+int64(sends) > int64(d.limit) {
-			remaining := max(int64(d.limit)-count, 0)
-			e := BadRequest("", fmt.Sprintf(msgBulkRemaining, remaining, sends))
-			e.Code = CodeDailyLimit
-			return e
+		if err := bulkRemaining(count, d.limit, sends); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// bulkRemaining refuses a job of sends notifications when a daily limit
+// of limit, count of it used today, has fewer places left.
+func bulkRemaining(count int64, limit, sends int) error {
+	if count+int64(sends) > int64(limit) {
+		remaining := max(int64(limit)-count, 0)
+		e := BadRequest("", fmt.Sprintf(msgBulkRemaining, remaining, sends))
+		e.Code = CodeDailyLimit
+		return e
 	}
 	return nil
 }

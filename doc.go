@@ -74,6 +74,7 @@
 //	group commit of concurrent sends            commit.go, batch.go
 //	bulk sends (rows, CSV) and jobs: checks,    bulk.go, jobs.go (JobStore; the bulk lane
 //	  scheduling, start once, cancel              and the job sweep in deliver.go)
+//	  rows streamed into the store as checked   bulk_stream.go (JobStreamer)
 //	read-through cache of services, keys,       readcache.go
 //	  templates, team and guest list
 //	delivery with a lease, retries, failover    deliver.go, deliver_batch.go, providers.go

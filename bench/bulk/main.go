@@ -12,10 +12,29 @@
 //     and rendered, the job and its rows stored in one transaction (COPY);
 //   - copy: pgx CopyFrom of the same number of rows of the same shape, made
 //     beforehand, into bench_copy, a copy (columns and indexes) of the
-//     notifications table, in one transaction: the floor of the store step.
+//     notifications table, in one transaction: the floor of the store step
+//     as it was first measured, ids and times given as text;
+//   - copy_native: the same rows with the ids, times and numbers given as
+//     pgx encodes them without parsing (pgtype values), the ids ascending
+//     as SendBulk assigns them to a job's rows, into bench_copy_native,
+//     another copy of the table: the floor of the store step as SendBulk
+//     now takes it.
+//
+// Each run also prints bulk_go_cpu_s, the CPU time this process used
+// during the bulk send (every goroutine), and native_pg_cpu_s, the CPU time
+// PostgreSQL's backend used for the copy_native run (from /proc; -1 when
+// the server runs elsewhere): on a busy machine these say more than the
+// wall times of what each side costs.
+//
+// After each bulk send (untimed) it counts the job's rows in the database,
+// so that a send that stored less than it answered fails the run.
+//
+// With -cpuprofile FILE, each bulk send's CPU profile goes to FILE.run
+// (go tool pprof -top FILE.* merges them).
 //
 // Each run prints a line of key=value pairs; the last line has the medians:
-// bulk_rows_per_s, copy_rows_per_s, bulk_seconds, copy_seconds.
+// bulk_rows_per_s, copy_rows_per_s, native_rows_per_s, bulk_seconds,
+// copy_seconds, native_seconds.
 //
 // With -lane it measures instead, on memory adapters, the delivery latency
 // of single sends (created to handed to the provider) alone and while a
@@ -25,18 +44,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/notifykit/notify"
 	"github.com/notifykit/notify/store/gormstore"
@@ -59,6 +82,7 @@ func main() {
 	singles := flag.Int("singles", 300, "-lane: single sends")
 	rate := flag.Float64("rate", 50, "-lane: single sends a second")
 	latency := flag.Duration("latency", 2*time.Millisecond, "-lane: the sandbox's latency per send")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of each bulk send (not of the COPY runs) to FILE.1 ... FILE.n")
 	flag.Parse()
 	if *laneMode {
 		lane(*rows, *singles, *rate, *latency)
@@ -114,23 +138,42 @@ func main() {
 		fail(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE TABLE bench_copy (LIKE notifications INCLUDING ALL)"); err != nil {
-		fail(err)
+	for _, table := range []string{"bench_copy", "bench_copy_native"} {
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (LIKE notifications INCLUDING ALL)"); err != nil {
+			fail(err)
+		}
 	}
 	cols := []string{"id", "service_id", "template_id", "template_version", "api_key_id", "key_type", "notification_type",
 		"recipient", "normalised_recipient", "personalisation", "body", "subject", "sender", "status", "queue",
 		"job_id", "job_row_number", "claimed_until", "created_at"}
 
-	var bulkS, copyS []float64
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		fail(err)
+	}
+	var bulkS, copyS, nativeS []float64
 	for run := 1; run <= *runs; run++ {
+		if *cpuprofile != "" {
+			startProfile(fmt.Sprintf("%s.%d", *cpuprofile, run))
+		}
+		cpu0 := processCPU()
 		start := time.Now()
 		job, err := n.SendBulk(ctx, caller, &notify.BulkRequest{Name: "bench.csv", TemplateID: tpl.ID, CSV: csv.String()})
 		if err != nil {
 			fail(err)
 		}
 		bulk := time.Since(start).Seconds()
+		goCPU := processCPU() - cpu0
+		pprof.StopCPUProfile()
 		if job.NotificationCount != *rows {
 			fail(fmt.Errorf("job has %d rows, want %d", job.NotificationCount, *rows))
+		}
+		var stored int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM notifications WHERE job_id = $1", job.ID).Scan(&stored); err != nil {
+			fail(err)
+		}
+		if stored != *rows {
+			fail(fmt.Errorf("job %s has %d rows stored, want %d", job.ID, stored, *rows))
 		}
 
 		jobID := uuid.New()
@@ -143,25 +186,97 @@ func main() {
 				fmt.Sprintf("Hello Person %d, your reference is REF-%08d.", i, i), "Your reference", "bench@notifications.service.gov.uk",
 				"created", notify.QueueBulkEmail, jobID.String(), i, notify.HeldUntil, now}
 		}
-		start = time.Now()
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			fail(err)
+		cp := copyRows(ctx, conn, "bench_copy", cols, src)
+
+		ids := make([]uuid.UUID, *rows)
+		for i := range ids {
+			ids[i] = uuid.New()
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"bench_copy"}, cols, pgx.CopyFromRows(src)); err != nil {
-			fail(err)
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		pg := func(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
+		for i := range src {
+			src[i] = []any{pg(ids[i]), pg(svc.ID), pg(tpl.ID), int32(1), pg(key.ID), "normal", "email",
+				fmt.Sprintf("person%d@example.com", i), fmt.Sprintf("person%d@example.com", i),
+				fmt.Sprintf(`{"name":"Person %d","ref":"REF-%08d"}`, i, i),
+				fmt.Sprintf("Hello Person %d, your reference is REF-%08d.", i, i), "Your reference", "bench@notifications.service.gov.uk",
+				"created", notify.QueueBulkEmail, pg(jobID), int32(i), notify.HeldUntil, now} //nolint:gosec // i < rows
 		}
-		if err := tx.Commit(ctx); err != nil {
-			fail(err)
+		pg0 := backendCPU(backend)
+		nat := copyRows(ctx, conn, "bench_copy_native", cols, src)
+		pgCPU := backendCPU(backend) - pg0
+		if pg0 < 0 {
+			pgCPU = -1
 		}
-		cp := time.Since(start).Seconds()
-		bulkS, copyS = append(bulkS, bulk), append(copyS, cp)
-		fmt.Printf("run=%d rows=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f\n",
-			run, *rows, bulk, float64(*rows)/bulk, cp, float64(*rows)/cp)
+
+		bulkS, copyS, nativeS = append(bulkS, bulk), append(copyS, cp), append(nativeS, nat)
+		fmt.Printf("run=%d rows=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f native_seconds=%.3f native_rows_per_s=%.0f bulk_go_cpu_s=%.2f native_pg_cpu_s=%.2f\n",
+			run, *rows, bulk, float64(*rows)/bulk, cp, float64(*rows)/cp, nat, float64(*rows)/nat, goCPU, pgCPU)
 	}
-	mb, mc := median(bulkS), median(copyS)
-	fmt.Printf("median rows=%d runs=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f\n",
-		*rows, *runs, mb, float64(*rows)/mb, mc, float64(*rows)/mc)
+	mb, mc, mn := median(bulkS), median(copyS), median(nativeS)
+	fmt.Printf("median rows=%d runs=%d bulk_seconds=%.3f bulk_rows_per_s=%.0f copy_seconds=%.3f copy_rows_per_s=%.0f native_seconds=%.3f native_rows_per_s=%.0f\n",
+		*rows, *runs, mb, float64(*rows)/mb, mc, float64(*rows)/mc, mn, float64(*rows)/mn)
+}
+
+// copyRows COPYs src into table in one transaction and returns the
+// seconds it took, commit included.
+func copyRows(ctx context.Context, conn *pgx.Conn, table string, cols []string, src [][]any) float64 {
+	start := time.Now()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		fail(err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(src)); err != nil {
+		fail(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		fail(err)
+	}
+	return time.Since(start).Seconds()
+}
+
+// processCPU is the CPU time (user and system) this process has used, in
+// seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// backendCPU is the CPU time (user and system) PostgreSQL's backend pid
+// has used, in seconds, read from /proc when the server runs on this
+// machine; -1 when it cannot be read.
+func backendCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	var utime, stime float64
+	if _, err := fmt.Sscan(f[11], &utime); err != nil {
+		return -1
+	}
+	if _, err := fmt.Sscan(f[12], &stime); err != nil {
+		return -1
+	}
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// startProfile starts a CPU profile into a new file at path; the caller
+// stops it with pprof.StopCPUProfile, which flushes it.
+func startProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fail(err)
+	}
 }
 
 func median(v []float64) float64 {

@@ -42,6 +42,7 @@ func Abilities() []reflect.Type {
 		reflect.TypeFor[notify.ChannelCounter](),
 		reflect.TypeFor[notify.IdempotencyStore](),
 		reflect.TypeFor[notify.JobStore](),
+		reflect.TypeFor[notify.JobStreamer](),
 	}
 }
 
@@ -157,6 +158,7 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 		cc  = notify.ChannelCounter
 		is  = notify.IdempotencyStore
 		js  = notify.JobStore
+		jst = notify.JobStreamer
 	)
 	call := func(ability reflect.Type, method string, service uuid.UUID, run func(t *testing.T, ctx context.Context, wrap func(p any))) Call {
 		return Call{Ability: ability, Method: method, ServiceID: service, Run: run}
@@ -344,6 +346,17 @@ func Calls(t *testing.T) (*memstore.Store, []Call) {
 		}),
 		call(reflect.TypeFor[js](), "CreateJob", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			require.NoError(t, as[js](w, mem).CreateJob(ctx, job, nil))
+		}),
+		call(reflect.TypeFor[jst](), "StreamJob", sid, func(t *testing.T, ctx context.Context, w func(any)) {
+			streamed := *job
+			streamed.ID = uuid.New()
+			// Scheduled days ahead: not among the due jobs listed below.
+			later := now.Add(48 * time.Hour)
+			streamed.Status, streamed.ScheduledFor = notify.JobScheduled, &later
+			require.NoError(t, as[jst](w, mem).StreamJob(ctx, &streamed, func() (*notify.Notification, error) { return nil, nil }))
+			got, err := mem.GetJob(ctx, sid, streamed.ID)
+			require.NoError(t, err)
+			assert.Equal(t, streamed.ID, got.ID)
 		}),
 		call(reflect.TypeFor[js](), "GetJob", sid, func(t *testing.T, ctx context.Context, w func(any)) {
 			got, err := as[js](w, mem).GetJob(ctx, sid, job.ID)

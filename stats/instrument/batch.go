@@ -27,7 +27,8 @@ const (
 // notify.BatchTransitioner under dao.transition_notifications,
 // notify.ChannelCounter under dao.count_notifications_by_channel,
 // notify.IdempotencyStore under a dao.* name per method (idempotency.go),
-// and notify.JobStore method by method (jobs.go). These are counted and
+// notify.JobStore method by method (jobs.go) and notify.JobStreamer under
+// dao.stream_job (jobstream.go). These are counted and
 // timed method by method under dao.{method in snake case} too:
 // notify.ServiceLister, GuestListReplacer, TeamMemberRemover,
 // StatusCounter, DataRetentionStore and NotificationArchiver (admin.go),
@@ -74,6 +75,8 @@ func (s *store) WrapAbility(p any) {
 		*p = senderStore{s: s, inner: *p} // senders.go
 	case *notify.ServiceCallbackStore:
 		*p = serviceCallbackStore{s: s, inner: *p} // servicecallbacks.go
+	case *notify.JobStreamer:
+		*p = jobStreamer{s: s, inner: *p} // jobstream.go
 	}
 }
 

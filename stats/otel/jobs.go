@@ -96,3 +96,19 @@ func (j jobStore) JobStatistics(ctx context.Context, jobID uuid.UUID) ([]notify.
 	endCall(span, err)
 	return counts, err
 }
+
+// jobStreamer is a traced notify.JobStreamer.
+type jobStreamer struct {
+	inner notify.JobStreamer
+	tr    trace.Tracer
+}
+
+// StreamJob calls the wrapped store's in a notify.stream_job span, which
+// lasts while the rows are checked and stored.
+func (j jobStreamer) StreamJob(ctx context.Context, job *notify.Job, next func() (*notify.Notification, error)) error {
+	ctx, span := startCall(ctx, j.tr, "notify.stream_job", jobAttr(job.ID), serviceAttr(job.ServiceID),
+		AttrCount.Int(job.NotificationCount))
+	err := j.inner.StreamJob(ctx, job, next)
+	endCall(span, err)
+	return err
+}

@@ -128,7 +128,7 @@ func isConflict(err error) bool { return errors.Is(err, notify.ErrConflict) }
 // case} (notify.list_sms_senders, notify.create_job...), with the
 // service's id where the call names it and no secret, address, key or
 // document contents: notify.ChannelCounter (count.go),
-// notify.IdempotencyStore (idempotency.go), notify.JobStore (jobs.go),
+// notify.IdempotencyStore (idempotency.go), notify.JobStore and notify.JobStreamer (jobs.go),
 // notify.ServiceLister, GuestListReplacer, TeamMemberRemover,
 // StatusCounter, DataRetentionStore and NotificationArchiver (admin.go),
 // ComplaintStore and ComplaintLister (complaints.go), DocumentStore
@@ -151,6 +151,8 @@ func (s *store) WrapAbility(p any) {
 		*p = idempotencyStore{inner: *p, tr: s.tr} // idempotency.go
 	case *notify.JobStore:
 		*p = jobStore{inner: *p, tr: s.tr} // jobs.go
+	case *notify.JobStreamer:
+		*p = jobStreamer{inner: *p, tr: s.tr} // jobs.go
 	case *notify.ServiceLister:
 		*p = serviceLister{inner: *p, tr: s.tr} // admin.go
 	case *notify.GuestListReplacer:

@@ -36,7 +36,8 @@ func (s *Store) jobArgs(j *notify.Job) []any {
 
 // CreateJob stores job and its notifications in one transaction. On
 // PostgreSQL the notifications go in with COPY (pgx's CopyFrom on a
-// connection of the pool), the fastest way in; on SQLite with the batch
+// connection of the pool, the rows as StreamJob encodes them), the
+// fastest way in; on SQLite with the batch
 // INSERT statements of CreateNotifications, in the same write transaction.
 // A duplicate id or (job id, row number) stores nothing and gives
 // ErrDuplicate.
@@ -49,25 +50,38 @@ func (s *Store) CreateJob(ctx context.Context, job *notify.Job, ns []*notify.Not
 		job.CreatedAt = time.Now()
 	}
 	job.CreatedAt = job.CreatedAt.UTC().Truncate(time.Microsecond)
-	rows := make([][]any, len(ns))
 	for i, n := range ns {
 		if n == nil {
 			return fmt.Errorf("gormstore: %s: notification %d is nil", op, i)
 		}
-		created := n.CreatedAt
-		if created.IsZero() {
-			created = job.CreatedAt
-		}
-		a, err := s.notificationArgs(n, created)
-		if err != nil {
-			return fmt.Errorf("gormstore: %s: notification %s: %w", op, n.ID, err)
-		}
-		rows[i] = a
 	}
 	var err error
 	if s.dialect == dialectPostgres {
-		err = s.copyJob(ctx, job, rows)
+		i := 0
+		src := newCopySource(job.CreatedAt, func() (*notify.Notification, error) {
+			if i == len(ns) {
+				return nil, nil
+			}
+			i++
+			return ns[i-1], nil
+		})
+		err = s.copyJob(ctx, job, src)
+		if src.err != nil {
+			return fmt.Errorf("gormstore: %s: %w", op, src.err)
+		}
 	} else {
+		rows := make([][]any, len(ns))
+		for i, n := range ns {
+			created := n.CreatedAt
+			if created.IsZero() {
+				created = job.CreatedAt
+			}
+			a, aerr := s.notificationArgs(n, created)
+			if aerr != nil {
+				return fmt.Errorf("gormstore: %s: notification %s: %w", op, n.ID, aerr)
+			}
+			rows[i] = a
+		}
 		err = s.insertJobSQLite(ctx, job, rows)
 	}
 	if err != nil {
@@ -119,9 +133,9 @@ var copyColumns = func() []string {
 	return cols
 }()
 
-// copyJob inserts the job and COPYs its notification rows in one
+// copyJob inserts the job and COPYs its notification rows from src in one
 // transaction on one pgx connection taken from the pool.
-func (s *Store) copyJob(ctx context.Context, job *notify.Job, rows [][]any) error {
+func (s *Store) copyJob(ctx context.Context, job *notify.Job, src pgx.CopyFromSource) error {
 	db, err := s.w.DB()
 	if err != nil {
 		return err
@@ -148,7 +162,7 @@ func (s *Store) copyJob(ctx context.Context, job *notify.Job, rows [][]any) erro
 			created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, a...); err != nil {
 			return err
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"notifications"}, copyColumns, pgx.CopyFromRows(rows)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"notifications"}, copyColumns, src); err != nil {
 			return err
 		}
 		return tx.Commit(ctx)

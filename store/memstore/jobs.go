@@ -44,8 +44,17 @@ func (s *Store) CreateJob(ctx context.Context, job *notify.Job, ns []*notify.Not
 		}
 		seen[n.ID] = true
 		copies[i] = copyNotification(n)
-		if copies[i].CreatedAt.IsZero() {
-			copies[i].CreatedAt = jc.CreatedAt
+	}
+	return s.storeJob(job, jc, copies)
+}
+
+// storeJob stores jc, a copy of job, and copies, its notifications copied,
+// under one lock: all or none. A zero CreatedAt of a notification becomes
+// the job's.
+func (s *Store) storeJob(job, jc *notify.Job, copies []*notify.Notification) error {
+	for _, c := range copies {
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = jc.CreatedAt
 		}
 	}
 	s.mu.Lock()

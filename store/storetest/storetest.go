@@ -90,6 +90,7 @@ func Run(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"IdempotencyRace", testIdempotencyRace},
 		{"Jobs", testJobs},
 		{"JobsScheduledAndCancelled", testJobsScheduledAndCancelled},
+		{"JobStream", testJobStream}, // jobstream.go
 		{"ServiceCallbacks", testServiceCallbacks},
 		{"Complaints", testComplaints},
 		{"ComplaintLister", testComplaintLister}, // complaintlist.go
