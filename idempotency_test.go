@@ -130,9 +130,16 @@ func TestIdempotencyKeySimulatedRecipient(t *testing.T) {
 // clock is a settable Config.Clock, safe for concurrent use.
 type clock struct{ ns atomic.Int64 }
 
+// newClock starts at the real time, except in the last ten minutes of a
+// UTC day, when it starts fifteen minutes earlier: tests that advance it by
+// a few minutes and count today's sends must not cross midnight.
 func newClock() *clock {
 	c := &clock{}
-	c.ns.Store(time.Now().UnixNano())
+	now := time.Now().UTC()
+	if midnight := now.Truncate(24 * time.Hour).Add(24 * time.Hour); midnight.Sub(now) < 10*time.Minute {
+		now = now.Add(-15 * time.Minute)
+	}
+	c.ns.Store(now.UnixNano())
 	return c
 }
 func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
