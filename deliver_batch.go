@@ -199,7 +199,7 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 func (n *Notifier) claimAll(ctx context.Context, ds []*delivery) []*delivery {
 	now := n.now()
 	bc := n.claimer
-	if bc == nil || len(ds) < 2 {
+	if bc == nil {
 		n.concurrently(len(ds), func(i int) { ds[i].nt, ds[i].err = n.claim(ctx, ds[i].task.NotificationID, now) })
 		return claimed(ds)
 	}
@@ -243,24 +243,73 @@ func claimed(ds []*delivery) []*delivery {
 
 // recordSends records the sends the providers accepted, in one call when
 // the Store is a BatchTransitioner, then applies the simulated receipts of
-// the sandbox's sends.
+// the sandbox's sends. A simulated receipt that ApplyReceipt would apply
+// right after the send is recorded goes into the same transition as the
+// send (created straight to the receipt's status, with the send's
+// details), so that such a notification costs one write instead of two;
+// the others are applied after, as ApplyReceipt would.
 func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookups) {
+	now := n.now()
 	ts := make([]NotificationTransition, len(sent))
+	fused := make([]Receipt, len(sent))
 	for i, d := range sent {
-		ts[i] = NotificationTransition{ID: d.nt.ID, From: []Status{StatusCreated}, Update: d.upd}
+		upd := d.upd
+		if r, ok := n.fusedReceipt(ctx, d); ok {
+			fused[i] = r
+			upd.Status, upd.UpdatedAt = r.Status, now
+		}
+		ts[i] = NotificationTransition{ID: d.nt.ID, From: []Status{StatusCreated}, Update: upd}
 	}
 	var receipts []Receipt
-	for i, err := range n.recordSent(ctx, ts) {
+	updated, errs := n.recordSent(ctx, ts)
+	for i, err := range errs {
 		d := sent[i]
 		if !n.sentRecorded(ctx, d, err) {
 			continue
 		}
 		n.timeTotal(d.nt, *d.upd.SentAt)
-		if sim, ok := d.p.(ReceiptSimulator); ok {
-			receipts = append(receipts, sim.SimulateReceipt(d.msg, d.ref))
+		switch r := fused[i]; {
+		case r.Provider != "":
+			n.receiptApplied(ctx, r, now, updated[i], lk)
+		default:
+			if sim, ok := d.p.(ReceiptSimulator); ok {
+				receipts = append(receipts, sim.SimulateReceipt(d.msg, d.ref))
+			}
 		}
 	}
 	n.applySimulatedReceipts(ctx, receipts, lk)
+}
+
+// fusedReceipt returns the simulated receipt of d's send when it can be
+// recorded with the send in one transition: the receipt names the
+// notification, needs no look-up of its current status, and would be
+// accepted from the provider that sent it (see receiptFor).
+func (n *Notifier) fusedReceipt(ctx context.Context, d *delivery) (Receipt, bool) {
+	sim, ok := d.p.(ReceiptSimulator)
+	if !ok || n.transitioner == nil {
+		return Receipt{}, false
+	}
+	r := sim.SimulateReceipt(d.msg, d.ref)
+	if r.NotificationID != d.nt.ID || r.TemporaryIfPending || r.Provider == "" || !r.Status.Final() {
+		return Receipt{}, false
+	}
+	after := *d.nt
+	after.Status, after.SentBy = d.upd.Status, d.upd.SentBy
+	if !slices.Contains(ReceiptableStatuses, after.Status) || n.receiptFits(r, &after) != nil {
+		return Receipt{}, false
+	}
+	return r, true
+}
+
+// receiptApplied does what follows an applied receipt r that gave nt its
+// status at now: the service's callback and the receipt's metrics.
+func (n *Notifier) receiptApplied(ctx context.Context, r Receipt, now time.Time, nt *Notification, lk *lookups) {
+	if svc, err := lk.service(ctx, nt.ServiceID); err == nil {
+		n.queueCallbackFor(ctx, nt, svc)
+	} else {
+		n.queueServiceCallback(ctx, nt) // reads it again, or logs why not
+	}
+	n.countReceipt(r.Provider, r.Status, now, nt)
 }
 
 // applySimulatedReceipts applies fake receipts right after their sends were
@@ -294,12 +343,7 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 		case err != nil:
 			n.receiptNotApplied(ctx, r, fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, r.NotificationID, err))
 		default:
-			if svc, err := lk.service(ctx, updated[i].ServiceID); err == nil {
-				n.queueCallbackFor(ctx, updated[i], svc)
-			} else {
-				n.queueServiceCallback(ctx, updated[i]) // reads it again, or logs why not
-			}
-			n.countReceipt(r.Provider, r.Status, now, updated[i])
+			n.receiptApplied(ctx, r, now, updated[i], lk)
 		}
 	}
 }
@@ -307,7 +351,7 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 // transitionAll applies ts, in one call when the Store is a
 // BatchTransitioner, and returns one result per transition.
 func (n *Notifier) transitionAll(ctx context.Context, ts []NotificationTransition) ([]*Notification, []error) {
-	if bt := n.transitioner; bt != nil && len(ts) > 1 {
+	if bt := n.transitioner; bt != nil && len(ts) > 0 {
 		out, errs := bt.TransitionNotifications(ctx, ts)
 		if len(out) == len(ts) && len(errs) == len(ts) {
 			return out, errs
