@@ -82,10 +82,11 @@ type BatchTransitioner interface {
 }
 
 // DeliverBatch is Deliver for many tasks at once, with one result per task
-// in the order of tasks. The claims, the records of accepted sends and the
-// sandbox's receipts each take one call when the Store is a BatchClaimer
-// and a BatchTransitioner (one call per notification otherwise); the
-// provider calls run concurrently, Config.DeliveryConcurrency at most.
+// in the order of tasks. The claims and the records of accepted sends each
+// take one call when the Store is a BatchClaimer and a BatchTransitioner
+// (one call per notification otherwise), even for one task; a sandbox
+// send's simulated receipt is recorded in the same transition as the send.
+// The provider calls run concurrently, Config.DeliveryConcurrency at most.
 // Every rule of Deliver holds for each notification on its own.
 func (n *Notifier) DeliverBatch(ctx context.Context, tasks []Task) []error {
 	return n.deliver(ctx, tasks)
