@@ -84,8 +84,9 @@ type BatchTransitioner interface {
 // DeliverBatch is Deliver for many tasks at once, with one result per task
 // in the order of tasks. The claims and the records of accepted sends each
 // take one call when the Store is a BatchClaimer and a BatchTransitioner
-// (one call per notification otherwise), even for one task; a sandbox
-// send's simulated receipt is recorded in the same transition as the send.
+// (one call per notification otherwise, which is as few statements for a
+// lone task); a sandbox send's simulated receipt is recorded in the same
+// transition as the send.
 // The provider calls run concurrently, Config.DeliveryConcurrency at most.
 // Every rule of Deliver holds for each notification on its own.
 func (n *Notifier) DeliverBatch(ctx context.Context, tasks []Task) []error {
@@ -200,7 +201,7 @@ func (n *Notifier) deliver(ctx context.Context, tasks []Task) []error {
 func (n *Notifier) claimAll(ctx context.Context, ds []*delivery) []*delivery {
 	now := n.now()
 	bc := n.claimer
-	if bc == nil {
+	if bc == nil || len(ds) < 2 {
 		n.concurrently(len(ds), func(i int) { ds[i].nt, ds[i].err = n.claim(ctx, ds[i].task.NotificationID, now) })
 		return claimed(ds)
 	}
@@ -352,7 +353,7 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 // transitionAll applies ts, in one call when the Store is a
 // BatchTransitioner, and returns one result per transition.
 func (n *Notifier) transitionAll(ctx context.Context, ts []NotificationTransition) ([]*Notification, []error) {
-	if bt := n.transitioner; bt != nil && len(ts) > 0 {
+	if bt := n.transitioner; bt != nil && len(ts) > 1 {
 		out, errs := bt.TransitionNotifications(ctx, ts)
 		if len(out) == len(ts) && len(errs) == len(ts) {
 			return out, errs
