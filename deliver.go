@@ -170,10 +170,11 @@ func (n *Notifier) recordSentLate(ctx context.Context, log *slog.Logger, id uuid
 }
 
 // recordSent records the providers' acceptances (each from created only),
-// in one call when the Store is a BatchTransitioner, and returns one error
-// per transition with the updated notification. It tries those that failed for another reason than a
-// conflict a few times: the messages are already with the providers, so
-// giving up here would risk duplicate sends once the leases expire.
+// in one call when the Store is a BatchTransitioner, and returns, per
+// transition, the updated notification or the error. It tries those that
+// failed for another reason than a conflict a few times: the messages are
+// already with the providers, so giving up here would risk duplicate sends
+// once the leases expire.
 func (n *Notifier) recordSent(ctx context.Context, ts []NotificationTransition) ([]*Notification, []error) {
 	out, errs := make([]*Notification, len(ts)), make([]error, len(ts))
 	todo := make([]int, len(ts))

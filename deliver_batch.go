@@ -86,8 +86,8 @@ type BatchTransitioner interface {
 // take one call when the Store is a BatchClaimer and a BatchTransitioner
 // (one call per notification otherwise, which is as few statements for a
 // lone task); a sandbox send's simulated receipt is recorded in the same
-// transition as the send.
-// The provider calls run concurrently, Config.DeliveryConcurrency at most.
+// transition as the send. The provider calls run concurrently,
+// Config.DeliveryConcurrency at most.
 // Every rule of Deliver holds for each notification on its own.
 func (n *Notifier) DeliverBatch(ctx context.Context, tasks []Task) []error {
 	return n.deliver(ctx, tasks)
@@ -256,7 +256,7 @@ func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookup
 	fused := make([]Receipt, len(sent))
 	for i, d := range sent {
 		upd := d.upd
-		if r, ok := n.fusedReceipt(ctx, d); ok {
+		if r, ok := n.fusedReceipt(d); ok {
 			fused[i] = r
 			upd.Status, upd.UpdatedAt = r.Status, now
 		}
@@ -286,9 +286,9 @@ func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookup
 // recorded with the send in one transition: the receipt names the
 // notification, needs no look-up of its current status, and would be
 // accepted from the provider that sent it (see receiptFor).
-func (n *Notifier) fusedReceipt(ctx context.Context, d *delivery) (Receipt, bool) {
+func (n *Notifier) fusedReceipt(d *delivery) (Receipt, bool) {
 	sim, ok := d.p.(ReceiptSimulator)
-	if !ok || n.transitioner == nil {
+	if !ok {
 		return Receipt{}, false
 	}
 	r := sim.SimulateReceipt(d.msg, d.ref)
