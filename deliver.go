@@ -170,12 +170,13 @@ func (n *Notifier) recordSentLate(ctx context.Context, log *slog.Logger, id uuid
 }
 
 // recordSent records the providers' acceptances (each from created only),
-// in one call when the Store is a BatchTransitioner, and returns one error
-// per transition. It tries those that failed for another reason than a
-// conflict a few times: the messages are already with the providers, so
-// giving up here would risk duplicate sends once the leases expire.
-func (n *Notifier) recordSent(ctx context.Context, ts []NotificationTransition) []error {
-	errs := make([]error, len(ts))
+// in one call when the Store is a BatchTransitioner, and returns, per
+// transition, the updated notification or the error. It tries those that
+// failed for another reason than a conflict a few times: the messages are
+// already with the providers, so giving up here would risk duplicate sends
+// once the leases expire.
+func (n *Notifier) recordSent(ctx context.Context, ts []NotificationTransition) ([]*Notification, []error) {
+	out, errs := make([]*Notification, len(ts)), make([]error, len(ts))
 	todo := make([]int, len(ts))
 	for i := range todo {
 		todo[i] = i
@@ -185,21 +186,21 @@ func (n *Notifier) recordSent(ctx context.Context, ts []NotificationTransition) 
 		for j, k := range todo {
 			batch[j] = ts[k]
 		}
-		_, got := n.transitionAll(ctx, batch)
+		updated, got := n.transitionAll(ctx, batch)
 		var again []int
 		for j, k := range todo {
-			errs[k] = got[j]
+			out[k], errs[k] = updated[j], got[j]
 			if got[j] != nil && !errors.Is(got[j], ErrConflict) {
 				again = append(again, k)
 			}
 		}
 		if len(again) == 0 {
-			return errs
+			return out, errs
 		}
 		todo = again
 		select {
 		case <-ctx.Done():
-			return errs
+			return out, errs
 		case <-time.After(min(time.Duration(100*(i+1))*time.Millisecond, 2*time.Second)):
 		}
 	}

@@ -82,10 +82,12 @@ type BatchTransitioner interface {
 }
 
 // DeliverBatch is Deliver for many tasks at once, with one result per task
-// in the order of tasks. The claims, the records of accepted sends and the
-// sandbox's receipts each take one call when the Store is a BatchClaimer
-// and a BatchTransitioner (one call per notification otherwise); the
-// provider calls run concurrently, Config.DeliveryConcurrency at most.
+// in the order of tasks. The claims and the records of accepted sends each
+// take one call when the Store is a BatchClaimer and a BatchTransitioner
+// (one call per notification otherwise, which is as few statements for a
+// lone task); a sandbox send's simulated receipt is recorded in the same
+// transition as the send. The provider calls run concurrently,
+// Config.DeliveryConcurrency at most.
 // Every rule of Deliver holds for each notification on its own.
 func (n *Notifier) DeliverBatch(ctx context.Context, tasks []Task) []error {
 	return n.deliver(ctx, tasks)
@@ -243,24 +245,73 @@ func claimed(ds []*delivery) []*delivery {
 
 // recordSends records the sends the providers accepted, in one call when
 // the Store is a BatchTransitioner, then applies the simulated receipts of
-// the sandbox's sends.
+// the sandbox's sends. A simulated receipt that ApplyReceipt would apply
+// right after the send is recorded goes into the same transition as the
+// send (created straight to the receipt's status, with the send's
+// details), so that such a notification costs one write instead of two;
+// the others are applied after, as ApplyReceipt would.
 func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookups) {
+	now := n.now()
 	ts := make([]NotificationTransition, len(sent))
+	fused := make([]Receipt, len(sent))
 	for i, d := range sent {
-		ts[i] = NotificationTransition{ID: d.nt.ID, From: []Status{StatusCreated}, Update: d.upd}
+		upd := d.upd
+		if r, ok := n.fusedReceipt(d); ok {
+			fused[i] = r
+			upd.Status, upd.UpdatedAt = r.Status, now
+		}
+		ts[i] = NotificationTransition{ID: d.nt.ID, From: []Status{StatusCreated}, Update: upd}
 	}
 	var receipts []Receipt
-	for i, err := range n.recordSent(ctx, ts) {
+	updated, errs := n.recordSent(ctx, ts)
+	for i, err := range errs {
 		d := sent[i]
 		if !n.sentRecorded(ctx, d, err) {
 			continue
 		}
 		n.timeTotal(d.nt, *d.upd.SentAt)
-		if sim, ok := d.p.(ReceiptSimulator); ok {
-			receipts = append(receipts, sim.SimulateReceipt(d.msg, d.ref))
+		switch r := fused[i]; {
+		case r.Provider != "":
+			n.receiptApplied(ctx, r, now, updated[i], lk)
+		default:
+			if sim, ok := d.p.(ReceiptSimulator); ok {
+				receipts = append(receipts, sim.SimulateReceipt(d.msg, d.ref))
+			}
 		}
 	}
 	n.applySimulatedReceipts(ctx, receipts, lk)
+}
+
+// fusedReceipt returns the simulated receipt of d's send when it can be
+// recorded with the send in one transition: the receipt names the
+// notification, needs no look-up of its current status, and would be
+// accepted from the provider that sent it (see receiptFor).
+func (n *Notifier) fusedReceipt(d *delivery) (Receipt, bool) {
+	sim, ok := d.p.(ReceiptSimulator)
+	if !ok {
+		return Receipt{}, false
+	}
+	r := sim.SimulateReceipt(d.msg, d.ref)
+	if r.NotificationID != d.nt.ID || r.TemporaryIfPending || r.Provider == "" || !r.Status.Final() {
+		return Receipt{}, false
+	}
+	after := *d.nt
+	after.Status, after.SentBy = d.upd.Status, d.upd.SentBy
+	if !slices.Contains(ReceiptableStatuses, after.Status) || n.receiptFits(r, &after) != nil {
+		return Receipt{}, false
+	}
+	return r, true
+}
+
+// receiptApplied does what follows an applied receipt r that gave nt its
+// status at now: the service's callback and the receipt's metrics.
+func (n *Notifier) receiptApplied(ctx context.Context, r Receipt, now time.Time, nt *Notification, lk *lookups) {
+	if svc, err := lk.service(ctx, nt.ServiceID); err == nil {
+		n.queueCallbackFor(ctx, nt, svc)
+	} else {
+		n.queueServiceCallback(ctx, nt) // reads it again, or logs why not
+	}
+	n.countReceipt(r.Provider, r.Status, now, nt)
 }
 
 // applySimulatedReceipts applies fake receipts right after their sends were
@@ -294,12 +345,7 @@ func (n *Notifier) applySimulatedReceipts(ctx context.Context, receipts []Receip
 		case err != nil:
 			n.receiptNotApplied(ctx, r, fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, r.NotificationID, err))
 		default:
-			if svc, err := lk.service(ctx, updated[i].ServiceID); err == nil {
-				n.queueCallbackFor(ctx, updated[i], svc)
-			} else {
-				n.queueServiceCallback(ctx, updated[i]) // reads it again, or logs why not
-			}
-			n.countReceipt(r.Provider, r.Status, now, updated[i])
+			n.receiptApplied(ctx, r, now, updated[i], lk)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -74,12 +76,12 @@ func NewToken(serviceID uuid.UUID, secret string, iat time.Time) (string, error)
 // status 401 or 403 and upstream's exact messages; other errors are
 // internal (the store failed).
 func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Caller, error) {
-	token, header, rawIss, err := bearerToken(authorization)
+	token, err := bearerJWT(authorization)
 	if err != nil {
 		return nil, err
 	}
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
-	iss, ok := rawIss.(string)
+	iss, ok := token.claims["iss"].(string)
 	if !ok {
 		return nil, forbidden(MsgIssuerNotUUID)
 	}
@@ -113,18 +115,18 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 	if svc.Archived {
 		return nil, forbidden(MsgServiceArchived)
 	}
-	if alg, _ := header["alg"].(string); alg != "HS256" {
+	if alg, _ := token.header["alg"].(string); alg != "HS256" {
 		return nil, forbidden(MsgAlgorithm)
 	}
 	// Active keys and keys revoked within the grace period are tried; the
 	// first whose secret verifies wins.
 	for i := range candidates {
 		k := &candidates[i]
-		secret, err := n.secrets.open(ctx, k.EncryptedSecret)
+		secret, err := n.keySecrets.open(ctx, n.secrets, k.EncryptedSecret)
 		if err != nil {
 			return nil, fmt.Errorf("notify: authenticate: key %s: %w", k.ID, err)
 		}
-		switch verr := verifyToken(token, secret, now); {
+		switch verr := token.verify(secret, now); {
 		case verr == nil:
 			if k.Revoked() {
 				return nil, forbidden(MsgKeyRevoked)
@@ -149,59 +151,103 @@ var errTryNextKey = errors.New("try next key")
 // a token that does not decode or has no iss (403). It returns the token,
 // its header and its iss claim.
 func bearerToken(authorization string) (token string, header map[string]any, iss any, err error) {
+	t, err := bearerJWT(authorization)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return t.raw, t.header, t.claims["iss"], nil
+}
+
+// bearerJWT is bearerToken returning the decoded token, to be verified
+// with its verify method without decoding it again.
+func bearerJWT(authorization string) (*jwtToken, error) {
 	if authorization == "" {
-		return "", nil, nil, AuthError(http.StatusUnauthorized, MsgNoToken)
+		return nil, AuthError(http.StatusUnauthorized, MsgNoToken)
 	}
 	if len(authorization) < 7 || !strings.EqualFold(authorization[:7], "bearer ") {
-		return "", nil, nil, AuthError(http.StatusUnauthorized, MsgBearerScheme)
+		return nil, AuthError(http.StatusUnauthorized, MsgBearerScheme)
 	}
-	token = authorization[7:]
-	header, claims, ok := decodeUnverified(token)
+	t, ok := decodeUnverified(authorization[7:])
 	if !ok {
-		return "", nil, nil, AuthError(http.StatusForbidden, MsgInvalidToken)
+		return nil, AuthError(http.StatusForbidden, MsgInvalidToken)
 	}
-	iss, ok = claims["iss"]
-	if !ok || iss == nil {
-		return "", nil, nil, AuthError(http.StatusForbidden, MsgNoIssuer)
+	if iss, ok := t.claims["iss"]; !ok || iss == nil {
+		return nil, AuthError(http.StatusForbidden, MsgNoIssuer)
 	}
-	return token, header, iss, nil
+	return t, nil
+}
+
+// jwtToken is a JWT decoded once: read without checks first (the
+// header and claims upstream looks at before choosing a key), then
+// verified against each key's secret.
+type jwtToken struct {
+	raw            string
+	header, claims map[string]any
+	// signed is the header and claims segments as signed; sig the
+	// decoded signature.
+	signed string
+	sig    []byte
+	// strict says the three segments are unpadded base64url, as a JWT
+	// library insists when verifying; a token that decodes only when
+	// padding is ignored reads, but never verifies.
+	strict bool
 }
 
 // decodeUnverified reads a token's header and claims without checking
 // anything, as pyjwt's unverified reads do: any algorithm (or none) is
 // read, so that "algorithm used is not HS256" can be told apart from a
 // token that is not a JWT at all.
-func decodeUnverified(token string) (header, claims map[string]any, ok bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, nil, false
+func decodeUnverified(token string) (*jwtToken, bool) {
+	h, rest, ok1 := strings.Cut(token, ".")
+	c, sig, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(sig, ".") {
+		return nil, false
 	}
+	t := &jwtToken{raw: token, signed: token[:len(h)+1+len(c)], strict: true}
 	decode := func(seg string, into *map[string]any) bool {
-		raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(seg, "="))
+		trimmed := strings.TrimRight(seg, "=")
+		t.strict = t.strict && len(trimmed) == len(seg)
+		raw, err := base64.RawURLEncoding.DecodeString(trimmed)
 		if err != nil {
 			return false
 		}
 		return json.Unmarshal(raw, into) == nil && *into != nil
 	}
-	if !decode(parts[0], &header) || !decode(parts[1], &claims) {
-		return nil, nil, false
+	if !decode(h, &t.header) || !decode(c, &t.claims) {
+		return nil, false
 	}
-	return header, claims, true
+	var err error
+	if t.sig, err = base64.RawURLEncoding.DecodeString(sig); err != nil {
+		t.strict = false
+	}
+	return t, true
 }
 
 // verifyToken checks one key's secret against the token. errTryNextKey means
 // the signature (or iat) did not verify with this key.
 func verifyToken(token, secret string, now time.Time) error {
+	t, ok := decodeUnverified(token)
+	if !ok {
+		return AuthError(http.StatusForbidden, MsgInvalidToken)
+	}
+	return t.verify(secret, now)
+}
+
+// verify checks one key's secret against the token: an HS256 signature
+// (the header's alg is checked before), then the time claims with
+// upstream's tolerance. errTryNextKey means the signature (or iat) did not
+// verify with this key.
+func (t *jwtToken) verify(secret string, now time.Time) error {
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
-	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithoutClaimsValidation())
-	parsed, err := parser.Parse(token, func(*jwt.Token) (any, error) { return []byte(secret), nil })
-	if err != nil {
-		if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
-			return errTryNextKey
-		}
+	if alg, _ := t.header["alg"].(string); alg != "HS256" || !t.strict {
 		return forbidden(MsgInvalidToken)
 	}
-	claims := parsed.Claims.(jwt.MapClaims)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(t.signed))
+	if !hmac.Equal(t.sig, mac.Sum(nil)) {
+		return errTryNextKey
+	}
+	claims := t.claims
 	if _, ok := claims["aud"]; ok {
 		// pyjwt refuses an audience it was not told to expect.
 		return forbidden(MsgInvalidToken)

@@ -217,6 +217,9 @@ type Notifier struct {
 	ownsCallbackClient bool      // New made cfg.CallbackClient
 	// callbackTargets caches the services' callbacks (servicecallbacks.go).
 	callbackTargets callbackCache
+	// keySecrets keeps the API key secrets Authenticate opened
+	// (keysecrets.go).
+	keySecrets openedKeySecrets
 }
 
 // New validates cfg (see Config) and returns a Notifier on its adapters.

@@ -136,6 +136,17 @@ func (n *Notifier) ApplyReceipt(ctx context.Context, r Receipt) error {
 // receiptFor checks that r may move nt: nt was handed to a provider
 // (created is not), by r's provider, and that provider sends nt's type.
 func (n *Notifier) receiptFor(ctx context.Context, r Receipt, nt *Notification) error {
+	err := n.receiptFits(r, nt)
+	if err != nil && !errors.Is(err, ErrNotSentYet) {
+		n.log.WarnContext(ctx, "receipt ignored: another provider sent the notification",
+			slog.String("notification_id", nt.ID.String()), slog.String("provider", r.Provider),
+			slog.String("sent_by", nt.SentBy), slog.String("type", string(nt.Type)))
+	}
+	return err
+}
+
+// receiptFits is receiptFor without the log: whether r may move nt.
+func (n *Notifier) receiptFits(r Receipt, nt *Notification) error {
 	if nt.Status == StatusCreated {
 		return fmt.Errorf("notify: receipt from %s for %s: %w", r.Provider, nt.ID, ErrNotSentYet)
 	}
@@ -148,9 +159,6 @@ func (n *Notifier) receiptFor(ctx context.Context, r Receipt, nt *Notification) 
 		}
 	}
 	if !fits {
-		n.log.WarnContext(ctx, "receipt ignored: another provider sent the notification",
-			slog.String("notification_id", nt.ID.String()), slog.String("provider", r.Provider),
-			slog.String("sent_by", nt.SentBy), slog.String("type", string(nt.Type)))
 		return fmt.Errorf("notify: receipt from %s for %s, a %s sent by %q: %w", r.Provider, nt.ID, nt.Type, nt.SentBy, ErrNotFound)
 	}
 	return nil

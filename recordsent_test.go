@@ -30,6 +30,17 @@ func (s *unrecordableStore) TransitionNotification(ctx context.Context, id uuid.
 	return s.Store.TransitionNotification(ctx, id, from, u)
 }
 
+func (s *unrecordableStore) TransitionNotifications(ctx context.Context, ts []notify.NotificationTransition) ([]*notify.Notification, []error) {
+	if s.broken.Load() {
+		errs := make([]error, len(ts))
+		for i := range errs {
+			errs[i] = errors.New("connection refused")
+		}
+		return make([]*notify.Notification, len(ts)), errs
+	}
+	return s.Store.TransitionNotifications(ctx, ts)
+}
+
 // TestRecordingASendOnStopIsBoundedByTheGrace: a worker told to stop
 // while the provider accepts a message keeps trying to record the send
 // for Config.RecordSentGrace, not longer, so that it ends within its

@@ -53,6 +53,13 @@ func (s *Store) ClaimNotifications(ctx context.Context, ids []uuid.UUID, now, un
 	if err := s.check(ctx, op); err != nil {
 		return nil, err
 	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if s.dialect == dialectPostgres && len(ids) <= maxBatchRows {
+		// Repeated ids need no care: the statement updates each row once.
+		return s.pgClaim(ctx, op, ids, now, until)
+	}
 	unique := make([]string, 0, len(ids))
 	seen := make(map[uuid.UUID]bool, len(ids))
 	for _, id := range ids {
@@ -60,9 +67,6 @@ func (s *Store) ClaimNotifications(ctx context.Context, ids []uuid.UUID, now, un
 			seen[id] = true
 			unique = append(unique, id.String())
 		}
-	}
-	if len(unique) == 0 {
-		return nil, nil
 	}
 	query := `UPDATE notifications SET claimed_until = ?, delivery_attempts = delivery_attempts + 1
 		WHERE id IN ? AND status = 'created' AND (claimed_until IS NULL OR claimed_until <= ?)
@@ -154,13 +158,14 @@ func rounds(ts []notify.NotificationTransition) [][]int {
 }
 
 // transitionRows applies the transitions ts[idx] (each notification once)
-// in one statement, setting out and errs at idx. On PostgreSQL the
-// statement locks its rows in id order first.
+// in one statement, setting out and errs at idx. PostgreSQL has its own
+// statement (pgTransitionRows), which locks its rows in id order first.
 func (s *Store) transitionRows(ctx context.Context, op string, ts []notify.NotificationTransition, idx []int, out []*notify.Notification, errs []error) {
-	row := "(?, ?, ?, ?, ?, ?, ?, ?)"
 	if s.dialect == dialectPostgres {
-		row = "(?::uuid, ?::text, ?::text, ?::timestamptz, ?::text, ?::integer, ?::text, ?::timestamptz)"
+		s.pgTransitionRows(ctx, op, ts, idx, out, errs)
+		return
 	}
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?)"
 	rows := make([]string, len(idx))
 	args := make([]any, 0, 8*len(idx))
 	for j, i := range idx {
@@ -189,20 +194,7 @@ func (s *Store) transitionRows(ctx context.Context, op string, ts []notify.Notif
 	query := with + `
 		UPDATE notifications AS n ` + set + `
 		FROM v WHERE n.id = v.vid AND instr(v.vfrom, ',' || n.status || ',') > 0
-		RETURNING ` + notificationColumns // SQLite: only the updated table, unqualified
-	if s.dialect == dialectPostgres {
-		ids := make([]string, len(idx))
-		for j, i := range idx {
-			ids[j] = ts[i].ID.String()
-		}
-		query = with + `
-		UPDATE notifications n ` + set + `
-		FROM v
-		WHERE n.id = v.vid AND strpos(v.vfrom, ',' || n.status || ',') > 0
-			AND n.id = ANY(ARRAY(SELECT id FROM notifications WHERE id IN ? ORDER BY id FOR UPDATE))
-		RETURNING ` + qualifiedNotificationColumns
-		args = append(args, ids)
-	}
+		RETURNING ` + notificationColumns // only the updated table, unqualified
 	list, err := s.queryList(ctx, op, s.w, query, args...)
 	if err != nil {
 		for _, i := range idx {

@@ -29,6 +29,7 @@ func testBatchDelivery(t *testing.T, newStore func(t *testing.T) notify.Store) {
 		{"TransitionNotifications", testTransitionNotifications},
 		{"TransitionNotificationsRace", testTransitionNotificationsRace},
 		{"CancelledContext", testDeliveryBatchCancelled},
+		{"BatchOfOne", testBatchOfOne},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, setup(t, newStore)) })
