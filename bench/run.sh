@@ -40,6 +40,7 @@ environment:
   BENCH_OUT=FILE        also append the result lines to FILE
   BENCH_PERF=1          record the server's CPU profile during each load with perf (needs
                         BENCH_KEEP=1 to read it: perf.txt in the configuration's directory)
+  BENCH_SERVER_FLAGS=…  extra flags for every notifyd started (e.g. "-workers 1 -batch 64")
 EOF
 	exit 2
 }
@@ -265,7 +266,8 @@ psql_do() { PGOPTIONS="-c client_min_messages=warning" timeout 120 "$pg_bindir/p
 start_server() {
 	local name=$1 port=$2
 	shift 2
-	"$bin/notifyd" -addr "127.0.0.1:$port" -seed "$tmp/seed.json" -secret-key "$secret_key" "$@" \
+	# shellcheck disable=SC2086 # BENCH_SERVER_FLAGS is split into flags on purpose
+	"$bin/notifyd" -addr "127.0.0.1:$port" -seed "$tmp/seed.json" -secret-key "$secret_key" "$@" ${BENCH_SERVER_FLAGS:-} \
 		>"$dir/$name.log" 2>&1 &
 	server_pid=$!
 	pids+=("$server_pid")
