@@ -80,19 +80,7 @@ func (s *Store) pgQueryList(ctx context.Context, op string, query string, args .
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	defer rows.Close()
-	var out []notify.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	return out, nil
+	return s.scanNotifications(ctx, op, rows)
 }
 
 // pgClaim is ClaimNotifications for at most maxBatchRows distinct ids.

@@ -374,6 +374,11 @@ func (s *Store) queryList(ctx context.Context, op string, db *gorm.DB, query str
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
+	return s.scanNotifications(ctx, op, rows)
+}
+
+// scanNotifications reads every notification of rows and closes them.
+func (s *Store) scanNotifications(ctx context.Context, op string, rows *sql.Rows) ([]notify.Notification, error) {
 	defer rows.Close()
 	var out []notify.Notification
 	for rows.Next() {
