@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -97,6 +98,10 @@ type consumer struct {
 
 	// slots holds one token per running handler call.
 	slots chan struct{}
+	// freed says that a handler call returned; lastStart is when the
+	// latest one started (Unix nanoseconds). See gather.
+	freed     chan struct{}
+	lastStart atomic.Int64
 	// workers tracks the running handlers.
 	workers sync.WaitGroup
 	// wake tells the scheduler that a retry was scheduled.
@@ -131,6 +136,7 @@ func (q *Queue) consume(ctx context.Context, queue, op string, init func(c *cons
 	c := &consumer{
 		q: q, queue: queue, k: q.keys(queue), name: consumerName(), ctx: ctx,
 		slots:    make(chan struct{}, q.opts.Workers),
+		freed:    make(chan struct{}, 1),
 		wake:     make(chan struct{}, 1),
 		inflight: map[string]bool{},
 	}
@@ -180,6 +186,7 @@ func (c *consumer) read(ctx context.Context) {
 			}
 			groupReady = true
 		}
+		c.gather(ctx)
 		n := c.acquire(ctx)
 		if n == 0 {
 			return
@@ -291,13 +298,20 @@ func (c *consumer) dispatch(readCtx context.Context, m redis.XMessage, extra int
 // start runs handle, the handling of msgs, on a slot already taken; the
 // heartbeat keeps msgs claimed until it returns.
 func (c *consumer) start(msgs []redis.XMessage, handle func()) {
+	c.lastStart.Store(time.Now().UnixNano())
 	c.mu.Lock()
 	for _, m := range msgs {
 		c.inflight[m.ID] = true
 	}
 	c.mu.Unlock()
 	c.workers.Go(func() {
-		defer c.release(1)
+		defer func() {
+			c.release(1)
+			select {
+			case c.freed <- struct{}{}:
+			default:
+			}
+		}()
 		defer func() {
 			c.mu.Lock()
 			for _, m := range msgs {
@@ -531,6 +545,39 @@ func (c *consumer) acquire(ctx context.Context) int {
 func (c *consumer) release(n int) {
 	for range n {
 		<-c.slots
+	}
+}
+
+// gather waits, for a batch consumer with a handler call running, until a
+// call returns or the latest has run for Options.Gather: meanwhile new
+// tasks gather in the stream, and the next read takes them in one batch
+// instead of starting a call for each task that arrived. Without it, at
+// a steady trickle every task got a handler call (a claim, a write and an
+// acknowledgement) of its own. A consumer with no call running, or one
+// whose calls are slow, reads at once.
+func (c *consumer) gather(ctx context.Context) {
+	if c.per <= 1 || c.q.opts.Gather < 0 {
+		return
+	}
+	// A call returned since the last read: read now.
+	select {
+	case <-c.freed:
+		return
+	default:
+	}
+	if len(c.slots) == 0 {
+		return
+	}
+	wait := c.q.opts.Gather - time.Since(time.Unix(0, c.lastStart.Load()))
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-c.freed:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

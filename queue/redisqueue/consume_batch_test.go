@@ -182,3 +182,89 @@ func TestSlowBatchKeepsItsClaim(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchGathersWhileAHandlerRuns: tasks that arrive one by one while a
+// batch handler call runs are read together once it returns, not one call
+// each; and a call that runs past Options.Gather does not hold the others
+// up.
+func TestBatchGathersWhileAHandlerRuns(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.Gather = time.Hour // only a returning call ends the wait
+		q := redisqueue.New(client, opts)
+		release := make(chan struct{})
+		var mu sync.Mutex
+		var sizes []int
+		calls := make(chan int, 16)
+		startBatch(t, q, "gather", 64, func(_ context.Context, got []notify.Task) []error {
+			mu.Lock()
+			sizes = append(sizes, len(got))
+			first := len(sizes) == 1
+			mu.Unlock()
+			calls <- len(got)
+			if first {
+				<-release
+			}
+			return make([]error, len(got))
+		})
+		// Runs before the consumer is stopped, also when the test fails.
+		releaseOnce := sync.OnceFunc(func() { close(release) })
+		t.Cleanup(releaseOnce)
+		require.NoError(t, q.Enqueue(t.Context(), "gather", newTask()))
+		select {
+		case <-calls:
+		case <-time.After(waitFor):
+			t.Fatal("the first task was not handled")
+		}
+		for range 10 {
+			require.NoError(t, q.Enqueue(t.Context(), "gather", newTask()))
+			time.Sleep(5 * time.Millisecond)
+		}
+		select {
+		case n := <-calls:
+			t.Fatalf("a call of %d started while the first ran", n)
+		default:
+		}
+		releaseOnce()
+		select {
+		case n := <-calls:
+			assert.Equal(t, 10, n, "the ten tasks come in one call")
+		case <-time.After(waitFor):
+			t.Fatal("the gathered tasks were not handled")
+		}
+		settled(t, client, streamKey(prefix, "gather"))
+	})
+}
+
+// TestBatchGatherIsBoundedBySlowCalls: a call that runs long (a slow
+// provider) does not stop the next tasks from starting calls of their own.
+func TestBatchGatherIsBoundedBySlowCalls(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.Gather = 20 * time.Millisecond
+		q := redisqueue.New(client, opts)
+		release := make(chan struct{})
+		var n atomic.Int32
+		handled := make(chan struct{}, 16)
+		startBatch(t, q, "slow", 64, func(_ context.Context, got []notify.Task) []error {
+			if n.Add(1) == 1 {
+				<-release // held until the test ends
+			}
+			handled <- struct{}{}
+			return make([]error, len(got))
+		})
+		t.Cleanup(func() { close(release) }) // before the consumer is stopped
+		require.NoError(t, q.Enqueue(t.Context(), "slow", newTask()))
+		require.Eventually(t, func() bool { return n.Load() == 1 }, waitFor, time.Millisecond)
+		require.NoError(t, q.Enqueue(t.Context(), "slow", newTask()))
+		select {
+		case <-handled:
+		case <-time.After(waitFor):
+			t.Fatal("a task waited for a slow call of another")
+		}
+	})
+}

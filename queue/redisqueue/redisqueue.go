@@ -68,6 +68,8 @@ const (
 	DefaultVisibilityTimeout = time.Minute
 	// DefaultBlock is the default of Options.Block.
 	DefaultBlock = time.Second
+	// DefaultGather is the default of Options.Gather.
+	DefaultGather = 25 * time.Millisecond
 	// DefaultMaxLen is the default of Options.MaxLen.
 	DefaultMaxLen = 1_000_000
 	// DefaultPollInterval is the default of Options.PollInterval.
@@ -103,6 +105,14 @@ type Options struct {
 	// Block is how long one XREADGROUP call waits for tasks (default 1s).
 	// Consume notices a cancelled context within about this time.
 	Block time.Duration
+	// Gather is how long a ConsumeBatch consumer lets tasks gather while
+	// one of its handler calls runs, so that the next call gets them
+	// together instead of one call each (default 25ms; negative: never).
+	// It reads again as soon as a handler call returns, or once the latest
+	// call has run for Gather (a slow provider), whichever comes first; a
+	// consumer with no call running reads at once. Consume (one task a
+	// call) never waits.
+	Gather time.Duration
 	// MaxLen bounds each stream (XADD MAXLEN ~, default 1,000,000). Redis
 	// trims the oldest entries beyond it, delivered or not.
 	MaxLen int64
@@ -154,6 +164,9 @@ func New(client redis.UniversalClient, opts Options) *Queue {
 	}
 	if opts.Block <= 0 {
 		opts.Block = DefaultBlock
+	}
+	if opts.Gather == 0 {
+		opts.Gather = DefaultGather
 	}
 	if opts.MaxLen <= 0 {
 		opts.MaxLen = DefaultMaxLen
