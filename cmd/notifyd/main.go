@@ -151,6 +151,8 @@ type options struct {
 
 	sweepAfter, visibilityTimeout, requestTimeout time.Duration
 	maxAttempts, workers, batch                   int
+	// gather is redisqueue.Options.Gather.
+	gather time.Duration
 	// bulkMaxRows caps the rows of one bulk send (notify.Config.BulkMaxRows).
 	bulkMaxRows int
 	// smsRate is the price of one SMS fragment in pounds.
@@ -186,6 +188,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.IntVar(&o.maxAttempts, "max-attempts", notify.DefaultMaxDeliveryAttempts,
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
+	fs.DurationVar(&o.gather, "gather", redisqueue.DefaultGather,
+		"with -redis: how long a handler lets delivery tasks gather while another of its process's handlers runs (until one returns; negative: never)")
 	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	fs.IntVar(&o.bulkMaxRows, "bulk-max-rows", notify.DefaultBulkMaxRows,

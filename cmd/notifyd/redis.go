@@ -65,6 +65,7 @@ func openRedis(ctx context.Context, o *options, log *slog.Logger) (*redisQueue, 
 		VisibilityTimeout: o.visibilityTimeout,
 		MaxAttempts:       o.maxAttempts,
 		Workers:           o.workers,
+		Gather:            o.gather,
 		Backoff:           o.test.backoff(),
 		Logger:            log,
 	})
