@@ -46,7 +46,7 @@ func TestFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &options{addr: "127.0.0.1:6011", db: "notify.db", role: "all", secretKey: "from-env",
 		redisPrefix: "notify:", sweepAfter: time.Minute, visibilityTimeout: time.Minute, requestTimeout: 30 * time.Second,
-		maxAttempts: 10, workers: 4, batch: 64, bulkMaxRows: 100000, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"},
+		maxAttempts: 10, workers: 4, batch: 64, gather: 25 * time.Millisecond, bulkMaxRows: 100000, smsRate: 0.0227, providers: providerOptions{smtpTLS: "starttls"},
 		security: securityOptions{maxConns: 1024, shutdownGrace: 10 * time.Second, recordSentGrace: 5 * time.Second}}, o)
 	o, err = parseFlags([]string{"-secret-key", "flag", "-role", "worker"}, env, io.Discard)
 	require.NoError(t, err)
