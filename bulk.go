@@ -470,9 +470,7 @@ func (n *Notifier) sendBulk(ctx context.Context, c *Caller, req *BulkRequest) (*
 		n.countBulk(ctx, c, typ, job.NotificationCount, p.international, now)
 		// The job is stored: queue it even if the client has gone. A lost
 		// task is found by sweepJobs.
-		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := n.queue.Enqueue(qctx, QueueProcessJob, Task{Name: TaskProcessJob, NotificationID: job.ID}); err != nil {
+		if err := n.enqueueDetached(ctx, QueueProcessJob, Task{Name: TaskProcessJob, NotificationID: job.ID}); err != nil {
 			n.log.WarnContext(ctx, "enqueue of a job failed; the sweeper will start it",
 				slog.String("job_id", job.ID.String()), slog.Any("error", err))
 		}

@@ -132,11 +132,11 @@ func (n *Notifier) queueCallbackFor(ctx context.Context, nt *Notification, svc *
 }
 
 // enqueueDetached queues a task that follows something already stored (a
-// status, a received text message, a complaint). The caller going away
-// must not lose it: the request's cancellation does not reach the queue,
-// which gets ten seconds of its own.
+// notification, a job, a status, a received text message, a complaint).
+// The caller going away must not lose it: the request's cancellation does
+// not reach the queue, which gets ten seconds of its own (detached).
 func (n *Notifier) enqueueDetached(ctx context.Context, queue string, t Task) error {
-	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	qctx, cancel := detached(ctx)
 	defer cancel()
 	return n.queue.Enqueue(qctx, queue, t)
 }

@@ -497,7 +497,7 @@ func (n *Notifier) dropDocuments(ctx context.Context, pending []pendingDocument)
 	if len(pending) == 0 {
 		return
 	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	dctx, cancel := detached(ctx)
 	defer cancel()
 	ds := n.documents()
 	for _, p := range pending {

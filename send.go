@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 )
@@ -355,9 +354,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 func (n *Notifier) enqueueDelivery(ctx context.Context, nt *Notification) {
 	task := Task{Name: deliverTaskName(nt.Type), NotificationID: nt.ID}
 	// The notification is stored: queue it even if the client has gone.
-	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := n.queue.Enqueue(qctx, nt.Queue, task); err != nil {
+	if err := n.enqueueDetached(ctx, nt.Queue, task); err != nil {
 		n.log.WarnContext(ctx, "enqueue failed; the sweeper will queue the notification again",
 			slog.String("notification_id", nt.ID.String()), slog.String("queue", nt.Queue), slog.Any("error", err))
 	}
