@@ -29,21 +29,21 @@ func NewAdminToken(secret []byte, iat time.Time) (string, error) {
 // now (the v2 rules and messages). Refusals are AuthError *Error values.
 // An empty secret refuses every token.
 func (n *Notifier) AuthenticateAdmin(authorization string, secret []byte) error {
-	token, header, rawIss, err := bearerToken(authorization)
+	token, err := bearerJWT(authorization)
 	if err != nil {
 		return err
 	}
 	forbidden := func(msg string) error { return AuthError(http.StatusForbidden, msg) }
-	if iss, _ := rawIss.(string); iss != AdminClientID {
+	if iss, _ := token.claims["iss"].(string); iss != AdminClientID {
 		return AuthError(http.StatusUnauthorized, MsgNotAllowed)
 	}
-	if alg, _ := header["alg"].(string); alg != "HS256" {
+	if alg, _ := token.header["alg"].(string); alg != "HS256" {
 		return forbidden(MsgAlgorithm)
 	}
 	if len(secret) == 0 {
 		return forbidden(MsgKeyNotFound)
 	}
-	err = verifyToken(token, string(secret), n.now())
+	err = token.verify(string(secret), n.now())
 	if errors.Is(err, errTryNextKey) {
 		return forbidden(MsgKeyNotFound)
 	}

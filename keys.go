@@ -145,21 +145,11 @@ func (n *Notifier) Authenticate(ctx context.Context, authorization string) (*Cal
 
 var errTryNextKey = errors.New("try next key")
 
-// bearerToken reads the JWT of an Authorization header value without
+// bearerJWT reads the JWT of an Authorization header value without
 // verifying it, with upstream's refusals of the first checks the v2 and
 // admin authentication share: no header (401), not a bearer token (401),
-// a token that does not decode or has no iss (403). It returns the token,
-// its header and its iss claim.
-func bearerToken(authorization string) (token string, header map[string]any, iss any, err error) {
-	t, err := bearerJWT(authorization)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	return t.raw, t.header, t.claims["iss"], nil
-}
-
-// bearerJWT is bearerToken returning the decoded token, to be verified
-// with its verify method without decoding it again.
+// a token that does not decode or has no iss (403). The decoded token is
+// verified with its verify method, without decoding it again.
 func bearerJWT(authorization string) (*jwtToken, error) {
 	if authorization == "" {
 		return nil, AuthError(http.StatusUnauthorized, MsgNoToken)
@@ -221,16 +211,6 @@ func decodeUnverified(token string) (*jwtToken, bool) {
 		t.strict = false
 	}
 	return t, true
-}
-
-// verifyToken checks one key's secret against the token. errTryNextKey means
-// the signature (or iat) did not verify with this key.
-func verifyToken(token, secret string, now time.Time) error {
-	t, ok := decodeUnverified(token)
-	if !ok {
-		return AuthError(http.StatusForbidden, MsgInvalidToken)
-	}
-	return t.verify(secret, now)
 }
 
 // verify checks one key's secret against the token: an HS256 signature
