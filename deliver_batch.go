@@ -253,12 +253,19 @@ func claimed(ds []*delivery) []*delivery {
 func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookups) {
 	now := n.now()
 	ts := make([]NotificationTransition, len(sent))
-	fused := make([]Receipt, len(sent))
+	// The simulated receipt of each send whose provider simulates one,
+	// asked for once; fused says it goes into the send's transition.
+	sims := make([]*Receipt, len(sent))
+	fused := make([]bool, len(sent))
 	for i, d := range sent {
 		upd := d.upd
-		if r, ok := n.fusedReceipt(d); ok {
-			fused[i] = r
-			upd.Status, upd.UpdatedAt = r.Status, now
+		if sim, ok := d.p.(ReceiptSimulator); ok {
+			r := sim.SimulateReceipt(d.msg, d.ref)
+			sims[i] = &r
+			if n.fusable(d, r) {
+				fused[i] = true
+				upd.Status, upd.UpdatedAt = r.Status, now
+			}
 		}
 		ts[i] = NotificationTransition{ID: d.nt.ID, From: []Status{StatusCreated}, Update: upd}
 	}
@@ -270,37 +277,27 @@ func (n *Notifier) recordSends(ctx context.Context, sent []*delivery, lk *lookup
 			continue
 		}
 		n.timeTotal(d.nt, *d.upd.SentAt)
-		switch r := fused[i]; {
-		case r.Provider != "":
-			n.receiptApplied(ctx, r, now, updated[i], lk)
-		default:
-			if sim, ok := d.p.(ReceiptSimulator); ok {
-				receipts = append(receipts, sim.SimulateReceipt(d.msg, d.ref))
-			}
+		switch {
+		case fused[i]:
+			n.receiptApplied(ctx, *sims[i], now, updated[i], lk)
+		case sims[i] != nil:
+			receipts = append(receipts, *sims[i])
 		}
 	}
 	n.applySimulatedReceipts(ctx, receipts, lk)
 }
 
-// fusedReceipt returns the simulated receipt of d's send when it can be
+// fusable reports whether r, the simulated receipt of d's send, can be
 // recorded with the send in one transition: the receipt names the
 // notification, needs no look-up of its current status, and would be
 // accepted from the provider that sent it (see receiptFor).
-func (n *Notifier) fusedReceipt(d *delivery) (Receipt, bool) {
-	sim, ok := d.p.(ReceiptSimulator)
-	if !ok {
-		return Receipt{}, false
-	}
-	r := sim.SimulateReceipt(d.msg, d.ref)
+func (n *Notifier) fusable(d *delivery, r Receipt) bool {
 	if r.NotificationID != d.nt.ID || r.TemporaryIfPending || r.Provider == "" || !r.Status.Final() {
-		return Receipt{}, false
+		return false
 	}
 	after := *d.nt
 	after.Status, after.SentBy = d.upd.Status, d.upd.SentBy
-	if !slices.Contains(ReceiptableStatuses, after.Status) || n.receiptFits(r, &after) != nil {
-		return Receipt{}, false
-	}
-	return r, true
+	return slices.Contains(ReceiptableStatuses, after.Status) && n.receiptFits(r, &after) == nil
 }
 
 // receiptApplied does what follows an applied receipt r that gave nt its
