@@ -46,46 +46,21 @@ func (s *Store) CreateJob(ctx context.Context, job *notify.Job, ns []*notify.Not
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	if job.CreatedAt.IsZero() {
-		job.CreatedAt = time.Now()
-	}
-	job.CreatedAt = job.CreatedAt.UTC().Truncate(time.Microsecond)
 	for i, n := range ns {
 		if n == nil {
 			return fmt.Errorf("gormstore: %s: notification %d is nil", op, i)
 		}
 	}
-	var err error
-	if s.dialect == dialectPostgres {
-		i := 0
-		src := newCopySource(job.CreatedAt, func() (*notify.Notification, error) {
-			if i == len(ns) {
-				return nil, nil
-			}
-			i++
-			return ns[i-1], nil
-		})
-		err = s.copyJob(ctx, job, src)
-		if src.err != nil {
-			return fmt.Errorf("gormstore: %s: %w", op, src.err)
+	i := 0
+	err := s.storeJob(ctx, op, job, func() (*notify.Notification, error) {
+		if i == len(ns) {
+			return nil, nil
 		}
-	} else {
-		rows := make([][]any, len(ns))
-		for i, n := range ns {
-			created := n.CreatedAt
-			if created.IsZero() {
-				created = job.CreatedAt
-			}
-			a, aerr := s.notificationArgs(n, created)
-			if aerr != nil {
-				return fmt.Errorf("gormstore: %s: notification %s: %w", op, n.ID, aerr)
-			}
-			rows[i] = a
-		}
-		err = s.insertJobSQLite(ctx, job, rows)
-	}
+		i++
+		return ns[i-1], nil
+	})
 	if err != nil {
-		return s.wrap(ctx, op, err)
+		return err
 	}
 	for _, n := range ns {
 		if n.CreatedAt.IsZero() {

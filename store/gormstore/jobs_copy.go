@@ -26,6 +26,12 @@ func (s *Store) StreamJob(ctx context.Context, job *notify.Job, next func() (*no
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
+	return s.storeJob(ctx, op, job, next)
+}
+
+// storeJob stores job and the notifications next produces, for CreateJob
+// and StreamJob (op names the call in errors).
+func (s *Store) storeJob(ctx context.Context, op string, job *notify.Job, next func() (*notify.Notification, error)) error {
 	if job.CreatedAt.IsZero() {
 		job.CreatedAt = time.Now()
 	}
