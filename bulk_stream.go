@@ -41,10 +41,11 @@ func sortedIDs(n int) []uuid.UUID {
 	ids := make([]uuid.UUID, n)
 	buf := make([]byte, 16*n)
 	_, _ = rand.Read(buf) // never fails: it crashes the program first
+	r := bytes.NewReader(buf)
 	for i := range ids {
-		copy(ids[i][:], buf[16*i:])
-		ids[i][6] = ids[i][6]&0x0f | 0x40 // version 4
-		ids[i][8] = ids[i][8]&0x3f | 0x80 // RFC 4122 variant
+		// Version 4 and the RFC 4122 variant set by uuid itself; the
+		// reader holds 16 bytes for each id, so it cannot fail.
+		ids[i], _ = uuid.NewRandomFromReader(r)
 	}
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	return ids
