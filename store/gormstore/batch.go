@@ -2,8 +2,11 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	notify "github.com/notifykit/notify"
@@ -58,7 +61,13 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 	}
 	now := time.Now()
 	created := make([]time.Time, len(ns))
-	args := make([][]any, len(ns))
+	var args [][]any // each row's values (SQLite)
+	var pg []copyRow // each row's values (PostgreSQL)
+	if s.dialect == dialectPostgres {
+		pg = make([]copyRow, len(ns))
+	} else {
+		args = make([][]any, len(ns))
+	}
 	var rows []int // indexes of ns that go into the INSERT
 	for i, n := range ns {
 		if n == nil {
@@ -69,12 +78,16 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 		if created[i].IsZero() {
 			created[i] = now
 		}
-		a, err := s.notificationArgs(n, created[i])
+		var err error
+		if pg != nil {
+			err = pg[i].set(n, created[i])
+		} else {
+			args[i], err = s.notificationArgs(n, created[i])
+		}
 		if err != nil {
 			errs[i] = fmt.Errorf("gormstore: %s: notification %s: %w", op, n.ID, err)
 			continue
 		}
-		args[i] = a
 		rows = append(rows, i)
 	}
 	inserted := map[string]int{} // ids the INSERT returned, with their count
@@ -91,6 +104,8 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 	var err error
 	switch {
 	case len(rows) == 0:
+	case s.dialect == dialectPostgres:
+		err = s.pgCreateRows(ctx, pg, rows, inserted)
 	case len(rows) <= per:
 		err = insert(s.w.WithContext(ctx)) // one statement: its own transaction
 	default:
@@ -156,4 +171,92 @@ func fill(errs []error, err error) []error {
 		errs[i] = err
 	}
 	return errs
+}
+
+// pgCreateRows is the INSERT of CreateNotifications on PostgreSQL, straight
+// through database/sql: the values are the pgtype values COPY uses (pgx
+// encodes them without reflection), the statement has $n placeholders
+// (nothing to rewrite) and one text per row count, so pgx prepares each
+// batch size once per connection. More than postgresInsertRows rows go in
+// one transaction of several statements.
+func (s *Store) pgCreateRows(ctx context.Context, pg []copyRow, rows []int, inserted map[string]int) error {
+	db, err := s.pgDB()
+	if err != nil {
+		return err
+	}
+	if len(rows) <= postgresInsertRows {
+		return pgInsertChunk(ctx, db, pg, rows, inserted)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(rows); start += postgresInsertRows {
+		chunk := rows[start:min(start+postgresInsertRows, len(rows))]
+		if err := pgInsertChunk(ctx, tx, pg, chunk, inserted); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// sqlQuerier is what pgInsertChunk needs of a *sql.DB or *sql.Tx.
+type sqlQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// pgInsertChunk inserts the rows of pg at indexes chunk (at most
+// postgresInsertRows) in one statement and counts the ids it returns in
+// inserted.
+func pgInsertChunk(ctx context.Context, q sqlQuerier, pg []copyRow, chunk []int, inserted map[string]int) error {
+	args := make([]any, 0, copyRowValues*len(chunk))
+	for _, i := range chunk {
+		args = pg[i].appendValues(args)
+	}
+	res, err := q.QueryContext(ctx, pgInsertSQL(len(chunk)), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return err
+		}
+		inserted[strings.ToLower(id)]++
+	}
+	return res.Err()
+}
+
+// pgInsertSQLs keeps the statement text of each row count made so far.
+var pgInsertSQLs sync.Map // int -> string
+
+// pgInsertSQL is the multi-row INSERT … ON CONFLICT DO NOTHING RETURNING id
+// of n rows, with PostgreSQL's $n placeholders.
+func pgInsertSQL(n int) string {
+	if q, ok := pgInsertSQLs.Load(n); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO notifications (` + notificationColumns + `) VALUES `)
+	p := 1
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range copyRowValues {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
+	q, _ := pgInsertSQLs.LoadOrStore(n, b.String())
+	return q.(string)
 }

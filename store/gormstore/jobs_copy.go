@@ -99,17 +99,27 @@ type copyRow struct {
 
 func newCopySource(created time.Time, next func() (*notify.Notification, error)) *copySource {
 	c := &copySource{next: next, created: created}
-	r := &c.row
-	// In the order of notificationColumns.
-	c.values = []any{&r.id, &r.serviceID, &r.templateID, &r.templateVersion, &r.apiKeyID, &r.keyType, &r.typ,
+	c.values = c.row.appendValues(nil)
+	return c
+}
+
+// appendValues appends pointers to r's values to vs, in the order of
+// notificationColumns.
+func (r *copyRow) appendValues(vs []any) []any {
+	return append(vs, &r.id, &r.serviceID, &r.templateID, &r.templateVersion, &r.apiKeyID, &r.keyType, &r.typ,
 		&r.to, &r.normalised, &r.clientReference, &r.personalisation, &r.body, &r.subject, &r.from, &r.replyTo,
 		&r.unsubscribeURL, &r.status, &r.queue, &r.international, &r.phonePrefix, &r.rateMultiplier,
 		&r.billableUnits, &r.sentBy, &r.sentAt, &r.providerReference, &r.jobID, &r.jobRowNumber, &r.claimedUntil,
-		&r.deliveryAttempts, &r.createdAt, &r.updatedAt}
-	if len(c.values) != len(copyColumns) {
+		&r.deliveryAttempts, &r.createdAt, &r.updatedAt)
+}
+
+// copyRowValues is how many values appendValues appends.
+const copyRowValues = 31
+
+func init() {
+	if len(new(copyRow).appendValues(nil)) != copyRowValues || len(copyColumns) != copyRowValues {
 		panic("gormstore: copyRow does not match notificationColumns")
 	}
-	return c
 }
 
 // Next asks next for a notification and fills the row with it.
