@@ -151,6 +151,12 @@ func (s *Store) insertChunk(ctx context.Context, db *gorm.DB, ns []*notify.Notif
 	}
 	q.WriteString(` ON CONFLICT DO NOTHING RETURNING id`)
 	res, err := s.queryRows(ctx, db, q.String(), vals...)
+	return countInserted(res, err, inserted)
+}
+
+// countInserted counts in inserted the ids an INSERT … RETURNING id
+// returned (res, or its error err) and closes res.
+func countInserted(res *sql.Rows, err error, inserted map[string]int) error {
 	if err != nil {
 		return err
 	}
@@ -215,18 +221,7 @@ func pgInsertChunk(ctx context.Context, q sqlQuerier, pg []copyRow, chunk []int,
 		args = pg[i].appendValues(args)
 	}
 	res, err := q.QueryContext(ctx, pgInsertSQL(len(chunk)), args...)
-	if err != nil {
-		return err
-	}
-	defer res.Close()
-	for res.Next() {
-		var id string
-		if err := res.Scan(&id); err != nil {
-			return err
-		}
-		inserted[strings.ToLower(id)]++
-	}
-	return res.Err()
+	return countInserted(res, err, inserted)
 }
 
 // pgInsertSQLs keeps the statement text of each row count made so far.
