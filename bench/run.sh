@@ -174,13 +174,33 @@ our_pids() {
 	if [ -f "$tmp/redis/redis.pid" ]; then cat "$tmp/redis/redis.pid"; fi
 }
 our_ticks() {
-	local pid t=0 f
+	local pid t=0
 	for pid in $(our_pids); do
-		f=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-		set -- $f
-		t=$((t + ${12} + ${13} + ${14} + ${15})) # utime stime cutime cstime
+		t=$((t + $(pid_ticks "$pid")))
 	done
 	echo "$t"
+}
+# pid_ticks prints the CPU ticks of process $1 with its children that ended
+# (utime stime cutime cstime), 0 when it is gone.
+pid_ticks() {
+	local f
+	f=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	set -- $f
+	echo $((${12} + ${13} + ${14} + ${15}))
+}
+# part_ticks prints the ticks of the servers, of PostgreSQL's processes and
+# of Redis, as "servers pg redis".
+part_ticks() {
+	local pid srv=0 pg=0 rd=0 pm
+	for pid in "${pids[@]}"; do
+		if running_ours "$pid"; then srv=$((srv + $(pid_ticks "$pid"))); fi
+	done
+	if [ -f "$tmp/pg/postmaster.pid" ]; then
+		pm=$(head -1 "$tmp/pg/postmaster.pid")
+		for pid in $pm $(ps -o pid= --ppid "$pm" 2>/dev/null || true); do pg=$((pg + $(pid_ticks "$pid"))); done
+	fi
+	if [ -f "$tmp/redis/redis.pid" ]; then rd=$(pid_ticks "$(cat "$tmp/redis/redis.pid")"); fi
+	echo "$srv $pg $rd"
 }
 # children_seconds prints the user+system seconds of this shell's waited-for
 # children as of the last `times >"$tmp/times"`, which must run in this shell
@@ -193,13 +213,17 @@ children_seconds() {
 cpu_mark() {
 	times >"$tmp/times"
 	cpu_c0=$(children_seconds)
-	cpu_m0=$(machine_ticks) cpu_o0=$(our_ticks) cpu_t0=$(date +%s.%N)
+	cpu_m0=$(machine_ticks) cpu_o0=$(our_ticks) cpu_t0=$(date +%s.%N) cpu_p0=$(part_ticks)
 }
 cpu_others() {
 	local m1 o1 t1 c1
-	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N)
+	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N) p1=$(part_ticks)
 	times >"$tmp/times"
 	c1=$(children_seconds)
+	# The CPU seconds of each part over the interval: servers, PostgreSQL,
+	# Redis, and the commands this shell ran (the loader, pgbench, ...).
+	cpu_parts=$(awk -v a="$cpu_p0" -v b="$p1" -v c0="$cpu_c0" -v c1="$c1" -v hz="$clk_tck" \
+		'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.3f %.3f %.3f %.3f", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz, (y[3] - x[3]) / hz, c1 - c0 }')
 	cpu_result=$(awk -v m=$((m1 - cpu_m0)) -v o=$((o1 - cpu_o0)) -v c0="$cpu_c0" -v c1="$c1" -v hz="$clk_tck" \
 		-v t0="$cpu_t0" -v t1="$t1" \
 		'BEGIN { v = ((m - o) / hz - (c1 - c0)) / (t1 - t0); if (v < 0) v = 0; printf "%.2f", v }')
@@ -305,6 +329,7 @@ run_load() {
 		-warmup "${warmup}s" -label "$config" >"$dir/load.out" 2>&1 || true
 	cpu_others
 	others_cpus=$cpu_result
+	load_parts=$cpu_parts
 	if [ -n "$perf_pid" ]; then
 		wait "$perf_pid" || true
 		timeout 300 perf report -i "$dir/perf.data" --stdio --no-children -g none --sort symbol \
@@ -330,6 +355,16 @@ run_drain() {
 results=$tmp/results.txt
 : >"$results"
 # record appends one result line and prints it.
+# cpu_per_send prints the CPU microseconds each part spent per request the
+# loader sent (warm-up included, as the CPU interval is) from the parts $1
+# ("servers pg redis loader" seconds) and the requests sent $2.
+cpu_per_send() {
+	awk -v p="$1" -v n="$2" 'BEGIN {
+		split(p, x, " ")
+		if (n + 0 == 0 || length(x) < 4) { print "cpu_us_server=- cpu_us_pg=- cpu_us_redis=- cpu_us_loader=-"; exit }
+		printf "cpu_us_server=%.0f cpu_us_pg=%.0f cpu_us_redis=%.0f cpu_us_loader=%.0f", x[1] * 1e6 / n, x[2] * 1e6 / n, x[3] * 1e6 / n, x[4] * 1e6 / n }'
+}
+
 record() {
 	local line
 	line="config=$config run=$run clients=$clients duration_s=$duration"
@@ -344,6 +379,7 @@ record() {
 		line+=" drain_s=- final_per_s=- drain_per_s=- stored=- final=- drain_timed_out=-"
 	fi
 	line+=" load_before=$load_before load_end=$(kv "$load_line" loadavg) others_cpus=$others_cpus ref_others_cpus=$ref_others"
+	line+=" $(cpu_per_send "$load_parts" "$(kv "$load_line" sent)")"
 	echo "$line" >>"$results"
 	if [ -n "${BENCH_OUT:-}" ]; then echo "$line" >>"$BENCH_OUT"; fi
 	echo "RESULT $line"
@@ -355,7 +391,7 @@ for run in $(seq "$runs"); do
 		mkdir -p "$dir"
 		load_before=$(loadavg)
 		log "run $run, $config (load average $load_before)"
-		load_line= drain_line= ref=- ref_rate= server_pid= others_cpus=- ref_others=-
+		load_line= drain_line= ref=- ref_rate= server_pid= others_cpus=- ref_others=- load_parts=-
 		case $config in
 		all | api | split)
 			db=bench_r${run}_$config
