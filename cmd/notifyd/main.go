@@ -189,7 +189,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		"deliveries tried before a notification becomes technical-failure (and, with -redis, its task a dead letter)")
 	fs.IntVar(&o.workers, "workers", redisqueue.DefaultWorkers, "with -redis: handlers each worker process runs per queue")
 	fs.DurationVar(&o.gather, "gather", redisqueue.DefaultGather,
-		"with -redis: how long a handler lets delivery tasks gather while another of its process's handlers runs (until one returns; negative: never)")
+		"with -redis: how long delivery tasks gather after a handler call starts before the next read (a task waits up to this much longer; negative: never)")
 	fs.IntVar(&o.batch, "batch", notify.DefaultDeliveryBatchSize, "with -redis: delivery tasks one handler takes at once, claimed, recorded and acknowledged together (1: one at a time)")
 	fs.DurationVar(&o.requestTimeout, "request-timeout", 30*time.Second, "cap on the work of one API request (0: none)")
 	fs.IntVar(&o.bulkMaxRows, "bulk-max-rows", notify.DefaultBulkMaxRows,

@@ -98,9 +98,8 @@ type consumer struct {
 
 	// slots holds one token per running handler call.
 	slots chan struct{}
-	// freed says that a handler call returned; lastStart is when the
-	// latest one started (Unix nanoseconds). See gather.
-	freed     chan struct{}
+	// lastStart is when the latest handler call started (Unix
+	// nanoseconds). See gather.
 	lastStart atomic.Int64
 	// workers tracks the running handlers.
 	workers sync.WaitGroup
@@ -136,7 +135,6 @@ func (q *Queue) consume(ctx context.Context, queue, op string, init func(c *cons
 	c := &consumer{
 		q: q, queue: queue, k: q.keys(queue), name: consumerName(), ctx: ctx,
 		slots:    make(chan struct{}, q.opts.Workers),
-		freed:    make(chan struct{}, 1),
 		wake:     make(chan struct{}, 1),
 		inflight: map[string]bool{},
 	}
@@ -307,10 +305,6 @@ func (c *consumer) start(msgs []redis.XMessage, handle func()) {
 	c.workers.Go(func() {
 		defer func() {
 			c.release(1)
-			select {
-			case c.freed <- struct{}{}:
-			default:
-			}
 		}()
 		defer func() {
 			c.mu.Lock()
@@ -548,24 +542,17 @@ func (c *consumer) release(n int) {
 	}
 }
 
-// gather waits, for a batch consumer with a handler call running, until a
-// call returns or the latest has run for Options.Gather: meanwhile new
-// tasks gather in the stream, and the next read takes them in one batch
-// instead of starting a call for each task that arrived. Without it, at
-// a steady trickle every task got a handler call (a claim, a write and an
-// acknowledgement) of its own. A consumer with no call running, or one
-// whose calls are slow, reads at once.
+// gather waits, for a batch consumer whose latest handler call started
+// less than Options.Gather ago, until it is Gather old: meanwhile new tasks
+// gather in the stream, and the next read takes them in one batch instead
+// of starting a call for each few that arrived. While tasks keep coming a
+// consumer so reads at most once per Gather, whether its calls are fast
+// (the sandbox, a quick provider: reading again at each return gave
+// batches of one or two tasks, each with its claim, its write and its
+// acknowledgement) or slow; a consumer that started no call for Gather
+// reads at once. A task waits at most Gather longer than it would without.
 func (c *consumer) gather(ctx context.Context) {
 	if c.per <= 1 || c.q.opts.Gather < 0 {
-		return
-	}
-	// A call returned since the last read: read now.
-	select {
-	case <-c.freed:
-		return
-	default:
-	}
-	if len(c.slots) == 0 {
 		return
 	}
 	wait := c.q.opts.Gather - time.Since(time.Unix(0, c.lastStart.Load()))
@@ -575,7 +562,6 @@ func (c *consumer) gather(ctx context.Context) {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
-	case <-c.freed:
 	case <-t.C:
 	case <-ctx.Done():
 	}

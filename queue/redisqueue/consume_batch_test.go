@@ -184,15 +184,13 @@ func TestSlowBatchKeepsItsClaim(t *testing.T) {
 }
 
 // TestBatchGathersWhileAHandlerRuns: tasks that arrive one by one while a
-// batch handler call runs are read together once it returns, not one call
-// each; and a call that runs past Options.Gather does not hold the others
-// up.
+// batch handler call runs are read together, not one call each.
 func TestBatchGathersWhileAHandlerRuns(t *testing.T) {
 	t.Parallel()
 	forBackends(t, func(t *testing.T, b backend) {
 		client, prefix := setup(t, b)
 		opts := quietOptions(prefix)
-		opts.Gather = time.Hour // only a returning call ends the wait
+		opts.Gather = 500 * time.Millisecond
 		q := redisqueue.New(client, opts)
 		release := make(chan struct{})
 		var mu sync.Mutex
@@ -235,6 +233,48 @@ func TestBatchGathersWhileAHandlerRuns(t *testing.T) {
 			t.Fatal("the gathered tasks were not handled")
 		}
 		settled(t, client, streamKey(prefix, "gather"))
+	})
+}
+
+// TestBatchGatherOutlastsFastCalls: a call that returns at once does not
+// end the gathering: tasks that arrive within Options.Gather of the latest
+// call's start come in one call, not one call each as they arrive.
+func TestBatchGatherOutlastsFastCalls(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.Gather = 2 * time.Second
+		q := redisqueue.New(client, opts)
+		calls := make(chan int, 64)
+		startBatch(t, q, "fast", 64, func(_ context.Context, got []notify.Task) []error {
+			calls <- len(got)
+			return make([]error, len(got))
+		})
+		require.NoError(t, q.Enqueue(t.Context(), "fast", newTask()))
+		select {
+		case n := <-calls:
+			require.Equal(t, 1, n, "the first task is read at once")
+		case <-time.After(waitFor):
+			t.Fatal("the first task was not handled")
+		}
+		for range 10 { // well within Gather of the first call's start
+			require.NoError(t, q.Enqueue(t.Context(), "fast", newTask()))
+			time.Sleep(5 * time.Millisecond)
+		}
+		got := 0
+		var sizes []int
+		for got < 10 {
+			select {
+			case n := <-calls:
+				sizes = append(sizes, n)
+				got += n
+			case <-time.After(waitFor):
+				t.Fatalf("only %d of the 10 tasks were handled (calls %v)", got, sizes)
+			}
+		}
+		assert.Equal(t, []int{10}, sizes, "the ten tasks come in one call")
+		settled(t, client, streamKey(prefix, "fast"))
 	})
 }
 

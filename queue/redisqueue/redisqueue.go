@@ -105,13 +105,14 @@ type Options struct {
 	// Block is how long one XREADGROUP call waits for tasks (default 1s).
 	// Consume notices a cancelled context within about this time.
 	Block time.Duration
-	// Gather is how long a ConsumeBatch consumer lets tasks gather while
-	// one of its handler calls runs, so that the next call gets them
-	// together instead of one call each (default 25ms; negative: never).
-	// It reads again as soon as a handler call returns, or once the latest
-	// call has run for Gather (a slow provider), whichever comes first; a
-	// consumer with no call running reads at once. Consume (one task a
-	// call) never waits.
+	// Gather is how long a ConsumeBatch consumer lets tasks gather after
+	// starting a handler call before it reads again, so that the next call
+	// gets them together instead of one call each (default 25ms;
+	// negative: never). While tasks keep coming a consumer reads at most
+	// once per Gather, so a task waits up to Gather longer to be
+	// delivered and batches are larger (fewer statements and
+	// acknowledgements a task); a consumer that started no call for
+	// Gather reads at once. Consume (one task a call) never waits.
 	Gather time.Duration
 	// MaxLen bounds each stream (XADD MAXLEN ~, default 1,000,000). Redis
 	// trims the oldest entries beyond it, delivered or not.
