@@ -176,6 +176,7 @@ func (c *consumer) read(ctx context.Context) {
 	cursor := "0-0"
 	groupReady := false
 	failures := 0
+	backlog := false // the last read took all it asked for: more may wait
 	for ctx.Err() == nil {
 		if !groupReady {
 			if err := c.ensureGroup(ctx); err != nil {
@@ -184,7 +185,9 @@ func (c *consumer) read(ctx context.Context) {
 			}
 			groupReady = true
 		}
-		c.gather(ctx)
+		if !backlog {
+			c.gather(ctx)
+		}
 		n := c.acquire(ctx)
 		if n == 0 {
 			return
@@ -227,6 +230,7 @@ func (c *consumer) read(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		backlog = len(msgs) >= n*c.per
 		extra := map[string]int{}
 		if claimed {
 			extra = c.claims(msgs)
@@ -550,7 +554,9 @@ func (c *consumer) release(n int) {
 // (the sandbox, a quick provider: reading again at each return gave
 // batches of one or two tasks, each with its claim, its write and its
 // acknowledgement) or slow; a consumer that started no call for Gather
-// reads at once. A task waits at most Gather longer than it would without.
+// reads at once, and so does one whose last read took all it asked for (a
+// backlog: there is nothing to wait for). A task waits at most Gather
+// longer than it would without.
 func (c *consumer) gather(ctx context.Context) {
 	if c.per <= 1 || c.q.opts.Gather < 0 {
 		return

@@ -278,6 +278,35 @@ func TestBatchGatherOutlastsFastCalls(t *testing.T) {
 	})
 }
 
+// TestBatchGatherSkipsABacklog: a read that took all it asked for is
+// followed by the next at once: a backlog drains without a Gather's wait
+// between reads.
+func TestBatchGatherSkipsABacklog(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, b backend) {
+		client, prefix := setup(t, b)
+		opts := quietOptions(prefix)
+		opts.Gather = 5 * time.Second
+		q := redisqueue.New(client, opts)
+		const backlog = 200
+		tasks := make([]notify.QueuedTask, backlog)
+		for i := range tasks {
+			tasks[i] = notify.QueuedTask{Queue: "backlog", Task: newTask()}
+		}
+		for i, err := range q.EnqueueBatch(t.Context(), tasks) {
+			require.NoError(t, err, "task %d", i)
+		}
+		var handled atomic.Int32
+		start := time.Now()
+		startBatch(t, q, "backlog", 16, func(_ context.Context, got []notify.Task) []error {
+			handled.Add(int32(len(got)))
+			return make([]error, len(got))
+		})
+		require.Eventually(t, func() bool { return handled.Load() == backlog }, waitFor, time.Millisecond)
+		assert.Less(t, time.Since(start), opts.Gather, "the backlog waited a Gather between reads")
+	})
+}
+
 // TestBatchGatherIsBoundedBySlowCalls: a call that runs long (a slow
 // provider) does not stop the next tasks from starting calls of their own.
 func TestBatchGatherIsBoundedBySlowCalls(t *testing.T) {
