@@ -26,14 +26,6 @@ const (
 	sqliteInsertRows   = 16
 )
 
-// insertRows is how many rows one INSERT statement takes.
-func (s *Store) insertRows() int {
-	if s.dialect == dialectSQLite {
-		return sqliteInsertRows
-	}
-	return postgresInsertRows
-}
-
 // notificationRow is the placeholder list of one row of insertNotificationSQL.
 var notificationRow = "(" + strings.TrimSuffix(strings.Repeat("?, ", notificationColumnCount), ", ") + ")"
 
@@ -91,7 +83,7 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*notify.Notificati
 		rows = append(rows, i)
 	}
 	inserted := map[string]int{} // ids the INSERT returned, with their count
-	per := s.insertRows()
+	per := sqliteInsertRows      // PostgreSQL's rows go through pgCreateRows
 	insert := func(db *gorm.DB) error {
 		for start := 0; start < len(rows); start += per {
 			chunk := rows[start:min(start+per, len(rows))]
@@ -216,7 +208,7 @@ type sqlQuerier interface {
 // postgresInsertRows) in one statement and counts the ids it returns in
 // inserted.
 func pgInsertChunk(ctx context.Context, q sqlQuerier, pg []copyRow, chunk []int, inserted map[string]int) error {
-	args := make([]any, 0, copyRowValues*len(chunk))
+	args := make([]any, 0, notificationColumnCount*len(chunk))
 	for _, i := range chunk {
 		args = pg[i].appendValues(args)
 	}
@@ -241,7 +233,7 @@ func pgInsertSQL(n int) string {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for c := range copyRowValues {
+		for c := range notificationColumnCount {
 			if c > 0 {
 				b.WriteString(", ")
 			}

@@ -113,11 +113,8 @@ func (r *copyRow) appendValues(vs []any) []any {
 		&r.deliveryAttempts, &r.createdAt, &r.updatedAt)
 }
 
-// copyRowValues is how many values appendValues appends.
-const copyRowValues = 31
-
 func init() {
-	if len(new(copyRow).appendValues(nil)) != copyRowValues || len(copyColumns) != copyRowValues {
+	if len(new(copyRow).appendValues(nil)) != len(copyColumns) {
 		panic("gormstore: copyRow does not match notificationColumns")
 	}
 }
