@@ -307,9 +307,7 @@ func (c *consumer) start(msgs []redis.XMessage, handle func()) {
 	}
 	c.mu.Unlock()
 	c.workers.Go(func() {
-		defer func() {
-			c.release(1)
-		}()
+		defer c.release(1)
 		defer func() {
 			c.mu.Lock()
 			for _, m := range msgs {
