@@ -161,25 +161,6 @@ wait_ready() {
 # they are waited for).
 clk_tck=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-our_pids() {
-	local pm pid
-	for pid in "${pids[@]}"; do
-		if running_ours "$pid"; then echo "$pid"; fi
-	done
-	if [ -f "$tmp/pg/postmaster.pid" ]; then
-		pm=$(head -1 "$tmp/pg/postmaster.pid")
-		echo "$pm"
-		ps -o pid= --ppid "$pm" 2>/dev/null || true
-	fi
-	if [ -f "$tmp/redis/redis.pid" ]; then cat "$tmp/redis/redis.pid"; fi
-}
-our_ticks() {
-	local pid t=0
-	for pid in $(our_pids); do
-		t=$((t + $(pid_ticks "$pid")))
-	done
-	echo "$t"
-}
 # pid_ticks prints the CPU ticks of process $1 with its children that ended
 # (utime stime cutime cstime), 0 when it is gone.
 pid_ticks() {
@@ -202,6 +183,8 @@ part_ticks() {
 	if [ -f "$tmp/redis/redis.pid" ]; then rd=$(pid_ticks "$(cat "$tmp/redis/redis.pid")"); fi
 	echo "$srv $pg $rd"
 }
+# sum_ticks prints the sum of the ticks part_ticks printed ($1).
+sum_ticks() { awk '{ print $1 + $2 + $3 }' <<<"$1"; }
 # children_seconds prints the user+system seconds of this shell's waited-for
 # children as of the last `times >"$tmp/times"`, which must run in this shell
 # itself: a subshell counts only its own children.
@@ -213,11 +196,13 @@ children_seconds() {
 cpu_mark() {
 	times >"$tmp/times"
 	cpu_c0=$(children_seconds)
-	cpu_m0=$(machine_ticks) cpu_o0=$(our_ticks) cpu_t0=$(date +%s.%N) cpu_p0=$(part_ticks)
+	cpu_m0=$(machine_ticks) cpu_p0=$(part_ticks) cpu_t0=$(date +%s.%N)
+	cpu_o0=$(sum_ticks "$cpu_p0")
 }
 cpu_others() {
 	local m1 o1 t1 c1
-	m1=$(machine_ticks) o1=$(our_ticks) t1=$(date +%s.%N) p1=$(part_ticks)
+	m1=$(machine_ticks) p1=$(part_ticks) t1=$(date +%s.%N)
+	o1=$(sum_ticks "$p1")
 	times >"$tmp/times"
 	c1=$(children_seconds)
 	# The CPU seconds of each part over the interval: servers, PostgreSQL,
