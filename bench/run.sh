@@ -14,6 +14,9 @@
 #   sqlite  notifyd on SQLite (the default deployment): the load, the drain, then
 #           bench/sqliteinsert on the same file as the reference
 #   floor   bench/floor, the HTTP floor (JWT check and JSON decode only): the load
+#   storefloor  bench/floor -postgres -redis, the storing floor: the HTTP floor plus,
+#           for each request, its row inserted in a statement of its own and its id
+#           added to a Redis stream (no rule of the domain): pgbench, then the load
 # Each configuration gets a fresh database. Everything started is stopped at
 # exit; every step is bounded in time. BENCH_KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -32,7 +35,7 @@ usage: bench/run.sh [-c CLIENTS] [-d SECONDS] [-w SECONDS] [-n RUNS] [-C CONFIGS
   -d SECONDS  measured duration of each load, pgbench and sqliteinsert ($duration)
   -w SECONDS  warm-up of the loader, not counted ($warmup)
   -n RUNS     runs of every configuration ($runs)
-  -C CONFIGS  comma-separated, run in this order: all, api, split, sqlite, floor ($configs)
+  -C CONFIGS  comma-separated, run in this order: all, api, split, sqlite, floor, storefloor ($configs)
 environment:
   BENCH_KEEP=1          keep the temp dir (logs, databases, result lines)
   BENCH_PORT_BASE=N     ports N+1 .. N+5 on 127.0.0.1 (56400)
@@ -64,7 +67,7 @@ IFS=, read -r -a config_list <<<"$configs"
 need_pg=0
 for c in "${config_list[@]}"; do
 	case $c in
-	all | api | split) need_pg=1 ;;
+	all | api | split | storefloor) need_pg=1 ;;
 	sqlite | floor) ;;
 	*) echo "bench: unknown configuration $c" >&2; usage ;;
 	esac
@@ -422,6 +425,28 @@ for run in $(seq "$runs"); do
 			ref=sqliteinsert ref_rate=$(kv "$(tail -1 "$dir/sqliteinsert.out")" inserts_per_s)
 			record
 			;;
+		storefloor)
+			db=bench_r${run}_$config
+			psql_do "$pg_dsn" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+			dsn=$(dsn_for "$db")
+			timeout 30 redis-cli -h 127.0.0.1 -p "$redis_port" flushall >/dev/null
+			# notifyd's migrations make the notifications table the floor writes to.
+			start_server migrate "$api_port" -postgres "$dsn" -redis "$redis_addr" -role api
+			stop_pid "$server_pid"
+			log "pgbench: $clients clients, ${duration}s"
+			run_pgbench "$dsn"
+			ref=pgbench ref_rate=$pgbench_tps
+			log "pgbench: $pgbench_tps tps; others on the machine meanwhile: $ref_others CPUs; load average $(loadavg)"
+			"$bin/floor" -addr "127.0.0.1:$floor_port" -service "$service" -secret "$secret" \
+				-key "$key_id" -postgres "$dsn" -redis "$redis_addr" >"$dir/floor.log" 2>&1 &
+			server_pid=$!
+			pids+=("$server_pid")
+			wait_ready "$server_pid" "$floor_port" "$dir/floor.log"
+			run_load "$floor_port"
+			stop_pid "$server_pid"
+			record
+			psql_do "$pg_dsn" -c "DROP DATABASE IF EXISTS $db"
+			;;
 		floor)
 			"$bin/floor" -addr "127.0.0.1:$floor_port" -service "$service" -secret "$secret" >"$dir/floor.log" 2>&1 &
 			server_pid=$!
@@ -439,10 +464,10 @@ done
 {
 	echo
 	echo "== results ($clients clients, ${duration}s measured after ${warmup}s warm-up; $(nproc) CPUs; load average now $(loadavg))"
-	printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
+	printf '%-10s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
 		config run sends/s reference ref/s eta p50_ms p95_ms p99_ms drain_s drain/s final/s load_before load_end others ref_others
 	while read -r line; do
-		printf '%-7s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
+		printf '%-10s %3s %9s %-12s %9s %6s %8s %8s %8s %8s %8s %9s %15s %15s %7s %10s\n' \
 			"$(kv "$line" config)" "$(kv "$line" run)" "$(kv "$line" sends_per_s)" "$(kv "$line" ref)" \
 			"$(kv "$line" ref_per_s)" "$(kv "$line" eta)" "$(kv "$line" p50_ms)" "$(kv "$line" p95_ms)" \
 			"$(kv "$line" p99_ms)" "$(kv "$line" drain_s)" "$(kv "$line" drain_per_s)" "$(kv "$line" final_per_s)" \
@@ -454,7 +479,7 @@ done
 		for config in "${config_list[@]}"; do
 			med() { grep "^config=$config " "$results" | while read -r l; do kv "$l" "$1"; done | grep -v '^-$' | sort -g |
 				awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-			printf '  %-7s sends/s %s  eta %s  p99_ms %s  drain_s %s  final/s %s\n' "$config" \
+			printf '  %-10s sends/s %s  eta %s  p99_ms %s  drain_s %s  final/s %s\n' "$config" \
 				"$(med sends_per_s)" "$(med eta)" "$(med p99_ms)" "$(med drain_s)" "$(med final_per_s)"
 		done
 	fi
