@@ -22,7 +22,11 @@ type committer struct {
 	enqueuer BatchEnqueuer // nil: tasks are queued one by one
 	// limits reserves the daily places of a batch in one call; nil: each
 	// send reserves its own before handing its row over.
-	limits   BatchLimitCache
+	limits BatchLimitCache
+	// admit takes the rate-limit tokens and daily places of the rows that
+	// hand their limits over (commitRow.admit) in one call; nil: sends
+	// check their limits themselves.
+	admit    BatchAdmitter
 	maxBatch int
 	inFlight int
 	timeout  time.Duration
@@ -49,8 +53,11 @@ type commitRow struct {
 	c        *Caller
 	nt       *Notification
 	reserved bool // the send holds a daily-limit place (IncrBelow)
-	state    atomic.Int32
-	done     chan error // receives the result once; buffered
+	// admit: the send has not checked its limits; the committer takes its
+	// token and place (admitRows).
+	admit bool
+	state atomic.Int32
+	done  chan error // receives the result once; buffered
 	// refused is the send's answer when reserving its places refused it
 	// (or the Store could not count): the row is not stored.
 	refused error
@@ -66,23 +73,24 @@ func (n *Notifier) startGroupCommit() {
 	}
 	enqueuer, _ := queueAs[BatchEnqueuer](n.queue)
 	n.commit = &committer{n: n, creator: creator, enqueuer: enqueuer, limits: limitsOf(n.cache),
-		maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
+		admit: admitterOf(n.cache), maxBatch: gc.MaxBatch, inFlight: gc.InFlight, timeout: gc.Timeout}
 }
 
 // persistAndQueue is the end of a send under group commit: it hands nt to
 // the committer and waits for its own notification's result. reserved says
-// whether the send holds a daily-limit place for it.
+// whether the send holds a daily-limit place for it, admit whether the
+// committer takes its limits with the row (see admitWithRow).
 //
 // When ctx ends first the send returns an error wrapping ctx.Err(). If the
 // notification was not yet in a commit it is dropped and its place given
 // back; if it was, the commit finishes without the send: a stored
 // notification is still queued (and the sweeper would queue it anyway).
-func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notification, reserved bool) (*Notification, error) {
+func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notification, reserved, admit bool) (*Notification, error) {
 	if err := ctx.Err(); err != nil {
 		m.n.releaseDailySlot(ctx, c, nt, reserved)
 		return nil, fmt.Errorf("notify: send: persist notification: %w", err)
 	}
-	r := &commitRow{ctx: ctx, c: c, nt: nt, reserved: reserved, done: make(chan error, 1)}
+	r := &commitRow{ctx: ctx, c: c, nt: nt, reserved: reserved, admit: admit, done: make(chan error, 1)}
 	m.add(r)
 	select {
 	case err := <-r.done:
@@ -219,6 +227,9 @@ func (m *committer) finish(base context.Context, batch []*commitRow, errs []erro
 // answers the rows it refused and returns the others, to be stored.
 func (m *committer) reserveAll(base context.Context, batch []*commitRow) []*commitRow {
 	ctx, cancel := context.WithTimeout(base, m.timeout)
+	if m.admit != nil {
+		m.admitRows(ctx, batch)
+	}
 	m.reserveBatch(ctx, batch)
 	cancel()
 	refused := 0

@@ -441,7 +441,7 @@ func (n *Notifier) sendSMSWithKey(ctx context.Context, c *Caller, req *SMSReques
 			if err := checkSMSRequest(req, n.now()); err != nil {
 				return nil, err
 			}
-			return n.sendSMS(ctx, c, req)
+			return n.sendSMS(ctx, c, req, nil)
 		})
 	return nt, err
 }
@@ -463,7 +463,7 @@ func (n *Notifier) sendEmailWithKey(ctx context.Context, c *Caller, req *EmailRe
 			if err := checkEmailRequest(req, n.now()); err != nil {
 				return nil, err
 			}
-			return n.sendEmail(ctx, c, req)
+			return n.sendEmail(ctx, c, req, nil)
 		})
 	if err == nil && nt.SanitisedContent == nil {
 		// Replayed: the report is an answer, not stored; build it again.
@@ -489,7 +489,7 @@ func (n *Notifier) SendJSONIdempotent(ctx context.Context, c *Caller, typ Notifi
 	body = V2Body(body)
 	request := jsonRequest("v2 "+string(typ), body)
 	nt, replayed, err = n.sendWithKey(ctx, c, key, request, func(ctx context.Context) (*Notification, error) {
-		return n.sendV2Body(ctx, c, typ, body)
+		return n.sendV2Body(ctx, c, typ, body, nil)
 	})
 	if err == nil && typ == Email && nt.SanitisedContent == nil {
 		// Replayed: the report is an answer, not stored; build it again

@@ -141,7 +141,7 @@ func (m *committer) reserveBatch(ctx context.Context, batch []*commitRow) {
 	var rows []*commitRow
 	var counters []dailyCounter
 	for _, r := range batch {
-		if r.reserved {
+		if r.reserved || r.admit {
 			continue
 		}
 		cs := m.n.countersOf(r.c, r.nt)

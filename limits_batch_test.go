@@ -59,35 +59,116 @@ func (c *callCounter) IncrBelowBatch(ctx context.Context, places []notify.LimitP
 	return c.Cache.IncrBelowBatch(ctx, places)
 }
 
-// TestOneCacheCallBeforeTheBody: with a TokenCountReader and a
-// BatchLimitCache, a send makes one cache call for its checks and its place
-// is reserved with the batch; concurrent sends share reservation calls.
-func TestOneCacheCallBeforeTheBody(t *testing.T) {
+func (c *callCounter) AdmitBatch(ctx context.Context, now time.Time, as []notify.Admission) []notify.AdmitResult {
+	c.count("AdmitBatch")
+	return c.Cache.AdmitBatch(ctx, now, as)
+}
+
+// withoutAdmit is a callCounter without the BatchAdmitter ability.
+type withoutAdmit struct {
+	notify.Cache
+	notify.LimitCache
+	notify.LimitReleaser
+	notify.TokenBucket
+	notify.TokenCountReader
+	notify.BatchLimitCache
+}
+
+func newWithoutAdmit(c *callCounter) withoutAdmit { return withoutAdmit{c, c, c, c, c, c} }
+
+// TestLimitsTakenWithTheRow: with a BatchAdmitter, a send makes no cache
+// call of its own: its token and its place are taken with its batch, and
+// concurrent sends share those calls.
+func TestLimitsTakenWithTheRow(t *testing.T) {
 	t.Parallel()
 	cache := &callCounter{Cache: redisCache(t)}
 	f := limitFixture(t, notify.Service{SMSMessageLimit: 1000},
 		notifytest.WithConfig(func(c *notify.Config) { c.Cache = cache }))
 	_, err := f.sendSMS(notify.KeyTypeLive, ukSMS) // seeds the counter from the Store
 	require.NoError(t, err)
-	gets := cache.n("Get")
+	gets, incrs := cache.n("Get"), cache.n("IncrBelow")
 	const sends = 20
 	for range sends {
 		_, err := f.sendSMS(notify.KeyTypeLive, ukSMS)
 		require.NoError(t, err)
 	}
-	assert.EqualValues(t, sends+1, cache.n("TakeTokenAndGet"))
+	assert.EqualValues(t, sends+1, cache.n("AdmitBatch"), "one call per commit")
+	for _, name := range []string{"TakeTokenAndGet", "TakeToken", "IncrBelowBatch"} {
+		assert.Zero(t, cache.n(name), name)
+	}
 	assert.Equal(t, gets, cache.n("Get"), "no Get once the counter is seeded")
-	assert.Zero(t, cache.n("TakeToken"))
-	assert.Zero(t, cache.n("IncrBelow"), "UK texts are reserved in batches")
-	assert.EqualValues(t, sends+1, cache.n("IncrBelowBatch"), "one batch per commit")
+	assert.Equal(t, incrs, cache.n("IncrBelow"), "no IncrBelow once the counter is seeded")
 	v, err := cache.Get(ctx, channelKey(f, notify.DailyLimitSMS))
 	require.NoError(t, err)
 	assert.EqualValues(t, sends+1, v)
 
-	before := cache.n("IncrBelowBatch")
+	before := cache.n("AdmitBatch")
 	got := concurrently(t, f, map[string]int{ukSMS: 200})
 	assert.Equal(t, 200, got[ukSMS].accepted)
-	assert.Less(t, cache.n("IncrBelowBatch")-before, int64(200), "concurrent sends share reservations")
+	assert.Less(t, cache.n("AdmitBatch")-before, int64(200), "concurrent sends share admissions")
+	assertStored(t, f, notify.DailyCounts{SMS: sends + 201})
+}
+
+// TestLimitsHeldBackKeepTheirAnswers: limits taken with the row answer as
+// when checked before the body: a 429 wins over any other refusal, an
+// invalid request spends its token, a refused one stores and counts
+// nothing, and a simulated recipient is rate limited too.
+func TestLimitsHeldBackKeepTheirAnswers(t *testing.T) {
+	t.Parallel()
+	rc := redisCache(t)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 100, RateLimit: 3}, // a bucket of 2: one request goes through
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = rc }))
+	_, err := f.sendSMS(notify.KeyTypeLive, "not a number")
+	requireRefusal(t, err, http.StatusBadRequest, "ValidationError", "phone_number Must not contain letters or symbols")
+	_, err = f.sendSMS(notify.KeyTypeLive, ukSMS)
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+		"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	_, err = f.sendSMS(notify.KeyTypeLive, "not a number")
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+		"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	_, err = f.env.Notifier.SendJSON(ctx, f.keys[notify.KeyTypeLive], notify.SMS, []byte(`{"phone_number": 7}`))
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+		"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	_, err = f.sendSMS(notify.KeyTypeLive, "07700 900000") // simulated
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+		"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	assertStored(t, f, notify.DailyCounts{})
+	v, err := rc.Get(ctx, channelKey(f, notify.DailyLimitSMS)) // seeded by the first check
+	require.NoError(t, err)
+	assert.Zero(t, v, "no place was taken")
+}
+
+// TestOneCacheCallBeforeTheBody: with a TokenCountReader and a
+// BatchLimitCache but no BatchAdmitter, a send makes one cache call for its
+// checks and its place is reserved with the batch; concurrent sends share
+// reservation calls.
+func TestOneCacheCallBeforeTheBody(t *testing.T) {
+	t.Parallel()
+	counter := &callCounter{Cache: redisCache(t)}
+	cache := newWithoutAdmit(counter)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 1000},
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = cache }))
+	_, err := f.sendSMS(notify.KeyTypeLive, ukSMS) // seeds the counter from the Store
+	require.NoError(t, err)
+	gets := counter.n("Get")
+	const sends = 20
+	for range sends {
+		_, err := f.sendSMS(notify.KeyTypeLive, ukSMS)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, sends+1, counter.n("TakeTokenAndGet"))
+	assert.Equal(t, gets, counter.n("Get"), "no Get once the counter is seeded")
+	assert.Zero(t, counter.n("TakeToken"))
+	assert.Zero(t, counter.n("IncrBelow"), "UK texts are reserved in batches")
+	assert.EqualValues(t, sends+1, counter.n("IncrBelowBatch"), "one batch per commit")
+	v, err := counter.Get(ctx, channelKey(f, notify.DailyLimitSMS))
+	require.NoError(t, err)
+	assert.EqualValues(t, sends+1, v)
+
+	before := counter.n("IncrBelowBatch")
+	got := concurrently(t, f, map[string]int{ukSMS: 200})
+	assert.Equal(t, 200, got[ukSMS].accepted)
+	assert.Less(t, counter.n("IncrBelowBatch")-before, int64(200), "concurrent sends share reservations")
 	assertStored(t, f, notify.DailyCounts{SMS: sends + 201})
 }
 
@@ -170,6 +251,14 @@ type failingBatchCache struct{ *rediscache.Cache }
 
 func (c failingBatchCache) IncrBelowBatch(_ context.Context, places []notify.LimitPlace) []notify.LimitResult {
 	res := make([]notify.LimitResult, len(places))
+	for i := range res {
+		res[i].Err = errFault
+	}
+	return res
+}
+
+func (c failingBatchCache) AdmitBatch(_ context.Context, _ time.Time, as []notify.Admission) []notify.AdmitResult {
+	res := make([]notify.AdmitResult, len(as))
 	for i := range res {
 		res[i].Err = errFault
 	}

@@ -32,13 +32,12 @@ func (n *Notifier) SendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*No
 		}
 		return n.sendSMSWithKey(ctx, c, req) // idempotency.go: the daily limit after the key
 	}
-	if err := n.checkLimits(ctx, c, SMS); err != nil {
-		return nil, err
-	}
-	if err := checkSMSRequest(req, n.now()); err != nil {
-		return nil, err
-	}
-	return n.sendSMS(ctx, c, req)
+	return n.sendWithLimits(ctx, c, SMS, func(g *limitGate) (*Notification, error) {
+		if err := checkSMSRequest(req, n.now()); err != nil {
+			return nil, err
+		}
+		return n.sendSMS(ctx, c, req, g)
+	})
 }
 
 // SendEmail is SendSMS for email. The personalisation values named by
@@ -55,46 +54,46 @@ func (n *Notifier) SendEmail(ctx context.Context, c *Caller, req *EmailRequest) 
 		}
 		return n.sendEmailWithKey(ctx, c, req) // idempotency.go: the daily limit after the key
 	}
-	if err := n.checkLimits(ctx, c, Email); err != nil {
-		return nil, err
-	}
-	if err := checkEmailRequest(req, n.now()); err != nil {
-		return nil, err
-	}
-	return n.sendEmail(ctx, c, req)
+	return n.sendWithLimits(ctx, c, Email, func(g *limitGate) (*Notification, error) {
+		if err := checkEmailRequest(req, n.now()); err != nil {
+			return nil, err
+		}
+		return n.sendEmail(ctx, c, req, g)
+	})
 }
 
 // SendJSON is the v2 POST /v2/notifications/{type} flow from the raw body:
 // the rate limit and the daily limit are checked before the body is
-// parsed, as upstream does.
+// parsed, as upstream does (or, with a cache that is a BatchAdmitter,
+// taken with the notification's row, with the same answers).
 // typ must be SMS or Email; Letter is refused with upstream's message.
 func (n *Notifier) SendJSON(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
 	c, err := n.current(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkLimits(ctx, c, typ); err != nil {
-		return nil, err
-	}
-	return n.sendV2Body(ctx, c, typ, V2Body(body))
+	return n.sendWithLimits(ctx, c, typ, func(g *limitGate) (*Notification, error) {
+		return n.sendV2Body(ctx, c, typ, V2Body(body), g)
+	})
 }
 
-// sendV2Body is SendJSON after the rate limit: the daily limit, the
-// body's schema, then the send. c is current.
-func (n *Notifier) sendV2Body(ctx context.Context, c *Caller, typ NotificationType, body []byte) (*Notification, error) {
+// sendV2Body is SendJSON after the rate limit and the daily limit (or
+// with them held back by g): the body's schema, then the send. c is
+// current.
+func (n *Notifier) sendV2Body(ctx context.Context, c *Caller, typ NotificationType, body []byte, g *limitGate) (*Notification, error) {
 	switch typ {
 	case SMS:
 		req, err := DecodeSMSRequest(body, n.now())
 		if err != nil {
 			return nil, err
 		}
-		return n.sendSMS(ctx, c, req)
+		return n.sendSMS(ctx, c, req, g)
 	case Email:
 		req, err := DecodeEmailRequest(body, n.now())
 		if err != nil {
 			return nil, err
 		}
-		return n.sendEmail(ctx, c, req)
+		return n.sendEmail(ctx, c, req, g)
 	default:
 		return nil, BadRequest("", fmt.Sprintf("%s notification type is not supported", typ))
 	}
@@ -132,13 +131,13 @@ func (n *Notifier) sendV1(ctx context.Context, c *Caller, typ NotificationType, 
 		if _, err := ParsePhoneNumber(r.PhoneNumber); err != nil {
 			return nil, refusal(CodeInvalidPhone, FieldTo, phoneMessage(err)).withCause(err)
 		}
-		return n.sendSMS(ctx, c, r)
+		return n.sendSMS(ctx, c, r, nil)
 	}
 	r := &EmailRequest{EmailAddress: req.To, TemplateID: req.TemplateID, Personalisation: req.Personalisation}
 	if _, err := ValidateEmail(r.EmailAddress); err != nil {
 		return nil, invalidEmail(err)
 	}
-	return n.sendEmail(ctx, c, r)
+	return n.sendEmail(ctx, c, r, nil)
 }
 
 // draft is a notification being prepared by a send.
@@ -154,18 +153,21 @@ type draft struct {
 	replyID    *uuid.UUID
 	// docs are the files of the send, stored just before it persists.
 	docs []pendingDocument
+	// gate holds the limits back when the committer may take them with
+	// the row (nil: checked before the send).
+	gate *limitGate
 }
 
-func (n *Notifier) sendSMS(ctx context.Context, c *Caller, req *SMSRequest) (*Notification, error) {
+func (n *Notifier) sendSMS(ctx context.Context, c *Caller, req *SMSRequest, g *limitGate) (*Notification, error) {
 	return n.send(ctx, &draft{c: c, typ: SMS, templateID: req.TemplateID, values: req.Personalisation,
-		to: strings.TrimSpace(req.PhoneNumber), ref: req.Reference, senderID: req.SMSSenderID})
+		to: strings.TrimSpace(req.PhoneNumber), ref: req.Reference, senderID: req.SMSSenderID, gate: g})
 }
 
-func (n *Notifier) sendEmail(ctx context.Context, c *Caller, req *EmailRequest) (*Notification, error) {
+func (n *Notifier) sendEmail(ctx context.Context, c *Caller, req *EmailRequest, g *limitGate) (*Notification, error) {
 	values, sanitised := sanitisePersonalisation(req.Personalisation, req.SanitiseContentFor)
 	nt, err := n.send(ctx, &draft{c: c, typ: Email, templateID: req.TemplateID, values: values,
 		to: strings.TrimSpace(req.EmailAddress), ref: req.Reference, unsub: req.OneClickUnsubscribeURL,
-		replyID: req.EmailReplyToID})
+		replyID: req.EmailReplyToID, gate: g})
 	if err != nil {
 		return nil, err
 	}
@@ -315,8 +317,13 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		// Validated in full, but nothing is stored, counted or queued.
 		return nt, nil
 	}
-	// Take today's place atomically where the cache can, then persist
-	// first, count, and queue.
+	// The limits held back are handed to the committer or checked now,
+	// before anything is stored. Take today's place atomically where the
+	// cache can, then persist first, count, and queue.
+	admit, err := n.admitWithRow(ctx, d, nt)
+	if err != nil {
+		return nil, err
+	}
 	if err := n.storeDocuments(ctx, d.docs); err != nil {
 		return nil, err
 	}
@@ -326,7 +333,7 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 		return nil, err
 	}
 	if n.commit != nil {
-		stored, err := n.commit.persistAndQueue(ctx, d.c, nt, reserved)
+		stored, err := n.commit.persistAndQueue(ctx, d.c, nt, reserved, admit)
 		if err != nil && ctx.Err() == nil {
 			// A send whose context ended may have been stored all the
 			// same: its documents stay until they expire.

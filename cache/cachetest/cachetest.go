@@ -65,6 +65,8 @@ func Run(t *testing.T, newCache func(t *testing.T) notify.Cache) {
 		{"IncrBelowBatch", testIncrBelowBatch},
 		{"DecrIfPositiveBatch", testDecrIfPositiveBatch},
 		{"ConcurrentBatches", testConcurrentBatches},
+		{"AdmitBatch", testAdmitBatch},
+		{"ConcurrentAdmitBatch", testConcurrentAdmitBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

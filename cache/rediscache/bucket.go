@@ -22,7 +22,13 @@ var _ notify.TokenBucket = (*Cache)(nil)
 //
 // Numbers are Lua doubles, as float64 in Go; replenished is stored with
 // 17 significant digits so that it reads back exactly.
-var takeToken = redis.NewScript(`
+var takeToken = redis.NewScript(bucketLua + `
+return tokens
+`)
+
+// bucketLua is the body of takeToken up to its answer: it leaves the
+// tokens left in the local tokens. admit runs it too.
+const bucketLua = `
 local now = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
@@ -41,8 +47,7 @@ tokens = math.max(tokens - 1, min)
 replenished = replenished + earned / rate
 redis.call('HSET', KEYS[1], 'tokens', string.format('%d', tokens), 'replenished', string.format('%.17g', replenished))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return tokens
-`)
+`
 
 // TakeToken takes a token from the bucket at key at time now and returns
 // the tokens left, in one Lua script: any number of processes sharing the

@@ -1,0 +1,197 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Limits taken with the row: when the committer can take a send's
+// rate-limit token and its daily place in the one cache call of its batch
+// (BatchAdmitter), a send does not check its limits before its body. The
+// answers stay those of checkLimits first: the limits are checked on
+// their own at the first refusal, at the first side effect (a document
+// stored) or at the end of a send that stored nothing, and a 429 then
+// replaces any other refusal, as upstream orders them.
+
+// Admission is one send's rate-limit token and daily-limit place, taken
+// together by BatchAdmitter.AdmitBatch.
+type Admission struct {
+	// Bucket and Params name the token bucket, as TakeToken's key and p.
+	Bucket string
+	Params BucketParams
+	// Place is the daily-limit place taken when a token was left; an empty
+	// Key means none.
+	Place LimitPlace
+}
+
+// AdmitResult is what AdmitBatch did with one Admission.
+type AdmitResult struct {
+	// Left is the tokens left after the take, as TakeToken's answer: the
+	// send goes ahead when at least one is.
+	Left int64
+	// Place is the place's result, as IncrBelowBatch's (Err wraps
+	// ErrCacheMiss for a missing counter, which is not created), when a
+	// token was left and the Admission had a place; zero otherwise.
+	Place LimitResult
+	// Err is a failure of the Admission as a whole (params that fail
+	// Validate, a counter that is not an integer, a cache that does not
+	// answer): then nothing of it was taken, unless the cache cannot tell,
+	// as TakeToken's own failures.
+	Err error
+}
+
+// BatchAdmitter is an optional Cache ability beside BatchLimitCache and
+// TokenBucket: the rate-limit tokens and daily-limit places of a whole
+// group commit taken in one call, so that a send makes no cache call of
+// its own. cache/cachetest checks it when a Cache has it.
+type BatchAdmitter interface {
+	// AdmitBatch takes, for each Admission in order, a token from its
+	// bucket at time now, as TakeToken does, and then, only when at least
+	// one token is left, its Place, as IncrBelow does; each Admission is
+	// atomic on its own, in as few round trips as the cache can. It
+	// returns one AdmitResult per Admission.
+	AdmitBatch(ctx context.Context, now time.Time, as []Admission) []AdmitResult
+}
+
+// admitterOf returns the Cache's BatchAdmitter when its places are also
+// reserved in batches (limitsOf) and it keeps the rate limit (TokenBucket).
+func admitterOf(c Cache) BatchAdmitter {
+	a, ok := c.(BatchAdmitter)
+	if !ok || limitsOf(c) == nil {
+		return nil
+	}
+	if _, ok := c.(TokenBucket); !ok {
+		return nil
+	}
+	return a
+}
+
+// limitGate is a send's limits (checkLimits of typ) held back until the
+// send either hands them to the committer with its row or checks them on
+// its own.
+type limitGate struct {
+	typ     NotificationType
+	pending bool
+}
+
+// sendWithLimits runs send with the caller's limits for typ held back
+// when the committer takes them with the row, else after checking them,
+// as before the body. A send that ends without handing them over (a
+// refusal, a simulated recipient) checks them then: their refusal wins.
+func (n *Notifier) sendWithLimits(ctx context.Context, c *Caller, typ NotificationType, send func(*limitGate) (*Notification, error)) (*Notification, error) {
+	if n.commit == nil || n.commit.admit == nil {
+		if err := n.checkLimits(ctx, c, typ); err != nil {
+			return nil, err
+		}
+		return send(nil)
+	}
+	g := &limitGate{typ: typ, pending: true}
+	nt, err := send(g)
+	if g.pending && ctx.Err() == nil {
+		if lerr := n.openGate(ctx, c, g); lerr != nil {
+			return nil, lerr
+		}
+	}
+	return nt, err
+}
+
+// openGate checks the limits g holds back, once.
+func (n *Notifier) openGate(ctx context.Context, c *Caller, g *limitGate) error {
+	if g == nil || !g.pending {
+		return nil
+	}
+	g.pending = false
+	return n.checkLimits(ctx, c, g.typ)
+}
+
+// admitWithRow reports whether the committer takes the limits of a send
+// about to be persisted with its row: when g holds them and the row has
+// at most one daily place. Otherwise it checks them now.
+func (n *Notifier) admitWithRow(ctx context.Context, d *draft, nt *Notification) (bool, error) {
+	g := d.gate
+	if g == nil || !g.pending {
+		return false, nil
+	}
+	if len(d.docs) == 0 && len(n.countersOf(d.c, nt)) <= 1 {
+		g.pending = false
+		return true, nil
+	}
+	return false, n.openGate(ctx, d.c, g)
+}
+
+// admitRows takes, in one AdmitBatch call, the tokens and places of the
+// rows of batch that hand their limits to the committer. A row refused
+// gets its 429 in refused.
+func (m *committer) admitRows(ctx context.Context, batch []*commitRow) {
+	var rows []*commitRow
+	var as []Admission
+	var counters [][]dailyCounter
+	for _, r := range batch {
+		if !r.admit {
+			continue
+		}
+		_, p, bucket := rateLimitOf(r.c)
+		a := Admission{Bucket: bucket, Params: p}
+		cs := m.n.countersOf(r.c, r.nt)
+		if len(cs) == 1 {
+			a.Place = LimitPlace{Key: cs[0].key, Limit: int64(cs[0].limit)}
+		}
+		rows, as, counters = append(rows, r), append(as, a), append(counters, cs)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	now := m.n.cfg.Clock()
+	res := m.admit.AdmitBatch(ctx, now, as)
+	if len(res) != len(as) {
+		err := errors.New("notify: limits: the cache answered the wrong number of admissions")
+		res = make([]AdmitResult, len(as))
+		for i := range res {
+			res[i].Err = err
+		}
+	}
+	for i, r := range rows {
+		m.admitted(ctx, r, counters[i], res[i], now)
+	}
+}
+
+// admitted settles row r by its AdmitResult: a 429 when no token or no
+// place was left; when the cache failed, the checks are this process's
+// buckets and the Store's counts, as checkLimits falls back to, and the
+// row is stored without a place.
+func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounter, res AdmitResult, now time.Time) {
+	limit, p, bucket := rateLimitOf(r.c)
+	if res.Err != nil {
+		if m.n.buckets.warnDue(now) && !errors.Is(res.Err, context.Canceled) {
+			m.n.log.WarnContext(ctx, "rate limit: cache failed; counting in this process until it answers",
+				slog.String("key", bucket), slog.Any("error", res.Err))
+		}
+		if m.n.buckets.take(bucket, now, p) < 1 {
+			r.refused = RateLimitError(r.c.Key.KeyType, limit)
+			return
+		}
+		r.refused = m.n.checkDailyCounters(ctx, r.c, cs, 1)
+		return
+	}
+	if res.Left < 1 {
+		r.refused = RateLimitError(r.c.Key.KeyType, limit)
+		return
+	}
+	if len(cs) == 0 {
+		return
+	}
+	switch err := res.Place.Err; {
+	case err == nil && res.Place.Added:
+		r.reserved = true
+	case err == nil:
+		r.refused = cs[0].refusal()
+	case errors.Is(err, ErrCacheMiss):
+		m.reserveOne(ctx, r) // counts from the Store, then tries again
+	default:
+		m.n.log.WarnContext(ctx, "daily limit: cache batch reserve failed; the store count stands",
+			slog.String("service_id", r.c.Service.ID.String()), slog.Any("error", err))
+		r.refused = m.n.checkDailyCounters(ctx, r.c, cs, 1)
+	}
+}
