@@ -25,8 +25,9 @@
 // database/sql finds a driver's: group commit (BatchCreator on the Store,
 // BatchEnqueuer on the Queue), batched delivery (BatchClaimer,
 // BatchTransitioner, BatchConsumer), exact limits across processes
-// (LimitCache, LimitReleaser, TokenBucket on the Cache; TokenCountReader
-// and BatchLimitCache to do it in fewer round trips), administration and
+// (LimitCache, LimitReleaser, TokenBucket on the Cache; TokenCountReader,
+// BatchLimitCache and BatchAdmitter to do it in fewer round trips),
+// administration and
 // retention (adminstore.go), service callbacks, complaints and inbound
 // numbers (ServiceCallbackStore, ComplaintStore, InboundNumberStore),
 // provider webhooks (WebhookProvider). The
@@ -114,7 +115,9 @@
 //
 // Each service may make Service.RateLimit requests a minute per key type
 // (DefaultRateLimit, 3000), checked first on every send, before the body is
-// read: a token bucket of min(ceil(limit/3)+1, 1000) tokens refilled by
+// read (with a Cache that is a BatchAdmitter, taken with the send's row by
+// its group commit instead, and checked at once when the send is refused
+// for anything else, so that the answers are the same): a token bucket of min(ceil(limit/3)+1, 1000) tokens refilled by
 // limit/60 a second, as upstream's. A refusal is a 429 RateLimitError
 // "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds"
 // and takes no daily-limit place. A Cache with the TokenBucket ability

@@ -165,7 +165,8 @@ func (n *Notifier) countersOf(c *Caller, nt *Notification) []dailyCounter {
 // checkDailyLimit refuses with 429 TooManyRequestsError a send of typ
 // when the service has no place left today for it: the channel's limit
 // (the total in the TotalDailyLimit model). It runs before the request is
-// read, as upstream's does; the international_sms limit is checked once
+// read, as upstream's does (or, for a send whose limits go with its row,
+// when it is refused for anything else); the international_sms limit is checked once
 // the number is known (checkInternationalLimit).
 func (n *Notifier) checkDailyLimit(ctx context.Context, c *Caller, typ NotificationType) error {
 	return n.checkDailyCounters(ctx, c, n.dailyCounters(c, typ, false, n.now()), 1)

@@ -153,26 +153,26 @@ func (m *committer) admitRows(ctx context.Context, batch []*commitRow) {
 		}
 	}
 	for i, r := range rows {
-		m.admitted(ctx, r, counters[i], res[i], now)
+		m.admitted(ctx, r, counters[i], res[i])
 	}
 }
 
+// Rows whose admission the cache failed go back to their sends, which
+// check what is left on their own, each under its own context and side by
+// side, as without a BatchAdmitter (a cache that fails never fails a
+// send), and hand their rows over again.
+var (
+	errAdmitAgain = errors.New("notify: limits: admission failed; check them in the send") // nothing taken
+	errPlaceAgain = errors.New("notify: limits: daily place failed; check it in the send") // the token taken
+)
+
 // admitted settles row r by its AdmitResult: a 429 when no token or no
-// place was left; when the cache failed, the checks are this process's
-// buckets and the Store's counts, as checkLimits falls back to, and the
-// row is stored without a place.
-func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounter, res AdmitResult, now time.Time) {
-	limit, p, bucket := rateLimitOf(r.c)
+// place was left; a place taken; or, when the cache failed, the row back
+// to its send (errAdmitAgain, errPlaceAgain).
+func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounter, res AdmitResult) {
+	limit, _, _ := rateLimitOf(r.c)
 	if res.Err != nil {
-		if m.n.buckets.warnDue(now) && !errors.Is(res.Err, context.Canceled) {
-			m.n.log.WarnContext(ctx, "rate limit: cache failed; counting in this process until it answers",
-				slog.String("key", bucket), slog.Any("error", res.Err))
-		}
-		if m.n.buckets.take(bucket, now, p) < 1 {
-			r.refused = RateLimitError(r.c.Key.KeyType, limit)
-			return
-		}
-		r.refused = m.n.checkDailyCounters(ctx, r.c, cs, 1)
+		r.refused = errAdmitAgain
 		return
 	}
 	if res.Left < 1 {
@@ -192,6 +192,22 @@ func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounte
 	default:
 		m.n.log.WarnContext(ctx, "daily limit: cache batch reserve failed; the store count stands",
 			slog.String("service_id", r.c.Service.ID.String()), slog.Any("error", err))
-		r.refused = m.n.checkDailyCounters(ctx, r.c, cs, 1)
+		r.refused = errPlaceAgain
 	}
+}
+
+// admitAgain finishes, in the send, the checks of a row whose admission
+// the cache failed (err is errAdmitAgain or errPlaceAgain): the limits
+// left, as checkLimits falls back to when the cache fails, then the row
+// goes to the committer again, checked.
+func (m *committer) admitAgain(ctx context.Context, c *Caller, nt *Notification, err error) (*Notification, error) {
+	if errors.Is(err, errAdmitAgain) {
+		err = m.n.checkLimits(ctx, c, nt.Type)
+	} else {
+		err = m.n.checkDailyLimit(ctx, c, nt.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.persistAndQueue(ctx, c, nt, false, false)
 }

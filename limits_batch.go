@@ -9,7 +9,9 @@ import (
 
 // Fewer round trips to a shared cache per send: the rate-limit token and
 // the daily counts read together before the body is looked at, and the
-// daily places of a whole group commit reserved together.
+// daily places of a whole group commit reserved together (or, with a
+// BatchAdmitter, tokens and places taken together with the rows: see
+// limits_admit.go).
 
 // CachedCount is one counter read by TakeTokenAndGet: its value, or Found
 // false when the key holds nothing.

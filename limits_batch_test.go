@@ -280,3 +280,43 @@ func TestBatchReservationFailureNeverFailsASend(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 30, v, "counted after the store, as without a LimitCache")
 }
+
+// stuckBatchCache is a rediscache whose batch calls hang until their
+// context ends, as a Redis that stopped answering.
+type stuckBatchCache struct{ *rediscache.Cache }
+
+func (c stuckBatchCache) AdmitBatch(ctx context.Context, _ time.Time, as []notify.Admission) []notify.AdmitResult {
+	<-ctx.Done()
+	res := make([]notify.AdmitResult, len(as))
+	for i := range res {
+		res[i].Err = ctx.Err()
+	}
+	return res
+}
+
+func (c stuckBatchCache) IncrBelowBatch(ctx context.Context, places []notify.LimitPlace) []notify.LimitResult {
+	<-ctx.Done()
+	res := make([]notify.LimitResult, len(places))
+	for i := range res {
+		res[i].Err = ctx.Err()
+	}
+	return res
+}
+
+// TestStuckAdmissionsNeverFailASend: when the batch calls of the cache
+// hang past the commit timeout, each send checks its limits on its own
+// and is stored: a cache that fails never fails a send, and a 429 still
+// comes from the checks made.
+func TestStuckAdmissionsNeverFailASend(t *testing.T) {
+	t.Parallel()
+	rc := redisCache(t)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 100, RateLimit: 30}, // a bucket of 11
+		notifytest.WithConfig(func(c *notify.Config) {
+			c.Cache = stuckBatchCache{rc}
+			c.GroupCommit.Timeout = 200 * time.Millisecond
+		}))
+	got := concurrently(t, f, map[string]int{ukSMS: 15})
+	assert.Equal(t, 10, got[ukSMS].accepted)
+	assert.Equal(t, map[string]int{"Exceeded rate limit for key type LIVE of 30 requests per 60 seconds": 5}, got[ukSMS].refused)
+	assertStored(t, f, notify.DailyCounts{SMS: 10})
+}
