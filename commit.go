@@ -26,10 +26,12 @@ type committer struct {
 	// admit takes the rate-limit tokens and daily places of the rows that
 	// hand their limits over (commitRow.admit) in one call; nil: sends
 	// check their limits themselves.
-	admit    BatchAdmitter
-	maxBatch int
-	inFlight int
-	timeout  time.Duration
+	admit BatchAdmitter
+	// throttled are the callers admit refused lately (limits_admit.go).
+	throttled throttledCallers
+	maxBatch  int
+	inFlight  int
+	timeout   time.Duration
 
 	mu      sync.Mutex
 	pending []*commitRow // waiting for a commit, oldest first

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Limits taken with the row: when the committer can take a send's
@@ -81,7 +84,7 @@ type limitGate struct {
 // as before the body. A send that ends without handing them over (a
 // refusal, a simulated recipient) checks them then: their refusal wins.
 func (n *Notifier) sendWithLimits(ctx context.Context, c *Caller, typ NotificationType, send func(*limitGate) (*Notification, error)) (*Notification, error) {
-	if n.commit == nil || n.commit.admit == nil {
+	if n.commit == nil || n.commit.admit == nil || n.commit.throttled.has(c, n.cfg.Clock()) {
 		if err := n.checkLimits(ctx, c, typ); err != nil {
 			return nil, err
 		}
@@ -177,6 +180,7 @@ func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounte
 	}
 	if res.Left < 1 {
 		r.refused = RateLimitError(r.c.Key.KeyType, limit)
+		m.throttled.mark(r.c, m.n.cfg.Clock())
 		return
 	}
 	if len(cs) == 0 {
@@ -187,6 +191,7 @@ func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounte
 		r.reserved = true
 	case err == nil:
 		r.refused = cs[0].refusal()
+		m.throttled.mark(r.c, m.n.cfg.Clock())
 	case errors.Is(err, ErrCacheMiss):
 		m.reserveOne(ctx, r) // counts from the Store, then tries again
 	default:
@@ -210,4 +215,57 @@ func (m *committer) admitAgain(ctx context.Context, c *Caller, nt *Notification,
 		return nil, err
 	}
 	return m.persistAndQueue(ctx, c, nt, false, false)
+}
+
+// throttledFor is how long a caller refused for a limit at its commit
+// checks its limits first, before its body.
+const throttledFor = time.Second
+
+// throttledMax bounds the callers remembered; past it the expired ones go,
+// and if none has expired, nobody new is remembered until some do.
+const throttledMax = 4096
+
+// throttledCallers remembers the callers (service and key type) whose
+// sends the committer refused for a limit in the last throttledFor: their
+// next sends check their limits before the body, as without a
+// BatchAdmitter, so that a client over its limit costs one cache call a
+// request and not a whole send (template, team and guest list reads,
+// rendering) before its 429. The zero value is empty and ready.
+type throttledCallers struct {
+	mu    sync.Mutex
+	until map[throttleKey]time.Time
+}
+
+type throttleKey struct {
+	service uuid.UUID
+	keyType KeyType
+}
+
+// mark remembers c's refusal at now.
+func (t *throttledCallers) mark(c *Caller, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.until == nil {
+		t.until = map[throttleKey]time.Time{}
+	}
+	k := throttleKey{c.Service.ID, c.Key.KeyType}
+	if _, ok := t.until[k]; !ok && len(t.until) >= throttledMax {
+		for k, u := range t.until {
+			if !now.Before(u) {
+				delete(t.until, k)
+			}
+		}
+		if len(t.until) >= throttledMax {
+			return
+		}
+	}
+	t.until[k] = now.Add(throttledFor)
+}
+
+// has reports whether c was refused within throttledFor of now.
+func (t *throttledCallers) has(c *Caller, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u, ok := t.until[throttleKey{c.Service.ID, c.Key.KeyType}]
+	return ok && now.Before(u)
 }

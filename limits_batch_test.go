@@ -320,3 +320,32 @@ func TestStuckAdmissionsNeverFailASend(t *testing.T) {
 	assert.Equal(t, map[string]int{"Exceeded rate limit for key type LIVE of 30 requests per 60 seconds": 5}, got[ukSMS].refused)
 	assertStored(t, f, notify.DailyCounts{SMS: 10})
 }
+
+// TestThrottledCallerChecksFirst: once a caller's send was refused at its
+// commit, its next sends check their limits before their body for a
+// while: a client over its limit costs one cache call a request.
+func TestThrottledCallerChecksFirst(t *testing.T) {
+	t.Parallel()
+	cache := &callCounter{Cache: redisCache(t)}
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 100, RateLimit: 3}, // a bucket of 2: one request goes through
+		notifytest.WithConfig(func(c *notify.Config) { c.Cache = cache }))
+	_, err := f.sendSMS(notify.KeyTypeLive, ukSMS)
+	require.NoError(t, err)
+	_, err = f.sendSMS(notify.KeyTypeLive, ukSMS)
+	requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+		"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	assert.EqualValues(t, 2, cache.n("AdmitBatch"))
+	assert.Zero(t, cache.n("TakeTokenAndGet"))
+	for range 3 {
+		_, err = f.sendSMS(notify.KeyTypeLive, ukSMS)
+		requireRefusal(t, err, http.StatusTooManyRequests, notify.NameRateLimit,
+			"Exceeded rate limit for key type LIVE of 3 requests per 60 seconds")
+	}
+	assert.EqualValues(t, 2, cache.n("AdmitBatch"), "refused before the body: no row handed over")
+	assert.EqualValues(t, 3, cache.n("TakeTokenAndGet"))
+	// Another key type of the service is not held back.
+	_, err = f.sendSMS(notify.KeyTypeTeam, teamPhone)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, cache.n("AdmitBatch"))
+	assertStored(t, f, notify.DailyCounts{SMS: 2})
+}
