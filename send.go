@@ -265,6 +265,11 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 			return nil, invalidPhone(err)
 		}
 		if !pn.UK {
+			// Its limits come first, as upstream orders them (a text
+			// abroad takes two places: it is never admitted with its row).
+			if err := n.openGate(ctx, d.c, d.gate); err != nil {
+				return nil, err
+			}
 			if err := n.checkInternationalLimit(ctx, d.c); err != nil {
 				return nil, err
 			}
@@ -282,7 +287,13 @@ func (n *Notifier) send(ctx context.Context, d *draft) (*Notification, error) {
 			return nil, invalidEmail(err)
 		}
 		nt.NormalisedTo = strings.ToLower(addr)
-		// Files become download links before the length is checked.
+		// Files become download links before the length is checked; the
+		// limits come first, as the files are decoded and sealed.
+		if fileKeys(d.values) != nil {
+			if err := n.openGate(ctx, d.c, d.gate); err != nil {
+				return nil, err
+			}
+		}
 		values, docs, err := n.prepareFiles(svc, d.values, addr, n.simulatedRecipient(d.typ, nt.NormalisedTo))
 		if err != nil {
 			return nil, err

@@ -14,7 +14,8 @@ var _ notify.BatchAdmitter = (*Cache)(nil)
 
 // admit is one notify.Admission in one atomic step: the counter of its
 // place (KEYS[2], when given) is read and checked first, so that a value
-// that is not an integer fails the admission before anything is written;
+// that is not an integer INCR takes (none of 19 digits or more, no
+// leading zero) fails the admission before anything is written;
 // then a token is taken from the bucket at KEYS[1] as takeToken takes it
 // (ARGV[1..5]); then, only when at least one token is left, the place is
 // taken below ARGV[6] as incrBelow takes it. It returns {tokens left,
@@ -24,7 +25,7 @@ var admit = redis.NewScript(`
 local v = false
 if #KEYS > 1 then
 	v = redis.call('GET', KEYS[2])
-	if v and not string.match(v, '^%-?%d+$') then
+	if v and (#v > 18 or not (v == '0' or string.match(v, '^%-?[1-9]%d*$'))) then
 		return redis.error_reply('ERR value is not an integer or out of range')
 	end
 end

@@ -57,8 +57,8 @@ func TestAdmitBatchSurvivesAForgottenScript(t *testing.T) {
 	assert.Equal(t, p.Max-4, left, "three tokens were taken, once each")
 }
 
-// TestAdmitBatchCounterNotAnInteger: a counter that is not an integer
-// fails its admission before its token is taken; the others go on.
+// TestAdmitBatchCounterNotAnInteger: a counter INCR would refuse fails its
+// admission before its token is taken; the others go on.
 func TestAdmitBatchCounterNotAnInteger(t *testing.T) {
 	t.Parallel()
 	mr := miniredis.RunT(t)
@@ -66,22 +66,25 @@ func TestAdmitBatchCounterNotAnInteger(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	c := rediscache.New(client, rediscache.Options{Prefix: "p:"})
 	ctx := t.Context()
-	require.NoError(t, client.Set(ctx, "p:word", "many", time.Hour).Err())
 	p := notify.RateLimitParams(30)
 	now := time.Now()
-	res := c.AdmitBatch(ctx, now, []notify.Admission{
-		{Bucket: "bucket", Params: p, Place: notify.LimitPlace{Key: "word", Limit: 3}},
-		{Bucket: "other", Params: p},
-	})
-	require.Len(t, res, 2)
-	assert.ErrorContains(t, res[0].Err, "not an integer")
-	require.NoError(t, res[1].Err)
-	left, err := c.TakeToken(ctx, "bucket", now, p)
-	require.NoError(t, err)
-	assert.Equal(t, p.Max-1, left, "the failed admission took no token")
-	v, err := client.Get(ctx, "p:word").Result()
-	require.NoError(t, err)
-	assert.Equal(t, "many", v)
+	for _, bad := range []string{"many", "007", "12345678901234567890", ""} {
+		require.NoError(t, client.Set(ctx, "p:word", bad, time.Hour).Err())
+		bucket := "bucket-" + bad
+		res := c.AdmitBatch(ctx, now, []notify.Admission{
+			{Bucket: bucket, Params: p, Place: notify.LimitPlace{Key: "word", Limit: 3}},
+			{Bucket: "other", Params: p},
+		})
+		require.Len(t, res, 2)
+		assert.ErrorContains(t, res[0].Err, "not an integer", "%q", bad)
+		require.NoError(t, res[1].Err)
+		left, err := c.TakeToken(ctx, bucket, now, p)
+		require.NoError(t, err)
+		assert.Equal(t, p.Max-1, left, "%q: the failed admission took no token", bad)
+		v, err := client.Get(ctx, "p:word").Result()
+		require.NoError(t, err)
+		assert.Equal(t, bad, v)
+	}
 }
 
 // TestAdmitBatchOfAFailingRedis: a Redis that does not answer fails every
