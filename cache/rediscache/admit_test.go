@@ -30,14 +30,20 @@ func TestConformanceOnARing(t *testing.T) {
 	})
 }
 
+// miniCache returns a client of a miniredis of the test's own and a Cache
+// on it with the prefix "p:".
+func miniCache(t *testing.T) (*redis.Client, *rediscache.Cache) {
+	t.Helper()
+	client := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	t.Cleanup(func() { _ = client.Close() })
+	return client, rediscache.New(client, rediscache.Options{Prefix: "p:"})
+}
+
 // TestAdmitBatchSurvivesAForgottenScript: after SCRIPT FLUSH the admit
 // script is loaded and each admission runs once.
 func TestAdmitBatchSurvivesAForgottenScript(t *testing.T) {
 	t.Parallel()
-	mr := miniredis.RunT(t)
-	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { _ = client.Close() })
-	c := rediscache.New(client, rediscache.Options{Prefix: "p:"})
+	client, c := miniCache(t)
 	ctx := t.Context()
 	require.NoError(t, c.Set(ctx, "count", 1, time.Hour))
 	require.NoError(t, client.ScriptFlush(ctx).Err())
@@ -61,10 +67,7 @@ func TestAdmitBatchSurvivesAForgottenScript(t *testing.T) {
 // admission before its token is taken; the others go on.
 func TestAdmitBatchCounterNotAnInteger(t *testing.T) {
 	t.Parallel()
-	mr := miniredis.RunT(t)
-	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { _ = client.Close() })
-	c := rediscache.New(client, rediscache.Options{Prefix: "p:"})
+	client, c := miniCache(t)
 	ctx := t.Context()
 	p := notify.RateLimitParams(30)
 	now := time.Now()
