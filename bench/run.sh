@@ -38,7 +38,7 @@ usage: bench/run.sh [-c CLIENTS] [-d SECONDS] [-w SECONDS] [-n RUNS] [-C CONFIGS
   -C CONFIGS  comma-separated, run in this order: all, api, split, sqlite, floor, storefloor ($configs)
 environment:
   BENCH_KEEP=1          keep the temp dir (logs, databases, result lines)
-  BENCH_PORT_BASE=N     ports N+1 .. N+5 on 127.0.0.1 (56400)
+  BENCH_PORT_BASE=N     ports N+1 .. N+5 on 127.0.0.1 (31400: below the ephemeral range, so that no outgoing connection holds one)
   BENCH_DRAIN_TIMEOUT=S give up waiting for the drain after S seconds (300)
   BENCH_OUT=FILE        also append the result lines to FILE
   BENCH_PERF=1          record the server's CPU profile during each load with perf (needs
@@ -73,7 +73,7 @@ for c in "${config_list[@]}"; do
 	esac
 done
 
-base=${BENCH_PORT_BASE:-56400}
+base=${BENCH_PORT_BASE:-31400}
 pg_port=$((base + 1)) redis_port=$((base + 2)) api_port=$((base + 3)) worker_port=$((base + 4)) floor_port=$((base + 5))
 drain_timeout=${BENCH_DRAIN_TIMEOUT:-300}
 
@@ -286,6 +286,17 @@ start_server() {
 	wait_ready "$server_pid" "$port" "$dir/$name.log"
 }
 
+# load_floor starts bench/floor with the arguments given, runs the load
+# against it and stops it.
+load_floor() {
+	"$bin/floor" -addr "127.0.0.1:$floor_port" -service "$service" -secret "$secret" "$@" >"$dir/floor.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	wait_ready "$server_pid" "$floor_port" "$dir/floor.log"
+	run_load "$floor_port"
+	stop_pid "$server_pid"
+}
+
 # run_pgbench measures the single-row insert rate into a copy of the
 # server's notifications table (made after its migrations ran), then drops
 # the copy and checkpoints so that the load starts clean.
@@ -437,23 +448,12 @@ for run in $(seq "$runs"); do
 			run_pgbench "$dsn"
 			ref=pgbench ref_rate=$pgbench_tps
 			log "pgbench: $pgbench_tps tps; others on the machine meanwhile: $ref_others CPUs; load average $(loadavg)"
-			"$bin/floor" -addr "127.0.0.1:$floor_port" -service "$service" -secret "$secret" \
-				-key "$key_id" -postgres "$dsn" -redis "$redis_addr" >"$dir/floor.log" 2>&1 &
-			server_pid=$!
-			pids+=("$server_pid")
-			wait_ready "$server_pid" "$floor_port" "$dir/floor.log"
-			run_load "$floor_port"
-			stop_pid "$server_pid"
+			load_floor -key "$key_id" -postgres "$dsn" -redis "$redis_addr"
 			record
 			psql_do "$pg_dsn" -c "DROP DATABASE IF EXISTS $db"
 			;;
 		floor)
-			"$bin/floor" -addr "127.0.0.1:$floor_port" -service "$service" -secret "$secret" >"$dir/floor.log" 2>&1 &
-			server_pid=$!
-			pids+=("$server_pid")
-			wait_ready "$server_pid" "$floor_port" "$dir/floor.log"
-			run_load "$floor_port"
-			stop_pid "$server_pid"
+			load_floor
 			record
 			;;
 		esac
