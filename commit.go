@@ -27,11 +27,14 @@ type committer struct {
 	// hand their limits over (commitRow.admit) in one call; nil: sends
 	// check their limits themselves.
 	admit BatchAdmitter
-	// throttled are the callers admit refused lately (limits_admit.go).
-	throttled throttledCallers
-	maxBatch  int
-	inFlight  int
-	timeout   time.Duration
+	// throttled are the callers admit refused lately, admitFailed until
+	// when (Unix nanoseconds) sends check their limits first because an
+	// admission failed (limits_admit.go).
+	throttled   throttledCallers
+	admitFailed atomic.Int64
+	maxBatch    int
+	inFlight    int
+	timeout     time.Duration
 
 	mu      sync.Mutex
 	pending []*commitRow // waiting for a commit, oldest first

@@ -84,7 +84,7 @@ type limitGate struct {
 // as before the body. A send that ends without handing them over (a
 // refusal, a simulated recipient) checks them then: their refusal wins.
 func (n *Notifier) sendWithLimits(ctx context.Context, c *Caller, typ NotificationType, send func(*limitGate) (*Notification, error)) (*Notification, error) {
-	if n.commit == nil || n.commit.admit == nil || n.commit.throttled.has(c, n.cfg.Clock()) {
+	if n.commit == nil || n.commit.admit == nil || !n.commit.admitting(c, n.cfg.Clock()) {
 		if err := n.checkLimits(ctx, c, typ); err != nil {
 			return nil, err
 		}
@@ -155,6 +155,12 @@ func (m *committer) admitRows(ctx context.Context, batch []*commitRow) {
 			res[i].Err = err
 		}
 	}
+	for _, r := range res {
+		if r.Err != nil {
+			m.admitFailed.Store(now.Add(throttledFor).UnixNano())
+			break
+		}
+	}
 	for i, r := range rows {
 		m.admitted(ctx, r, counters[i], res[i])
 	}
@@ -217,8 +223,18 @@ func (m *committer) admitAgain(ctx context.Context, c *Caller, nt *Notification,
 	return m.persistAndQueue(ctx, c, nt, false, false)
 }
 
+// admitting reports whether c's next send may hand its limits to the
+// committer: not while c is throttled, nor for throttledFor after an
+// admission failed (a cache that fails makes each send wait for it: its
+// sends check their limits first, as without a BatchAdmitter, rather than
+// wait for the batch call to fail and then for their own).
+func (m *committer) admitting(c *Caller, now time.Time) bool {
+	return now.UnixNano() >= m.admitFailed.Load() && !m.throttled.has(c, now)
+}
+
 // throttledFor is how long a caller refused for a limit at its commit
-// checks its limits first, before its body.
+// checks its limits first, before its body, and how long sends do so
+// after an admission failed.
 const throttledFor = time.Second
 
 // throttledMax bounds the callers remembered; past it the expired ones go,

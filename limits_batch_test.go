@@ -349,3 +349,39 @@ func TestThrottledCallerChecksFirst(t *testing.T) {
 	assert.EqualValues(t, 3, cache.n("AdmitBatch"))
 	assertStored(t, f, notify.DailyCounts{SMS: 2})
 }
+
+// countingFailingAdmitter is a rediscache whose admissions fail at once,
+// counting the calls.
+type countingFailingAdmitter struct {
+	*rediscache.Cache
+	calls *atomic.Int64
+}
+
+func (c countingFailingAdmitter) AdmitBatch(_ context.Context, _ time.Time, as []notify.Admission) []notify.AdmitResult {
+	c.calls.Add(1)
+	res := make([]notify.AdmitResult, len(as))
+	for i := range res {
+		res[i].Err = errFault
+	}
+	return res
+}
+
+// TestFailedAdmissionChecksFirstForAWhile: once an admission failed, sends
+// check their limits before their body for a while instead of waiting
+// for the batch call to fail again; they are all stored.
+func TestFailedAdmissionChecksFirstForAWhile(t *testing.T) {
+	t.Parallel()
+	calls := new(atomic.Int64)
+	f := limitFixture(t, notify.Service{SMSMessageLimit: 100},
+		notifytest.WithConfig(func(c *notify.Config) {
+			c.Cache = countingFailingAdmitter{redisCache(t), calls}
+			at := time.Now()
+			c.Clock = func() time.Time { return at } // the while never ends
+		}))
+	for range 20 {
+		_, err := f.sendSMS(notify.KeyTypeLive, ukSMS)
+		require.NoError(t, err)
+	}
+	assert.EqualValues(t, 1, calls.Load())
+	assertStored(t, f, notify.DailyCounts{SMS: 20})
+}
