@@ -14,9 +14,12 @@ import (
 // rate-limit token and its daily place in the one cache call of its batch
 // (BatchAdmitter), a send does not check its limits before its body. The
 // answers stay those of checkLimits first: the limits are checked on
-// their own at the first refusal, at the first side effect (a document
-// stored) or at the end of a send that stored nothing, and a 429 then
-// replaces any other refusal, as upstream orders them.
+// their own at the first refusal, before the costly or lasting steps (the
+// international count of a text abroad, the files of an email, which are
+// decoded and stored) and at the end of a send that stored nothing, and a
+// 429 then replaces any other refusal, as upstream orders them. A caller
+// refused at its commit, and every caller for a while after an admission
+// failed, checks its limits first, as without a BatchAdmitter.
 
 // Admission is one send's rate-limit token and daily-limit place, taken
 // together by BatchAdmitter.AdmitBatch.
