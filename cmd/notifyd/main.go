@@ -17,7 +17,9 @@
 //	-postgres DSN      use PostgreSQL instead of SQLite
 //	-seed FILE         load services, keys, templates, senders, callbacks and
 //	                   inbound numbers from a JSON file (idempotent)
-//	-role ROLE         api, worker or all (all)
+//	-role ROLE         api, worker or all (all); the worker and all roles
+//	                   set the garbage collector's target to 400 unless
+//	                   GOGC is set (gc.go)
 //	-secret-key KEY    seals API key secrets and callbacks at rest, at least
 //	                   32 bytes (or NOTIFY_SECRET_KEY); -secret-key-file FILE
 //	                   reads it from a file. Without one: a development key
@@ -271,6 +273,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	setGCPercent(o.role, getenv, log)
 
 	// Listen first, so that the URLs built from -addr (the demo's, the
 	// default -document-url) name the port really taken (-addr :0) and a
