@@ -99,7 +99,7 @@ func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notifica
 	m.add(r)
 	select {
 	case err := <-r.done:
-		if admit && (errors.Is(err, errAdmitAgain) || errors.Is(err, errPlaceAgain)) {
+		if admit && handedBack(err) {
 			return m.admitAgain(ctx, c, nt, err)
 		}
 		return m.answer(ctx, r, err)
@@ -118,7 +118,7 @@ func (m *committer) persistAndQueue(ctx context.Context, c *Caller, nt *Notifica
 
 // answer finishes a send the committer answered.
 func (m *committer) answer(ctx context.Context, r *commitRow, err error) (*Notification, error) {
-	if errors.Is(r.refused, errAdmitAgain) || errors.Is(r.refused, errPlaceAgain) {
+	if handedBack(r.refused) {
 		// Handed back to a send that has gone.
 		return nil, fmt.Errorf("notify: send: persist notification: %w", context.Cause(ctx))
 	}

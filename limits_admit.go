@@ -114,13 +114,15 @@ func (n *Notifier) openGate(ctx context.Context, c *Caller, g *limitGate) error 
 
 // admitWithRow reports whether the committer takes the limits of a send
 // about to be persisted with its row: when g holds them and the row has
-// at most one daily place. Otherwise it checks them now.
+// at most one daily place (a text abroad has two) and no files. Both kinds
+// have opened their gate earlier in send; the check keeps admitRows's
+// one place a row true whatever send does. Otherwise it checks them now.
 func (n *Notifier) admitWithRow(ctx context.Context, d *draft, nt *Notification) (bool, error) {
 	g := d.gate
 	if g == nil || !g.pending {
 		return false, nil
 	}
-	if len(d.docs) == 0 && len(n.countersOf(d.c, nt)) <= 1 {
+	if len(d.docs) == 0 && !internationalSMS(nt) {
 		g.pending = false
 		return true, nil
 	}
@@ -134,17 +136,18 @@ func (m *committer) admitRows(ctx context.Context, batch []*commitRow) {
 	var rows []*commitRow
 	var as []Admission
 	var counters [][]dailyCounter
+	var limits []int
 	for _, r := range batch {
 		if !r.admit {
 			continue
 		}
-		_, p, bucket := rateLimitOf(r.c)
+		limit, p, bucket := rateLimitOf(r.c)
 		a := Admission{Bucket: bucket, Params: p}
 		cs := m.n.countersOf(r.c, r.nt)
 		if len(cs) == 1 {
 			a.Place = LimitPlace{Key: cs[0].key, Limit: int64(cs[0].limit)}
 		}
-		rows, as, counters = append(rows, r), append(as, a), append(counters, cs)
+		rows, as, counters, limits = append(rows, r), append(as, a), append(counters, cs), append(limits, limit)
 	}
 	if len(rows) == 0 {
 		return
@@ -165,7 +168,7 @@ func (m *committer) admitRows(ctx context.Context, batch []*commitRow) {
 		}
 	}
 	for i, r := range rows {
-		m.admitted(ctx, r, counters[i], res[i])
+		m.admitted(ctx, r, counters[i], limits[i], res[i], now)
 	}
 }
 
@@ -178,18 +181,23 @@ var (
 	errPlaceAgain = errors.New("notify: limits: daily place failed; check it in the send") // the token taken
 )
 
-// admitted settles row r by its AdmitResult: a 429 when no token or no
-// place was left; a place taken; or, when the cache failed, the row back
-// to its send (errAdmitAgain, errPlaceAgain).
-func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounter, res AdmitResult) {
-	limit, _, _ := rateLimitOf(r.c)
+// handedBack reports whether err hands a row back to its send.
+func handedBack(err error) bool {
+	return errors.Is(err, errAdmitAgain) || errors.Is(err, errPlaceAgain)
+}
+
+// admitted settles row r, whose rate limit is limit, by its AdmitResult
+// at now: a 429 when no token or no place was left; a place taken; or,
+// when the cache failed, the row back to its send (errAdmitAgain,
+// errPlaceAgain).
+func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounter, limit int, res AdmitResult, now time.Time) {
 	if res.Err != nil {
 		r.refused = errAdmitAgain
 		return
 	}
 	if res.Left < 1 {
 		r.refused = RateLimitError(r.c.Key.KeyType, limit)
-		m.throttled.mark(r.c, m.n.cfg.Clock())
+		m.throttled.mark(r.c, now)
 		return
 	}
 	if len(cs) == 0 {
@@ -200,7 +208,7 @@ func (m *committer) admitted(ctx context.Context, r *commitRow, cs []dailyCounte
 		r.reserved = true
 	case err == nil:
 		r.refused = cs[0].refusal()
-		m.throttled.mark(r.c, m.n.cfg.Clock())
+		m.throttled.mark(r.c, now)
 	case errors.Is(err, ErrCacheMiss):
 		m.reserveOne(ctx, r) // counts from the Store, then tries again
 	default:
