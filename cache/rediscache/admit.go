@@ -80,52 +80,32 @@ func (c *Cache) AdmitBatch(ctx context.Context, now time.Time, as []notify.Admis
 
 // admitScripted runs the admit script for each of the admissions todo.
 func (c *Cache) admitScripted(ctx context.Context, now time.Time, as []notify.Admission, todo []int, res []notify.AdmitResult) {
-	for try := 0; try < 2 && len(todo) > 0; try++ {
-		if try == 1 {
-			if err := admit.Load(ctx, c.client).Err(); err != nil {
-				for _, i := range todo {
-					res[i].Err = fmt.Errorf("rediscache: admit %q: %w", as[i].Bucket, err)
-				}
-				return
-			}
+	cmds := c.evalEach(ctx, admit, len(todo), func(j int) ([]string, []any) {
+		a := as[todo[j]]
+		keys := []string{c.key(a.Bucket)}
+		args := bucketArgs(now, a.Params)
+		if a.Place.Key != "" {
+			keys = append(keys, c.key(a.Place.Key))
+			args = append(args, a.Place.Limit)
 		}
-		cmds := make([]*redis.Cmd, len(todo))
-		_, _ = c.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			for j, i := range todo {
-				a := as[i]
-				keys := []string{c.key(a.Bucket)}
-				args := bucketArgs(now, a.Params)
-				if a.Place.Key != "" {
-					keys = append(keys, c.key(a.Place.Key))
-					args = append(args, a.Place.Limit)
-				}
-				cmds[j] = pl.EvalSha(ctx, admit.Hash(), keys, args...)
-			}
-			return nil
-		})
-		var again []int
-		for j, i := range todo {
-			reply, err := cmds[j].Int64Slice()
-			if redis.HasErrorPrefix(err, "NOSCRIPT") && try == 0 {
-				again = append(again, i)
-				continue
-			}
-			if err == nil && len(reply) != 3 {
-				err = fmt.Errorf("unexpected reply %v", reply)
-			}
-			if err != nil {
-				res[i].Err = fmt.Errorf("rediscache: admit %q: %w", as[i].Bucket, err)
-				continue
-			}
-			res[i].Left = reply[0]
-			switch reply[1] {
-			case -2:
-				res[i].Place.Err = fmt.Errorf("rediscache: incr below %q: %w", as[i].Place.Key, notify.ErrCacheMiss)
-			case 0, 1:
-				res[i].Place = notify.LimitResult{Value: reply[2], Added: reply[1] == 1}
-			}
+		return keys, args
+	})
+	for j, i := range todo {
+		reply, err := cmds[j].Int64Slice()
+		if err == nil && len(reply) != 3 {
+			err = fmt.Errorf("unexpected reply %v", reply)
 		}
-		todo = again
+		if err != nil {
+			res[i].Err = fmt.Errorf("rediscache: admit %q: %w", as[i].Bucket, err)
+			continue
+		}
+		res[i].Left = reply[0]
+		switch reply[1] {
+		case -2:
+			res[i].Place.Err = fmt.Errorf("rediscache: incr below %q: %w", as[i].Place.Key, notify.ErrCacheMiss)
+		case 0, 1:
+			res[i].Place = notify.LimitResult{Value: reply[2], Added: reply[1] == 1}
+		}
 	}
 }
 

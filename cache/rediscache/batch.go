@@ -83,43 +83,20 @@ func (c *Cache) IncrBelowBatch(ctx context.Context, places []notify.LimitPlace) 
 		}
 		return res
 	}
-	todo := make([]int, len(places))
-	for i := range todo {
-		todo[i] = i
-	}
-	for try := 0; try < 2 && len(todo) > 0; try++ {
-		if try == 1 {
-			if err := incrBelow.Load(ctx, c.client).Err(); err != nil {
-				for _, i := range todo {
-					res[i].Err = fmt.Errorf("rediscache: incr below %q: %w", places[i].Key, err)
-				}
-				return res
-			}
+	cmds := c.evalEach(ctx, incrBelow, len(places), func(i int) ([]string, []any) {
+		return []string{c.key(places[i].Key)}, []any{places[i].Limit}
+	})
+	for i, cmd := range cmds {
+		reply, err := cmd.Slice()
+		switch {
+		case errors.Is(err, redis.Nil):
+			err = notify.ErrCacheMiss
+		case err == nil:
+			res[i].Value, res[i].Added, err = parsePair(reply)
 		}
-		cmds := make([]*redis.Cmd, len(todo))
-		_, _ = c.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			for j, i := range todo {
-				cmds[j] = pl.EvalSha(ctx, incrBelow.Hash(), []string{c.key(places[i].Key)}, places[i].Limit)
-			}
-			return nil
-		})
-		var again []int
-		for j, i := range todo {
-			reply, err := cmds[j].Slice()
-			switch {
-			case redis.HasErrorPrefix(err, "NOSCRIPT") && try == 0:
-				again = append(again, i)
-				continue
-			case errors.Is(err, redis.Nil):
-				err = notify.ErrCacheMiss
-			case err == nil:
-				res[i].Value, res[i].Added, err = parsePair(reply)
-			}
-			if err != nil {
-				res[i] = notify.LimitResult{Err: fmt.Errorf("rediscache: incr below %q: %w", places[i].Key, err)}
-			}
+		if err != nil {
+			res[i] = notify.LimitResult{Err: fmt.Errorf("rediscache: incr below %q: %w", places[i].Key, err)}
 		}
-		todo = again
 	}
 	return res
 }
@@ -139,41 +116,56 @@ func (c *Cache) DecrIfPositiveBatch(ctx context.Context, keys []string) []error 
 		}
 		return errs
 	}
-	todo := make([]int, len(keys))
+	cmds := c.evalEach(ctx, decrIfPositive, len(keys), func(i int) ([]string, []any) {
+		return []string{c.key(keys[i])}, nil
+	})
+	for i, cmd := range cmds {
+		err := cmd.Err()
+		if errors.Is(err, redis.Nil) {
+			err = notify.ErrCacheMiss
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("rediscache: decr if positive %q: %w", keys[i], err)
+		}
+	}
+	return errs
+}
+
+// evalEach runs script once for each of n elements, in order, in one
+// pipelined round trip (on Redis Cluster, one per node), with the keys and
+// arguments args gives for element i; when Redis forgot the script (a
+// restart), it is loaded and the elements that found it missing are sent
+// again, in order, in a second round trip. It returns the command of each
+// element; one whose script could not be loaded carries that error.
+func (c *Cache) evalEach(ctx context.Context, script *redis.Script, n int, args func(i int) ([]string, []any)) []*redis.Cmd {
+	cmds := make([]*redis.Cmd, n)
+	todo := make([]int, n)
 	for i := range todo {
 		todo[i] = i
 	}
 	for try := 0; try < 2 && len(todo) > 0; try++ {
 		if try == 1 {
-			if err := decrIfPositive.Load(ctx, c.client).Err(); err != nil {
+			if err := script.Load(ctx, c.client).Err(); err != nil {
 				for _, i := range todo {
-					errs[i] = fmt.Errorf("rediscache: decr if positive %q: %w", keys[i], err)
+					cmds[i].SetErr(err)
 				}
-				return errs
+				return cmds
 			}
 		}
-		cmds := make([]*redis.Cmd, len(todo))
 		_, _ = c.client.Pipelined(ctx, func(pl redis.Pipeliner) error {
-			for j, i := range todo {
-				cmds[j] = pl.EvalSha(ctx, decrIfPositive.Hash(), []string{c.key(keys[i])})
+			for _, i := range todo {
+				keys, argv := args(i)
+				cmds[i] = pl.EvalSha(ctx, script.Hash(), keys, argv...)
 			}
 			return nil
 		})
 		var again []int
-		for j, i := range todo {
-			err := cmds[j].Err()
-			switch {
-			case redis.HasErrorPrefix(err, "NOSCRIPT") && try == 0:
+		for _, i := range todo {
+			if try == 0 && redis.HasErrorPrefix(cmds[i].Err(), "NOSCRIPT") {
 				again = append(again, i)
-				continue
-			case errors.Is(err, redis.Nil):
-				err = notify.ErrCacheMiss
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("rediscache: decr if positive %q: %w", keys[i], err)
 			}
 		}
 		todo = again
 	}
-	return errs
+	return cmds
 }
